@@ -1,0 +1,77 @@
+import type { Command } from '../command';
+import { check } from './check';
+import { notYet } from './notYet';
+
+/** The command table of DESIGN.md §5; each handler lives in its own module. */
+export const commands: readonly Command[] = [
+  check,
+  notYet({
+    name: 'trace',
+    synopsis: 'trace FILE --from SRC --to DST [--proto tcp|udp|icmp] [--port N] [--json]',
+    summary: 'Walk one packet from SRC to DST and print every hop with its headers and steps.',
+    optionHelp: [
+      '--from SRC     pod/NS/NAME, NAME, node/NAME, ext/NAME or ip/ADDR',
+      '--to DST       as --from, or svc/NS/NAME[:PORT], ip/ADDR:PORT',
+      '--proto P      tcp (default), udp or icmp',
+      '--port N       destination port (default 80 for tcp/udp)',
+      '--json         machine-readable trace',
+    ],
+    options: { from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, endpoint: { type: 'string' }, seed: { type: 'string' } },
+    positionals: [1, 1],
+    engine: 'the packet walk',
+  }),
+  notYet({
+    name: 'rules',
+    synopsis: 'rules FILE --node NAME [--format restore|save]',
+    summary: "Print kube-proxy's iptables rules for a node.",
+    optionHelp: ['--node NAME        the node', '--format restore   the payload kube-proxy hands to iptables-restore (default)', '--format save      what iptables-save prints once it is loaded'],
+    options: { node: { type: 'string' }, format: { type: 'string' } },
+    positionals: [1, 1],
+    engine: "kube-proxy's iptables generator",
+  }),
+  notYet({
+    name: 'ipvs',
+    synopsis: 'ipvs FILE --node NAME [--ipset]',
+    summary: "Print kube-proxy's IPVS state for a node as `ipvsadm -Ln` does.",
+    optionHelp: ['--node NAME   the node', '--ipset       print `ipset list` of kube-proxy\'s sets instead'],
+    options: { node: { type: 'string' }, ipset: { type: 'boolean' } },
+    positionals: [1, 1],
+    engine: "kube-proxy's IPVS model",
+  }),
+  notYet({
+    name: 'show',
+    synopsis: 'show FILE --node NAME --table routes|neigh|fdb|links|addrs|bridges',
+    summary: "Print a node's Linux networking state as `ip` and `bridge` print it.",
+    optionHelp: ['--node NAME    the node (or pod/NS/NAME, ext/NAME)', '--table T      routes, neigh, fdb, links, addrs or bridges'],
+    options: { node: { type: 'string' }, table: { type: 'string' } },
+    positionals: [1, 1],
+    engine: 'the dataplane model',
+  }),
+  notYet({
+    name: 'reach',
+    synopsis: 'reach FILE [--port N] [--proto P] [--matrix]',
+    summary: 'Print the pod-to-pod NetworkPolicy verdicts.',
+    optionHelp: ['--port N     destination port (default 80)', '--proto P    TCP (default), UDP or SCTP', '--matrix     a truth table: . allowed, X denied'],
+    options: { port: { type: 'string' }, proto: { type: 'string' }, matrix: { type: 'boolean' } },
+    positionals: [1, 1],
+    engine: 'the NetworkPolicy model',
+  }),
+  notYet({
+    name: 'lab',
+    synopsis: 'lab up|verify|down FILE [--from SRC --to DST] [--json]',
+    summary: 'Build the topology in network namespaces, send the traced packets for real, compare hop by hop.',
+    optionHelp: ['up       build the namespaces, devices, routes and rules', 'verify   send packets and compare captures with the traces', 'down     remove exactly what up made'],
+    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+    positionals: [2, 2],
+    engine: 'the kernel lab',
+  }),
+  notYet({
+    name: 'generate',
+    synopsis: 'generate --nodes N --pods-per-node P --services S --endpoints-per-service E [--policies K] [--cni C] [--proxy M] [--seed N]',
+    summary: 'Write a large deterministic topology to stdout.',
+    optionHelp: ['--nodes N', '--pods-per-node P', '--services S', '--endpoints-per-service E', '--policies K', '--cni flannel/vxlan|flannel/host-gw|calico/ipip|…', '--proxy iptables|ipvs', '--seed N'],
+    options: { nodes: { type: 'string' }, 'pods-per-node': { type: 'string' }, services: { type: 'string' }, 'endpoints-per-service': { type: 'string' }, policies: { type: 'string' }, cni: { type: 'string' }, proxy: { type: 'string' }, seed: { type: 'string' } },
+    positionals: [0, 0],
+    engine: 'the topology generator',
+  }),
+];
