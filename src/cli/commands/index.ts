@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { check } from './check';
+import { generate } from './generate';
 import { notYet } from './notYet';
 
 /** The command table of DESIGN.md §5; each handler lives in its own module. */
@@ -65,13 +66,5 @@ export const commands: readonly Command[] = [
     positionals: [2, 2],
     engine: 'the kernel lab',
   }),
-  notYet({
-    name: 'generate',
-    synopsis: 'generate --nodes N --pods-per-node P --services S --endpoints-per-service E [--policies K] [--cni C] [--proxy M] [--seed N]',
-    summary: 'Write a large deterministic topology to stdout.',
-    optionHelp: ['--nodes N', '--pods-per-node P', '--services S', '--endpoints-per-service E', '--policies K', '--cni flannel/vxlan|flannel/host-gw|calico/ipip|…', '--proxy iptables|ipvs', '--seed N'],
-    options: { nodes: { type: 'string' }, 'pods-per-node': { type: 'string' }, services: { type: 'string' }, 'endpoints-per-service': { type: 'string' }, policies: { type: 'string' }, cni: { type: 'string' }, proxy: { type: 'string' }, seed: { type: 'string' } },
-    positionals: [0, 0],
-    engine: 'the topology generator',
-  }),
+  generate,
 ];
