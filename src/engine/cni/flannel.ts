@@ -1,0 +1,117 @@
+/**
+ * flannel: flanneld writes the inter-node state (flannel.<VNI> with its FDB and ARP entries, or
+ * host-gw routes, or flannel0 for udp); the flannel CNI plugin delegates each pod to the bridge
+ * plugin on cni0 with the cluster CIDR routed via the bridge.
+ */
+
+import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
+import { hostAddress, route } from '../dataplane/assemble';
+import type { CniBuilder, CniContext, CniHostState, DeviceSpec, FdbEntry, Neighbour, Route, TunLease } from '../dataplane/types';
+import type { FlannelConfig, NodeInfo, Pod, Topology } from '../model/types';
+import { bridgePluginVethName, derivedMac } from '../net/derivedNames';
+import { nthAddress, parsePrefix } from '../net/ipv4';
+
+type FlannelSettings = Omit<FlannelConfig, 'plugin'>;
+
+/** flannel.<VNI>'s MAC on a node: random in flanneld (kept in the node's annotation), hashed here. */
+export function vtepMac(node: NodeInfo, vni: number): string {
+  return derivedMac(`${node.name}/flannel.${vni}`);
+}
+
+/** The subnet's network address, which flannel gives its VTEP (as a /32) and uses as the route gateway. */
+function subnetZero(node: NodeInfo): string {
+  const prefix = parsePrefix(node.podCIDR);
+  return prefix ? nthAddress(prefix, 0) : node.podCIDR;
+}
+
+function bridgeOptions(topology: Topology, settings: FlannelSettings): BridgeOptions {
+  return { bridge: 'cni0', mtu: settings.mtu, podRoutes: [topology.cluster.clusterCIDR] };
+}
+
+function vxlanHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings): Pick<CniHostState, 'devices' | 'routes' | 'neighbours' | 'fdb'> {
+  const device = `flannel.${s.vni}`;
+  const devices: DeviceSpec[] = [
+    { kind: 'vxlan', name: device, mtu: s.mtu, mac: vtepMac(node, s.vni), up: true, addresses: [hostAddress(`${subnetZero(node)}/32`)], vni: s.vni, local: node.address, dstport: s.port, dev: node.interface, learning: false },
+  ];
+  const routes: Route[] = [];
+  const neighbours: Neighbour[] = [];
+  const fdb: FdbEntry[] = [];
+  const mySegment = ctx.segmentOf.get(node.name);
+  for (const peer of ctx.topology.nodes) {
+    if (peer.name === node.name) continue;
+    if (s.directRouting && ctx.segmentOf.get(peer.name) === mySegment) {
+      routes.push(route({ dst: peer.podCIDR, via: peer.address, dev: node.interface }));
+      continue;
+    }
+    const mac = vtepMac(peer, s.vni);
+    routes.push(route({ dst: peer.podCIDR, via: subnetZero(peer), dev: device, onlink: true }));
+    neighbours.push({ ip: subnetZero(peer), dev: device, lladdr: mac, state: 'PERMANENT', proxy: false });
+    fdb.push({ mac, dev: device, dst: peer.address, self: true, permanent: true });
+  }
+  return { devices, routes, neighbours, fdb };
+}
+
+function hostGwRoutes(ctx: CniContext, node: NodeInfo): Route[] {
+  const mySegment = ctx.segmentOf.get(node.name);
+  return ctx.topology.nodes
+    .filter((peer) => peer.name !== node.name && ctx.segmentOf.get(peer.name) === mySegment)
+    .map((peer) => route({ dst: peer.podCIDR, via: peer.address, dev: node.interface }));
+}
+
+/** flanneld's lease table for the udp backend, one array shared by every node's flannel0. */
+const leaseCache = new WeakMap<Topology, readonly TunLease[]>();
+function leases(topology: Topology): readonly TunLease[] {
+  let table = leaseCache.get(topology);
+  if (!table) {
+    table = topology.nodes.map((n) => ({ subnet: n.podCIDR, publicIp: n.address }));
+    leaseCache.set(topology, table);
+  }
+  return table;
+}
+
+function udpHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings): Pick<CniHostState, 'devices' | 'routes' | 'neighbours' | 'fdb'> {
+  const network = parsePrefix(ctx.topology.cluster.clusterCIDR);
+  const length = network?.length ?? 16;
+  return {
+    // flannel0 carries the subnet's .0 with the whole network's prefix, so the kernel's prefix route sends every pod subnet into it.
+    devices: [{ kind: 'tun', name: 'flannel0', mtu: s.mtu, up: true, addresses: [{ address: subnetZero(node), prefixLength: length, scope: 'global' }], daemon: 'flanneld', port: s.port, leases: leases(ctx.topology) }],
+    routes: [],
+    neighbours: [],
+    fdb: [],
+  };
+}
+
+export function flannelHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings): CniHostState {
+  const pods = ctx.podsByNode.get(node.name) ?? [];
+  const tunnel =
+    s.backend === 'vxlan' ? vxlanHost(ctx, node, s) : s.backend === 'udp' ? udpHost(ctx, node, s) : { devices: [], routes: hostGwRoutes(ctx, node), neighbours: [], fdb: [] };
+  const bridge = bridgeHostDevices(node, pods, bridgeOptions(ctx.topology, s), flannelVethName);
+  return { devices: [...tunnel.devices, ...bridge.devices], routes: tunnel.routes, neighbours: tunnel.neighbours, fdb: [...bridge.fdb, ...tunnel.fdb] };
+}
+
+/** host-gw needs every peer on the node's own L2 segment; flanneld refuses routes to the others. */
+export function flannelNotes(ctx: CniContext, s: FlannelSettings): string[] {
+  if (s.backend !== 'host-gw') return [];
+  const segments = new Map<string, string[]>();
+  for (const n of ctx.topology.nodes) {
+    const seg = ctx.segmentOf.get(n.name) ?? '';
+    segments.set(seg, [...(segments.get(seg) ?? []), n.name]);
+  }
+  if (segments.size < 2) return [];
+  const groups = [...segments.entries()].map(([seg, names]) => `${seg} (${names.join(', ')})`);
+  return [`flannel host-gw needs every node on one L2 network; nodes on ${groups.join(' and ')} get no routes to each other's pod subnets`];
+}
+
+function flannelVethName(pod: Pod): string {
+  return bridgePluginVethName(pod.namespace, pod.name);
+}
+
+export function flannelBuilder(settings: (topology: Topology) => FlannelSettings): CniBuilder {
+  const veth = flannelVethName;
+  return {
+    host: (ctx, node) => flannelHost(ctx, node, settings(ctx.topology)),
+    pod: (ctx, pod, node) => bridgePodState(pod, node, bridgeOptions(ctx.topology, settings(ctx.topology)), veth(pod)),
+    hostVethName: veth,
+    notes: (ctx) => flannelNotes(ctx, settings(ctx.topology)),
+  };
+}

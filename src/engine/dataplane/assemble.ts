@@ -1,0 +1,103 @@
+/**
+ * Turns device specs into a namespace the way the kernel would hold it: ifindexes in creation
+ * order, the `proto kernel` prefix routes and `local`/`broadcast` routes each address implies.
+ */
+
+import { broadcastOf, formatRouteDst, ipToNum, numToIp, parsePrefix, prefixOf } from '../net/ipv4';
+import type { Address, Device, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsKind, Neighbour, Route } from './types';
+
+/** An address with its `brd` filled in the way `ip addr add … brd +` and the CNIs set it. */
+export function hostAddress(cidr: string, scope: Address['scope'] = 'global'): Address {
+  const slash = cidr.indexOf('/');
+  const address = slash < 0 ? cidr : cidr.slice(0, slash);
+  const prefixLength = slash < 0 ? 32 : Number(cidr.slice(slash + 1));
+  if (prefixLength >= 31) return { address, prefixLength, scope };
+  return { address, prefixLength, scope, broadcast: numToIp(broadcastOf(prefixOf(ipToNum(address), prefixLength))) };
+}
+
+/** A route; `dst` is normalised through the prefix so text and numbers agree. */
+export function route(fields: Omit<Route, 'prefix' | 'onlink' | 'table' | 'type' | 'scope'> & Partial<Pick<Route, 'onlink' | 'table' | 'type' | 'scope'>>): Route {
+  const prefix = parsePrefix(fields.dst);
+  if (!prefix) throw new Error(`bad route destination ${fields.dst}`);
+  return {
+    table: 'main',
+    type: 'unicast',
+    scope: fields.via ? 'global' : 'link',
+    onlink: false,
+    ...fields,
+    dst: formatRouteDst(prefix),
+    prefix,
+  };
+}
+
+export const loopback: DeviceSpec = {
+  kind: 'loopback',
+  name: 'lo',
+  mtu: 65536,
+  mac: '00:00:00:00:00:00',
+  up: true,
+  addresses: [{ address: '127.0.0.1', prefixLength: 8, scope: 'host' }],
+};
+
+/** The routes the kernel adds for each address of an up device, main table then local table. */
+function kernelRoutes(devices: readonly Device[]): { main: Route[]; local: Route[] } {
+  const main: Route[] = [];
+  const local: Route[] = [];
+  for (const device of devices) {
+    if (!device.up) continue;
+    for (const a of device.addresses) {
+      const num = ipToNum(a.address);
+      const network = prefixOf(num, a.prefixLength);
+      const base = { dev: device.name, proto: 'kernel' as const, src: a.address };
+      if (device.kind === 'loopback') {
+        local.push(route({ ...base, table: 'local', type: 'local', dst: formatRouteDst(network), scope: 'host' }));
+      } else if (a.prefixLength < 32) {
+        main.push(route({ ...base, dst: formatRouteDst(network), scope: 'link' }));
+      }
+      local.push(route({ ...base, table: 'local', type: 'local', dst: a.address, scope: 'host' }));
+      if (a.broadcast) local.push(route({ ...base, table: 'local', type: 'broadcast', dst: a.broadcast, scope: 'link' }));
+    }
+  }
+  return { main, local };
+}
+
+/** Orders a table as the kernel's FIB trie dumps it: by destination address, longer prefix first, then metric. */
+function fibOrder(a: Route, b: Route): number {
+  return a.prefix.base - b.prefix.base || b.prefix.length - a.prefix.length || (a.metric ?? 0) - (b.metric ?? 0);
+}
+
+export interface NamespaceSpec {
+  readonly id: NetnsId;
+  readonly kind: NetnsKind;
+  readonly node: string;
+  readonly label: string;
+  /** lo first, then in creation order. */
+  readonly devices: readonly DeviceSpec[];
+  /** Routes written by tools and daemons (not the kernel's own prefix routes). */
+  readonly routes: readonly Route[];
+  readonly neighbours: readonly Neighbour[];
+  readonly fdb: readonly FdbEntry[];
+  readonly ipForward: boolean;
+}
+
+export function assembleNamespace(spec: NamespaceSpec): NetNamespace {
+  const devices = spec.devices.map((d, i) => ({ ...d, index: i + 1 }) as Device);
+  const kernel = kernelRoutes(devices);
+  // A written route for the same destination and device replaces the kernel's (NetworkManager's
+  // `noprefixroute` plus its own route with a metric is the usual case).
+  const written = new Set(spec.routes.map((r) => `${r.table} ${r.dst} ${r.dev ?? ''}`));
+  const main = [...kernel.main.filter((r) => !written.has(`main ${r.dst} ${r.dev ?? ''}`)), ...spec.routes.filter((r) => r.table === 'main')].sort(fibOrder);
+  const others = spec.routes.filter((r) => r.table !== 'main' && r.table !== 'local');
+  const local = [...kernel.local, ...spec.routes.filter((r) => r.table === 'local')].sort(fibOrder);
+  return {
+    id: spec.id,
+    kind: spec.kind,
+    node: spec.node,
+    label: spec.label,
+    devices,
+    routes: [...main, ...others, ...local],
+    neighbours: spec.neighbours,
+    fdb: spec.fdb,
+    ipForward: spec.ipForward,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The CNI `bridge` plugin with `host-local` IPAM, as flannel, kubenet and Canal delegate to it:
+ * a bridge at the subnet's `.1`, one veth pair per pod with the host end enslaved to the bridge,
+ * and in the pod eth0 with a default route via the bridge.
+ */
+
+import type { NodeInfo, Pod } from '../model/types';
+import { derivedMac } from '../net/derivedNames';
+import { ipToNum, nthAddress, parsePrefix, prefixContains } from '../net/ipv4';
+import { hostAddress, route } from './assemble';
+import type { CniPodState, DeviceSpec, FdbEntry, Route } from './types';
+
+export interface BridgeOptions {
+  readonly bridge: string;
+  readonly mtu: number;
+  /** Extra routes the plugin's IPAM writes in the pod, each via the gateway (flannel adds the cluster CIDR). */
+  readonly podRoutes: readonly string[];
+}
+
+/** The bridge's address: the first host of the node's pod subnet, as host-local's gateway default. */
+export function bridgeGateway(node: NodeInfo): string {
+  const prefix = parsePrefix(node.podCIDR);
+  return prefix ? nthAddress(prefix, 1) : node.podCIDR;
+}
+
+export function podNetnsId(pod: Pod): string {
+  return `pod/${pod.namespace}/${pod.name}`;
+}
+
+/** The bridge and each pod's host-side veth, enslaved in pod order. */
+export function bridgeHostDevices(node: NodeInfo, pods: readonly Pod[], options: BridgeOptions, vethName: (pod: Pod) => string): { devices: DeviceSpec[]; fdb: FdbEntry[] } {
+  const attached = pods.filter((p) => !p.hostNetwork);
+  const prefix = parsePrefix(node.podCIDR);
+  const bridgeMac = derivedMac(`${node.name}/${options.bridge}`);
+  const devices: DeviceSpec[] = [];
+  const fdb: FdbEntry[] = [];
+  if (attached.length === 0 || !prefix) return { devices, fdb };
+  const ports = attached.map(vethName);
+  devices.push({
+    kind: 'bridge',
+    name: options.bridge,
+    mtu: options.mtu,
+    mac: bridgeMac,
+    up: true,
+    addresses: [hostAddress(`${bridgeGateway(node)}/${prefix.length}`)],
+    ports,
+    stp: false,
+    bridgeId: `8000.${bridgeMac.replace(/:/g, '')}`,
+  });
+  for (const pod of attached) {
+    const name = vethName(pod);
+    const mac = derivedMac(`${node.name}/${name}`);
+    devices.push({ kind: 'veth', name, mtu: options.mtu, mac, up: true, addresses: [], master: options.bridge, peerNetns: podNetnsId(pod), peerDevice: 'eth0' });
+    // What the bridge has learned once the pod has sent a frame, and the port's own address.
+    fdb.push({ mac: pod.mac, dev: name, master: options.bridge, self: false, permanent: false });
+    fdb.push({ mac, dev: name, master: options.bridge, self: false, permanent: true, local: true, vlan: 1 });
+    fdb.push({ mac, dev: name, master: options.bridge, self: false, permanent: true, local: true });
+  }
+  fdb.push({ mac: bridgeMac, dev: options.bridge, master: options.bridge, self: false, permanent: true, local: true, vlan: 1 });
+  fdb.push({ mac: bridgeMac, dev: options.bridge, master: options.bridge, self: false, permanent: true, local: true });
+  return { devices, fdb };
+}
+
+/** Inside the pod: eth0 (the veth's other end) with the pod IP, default route via the bridge. */
+export function bridgePodState(pod: Pod, node: NodeInfo, options: BridgeOptions, hostVeth: string): CniPodState {
+  const prefix = parsePrefix(node.podCIDR);
+  const gateway = bridgeGateway(node);
+  const length = prefix?.length ?? 24;
+  const routes: Route[] = [route({ dst: 'default', via: gateway, dev: 'eth0' }), ...options.podRoutes.map((dst) => route({ dst, via: gateway, dev: 'eth0' }))];
+  return {
+    devices: [
+      {
+        kind: 'veth',
+        name: 'eth0',
+        mtu: options.mtu,
+        mac: pod.mac,
+        up: true,
+        addresses: [hostAddress(`${pod.ip}/${length}`)],
+        peerNetns: `node/${node.name}`,
+        peerDevice: hostVeth,
+      },
+    ],
+    routes,
+    neighbours: [],
+  };
+}
+
+/** Whether an address is inside a CIDR, for builders deciding which peers they route to. */
+export function inCidr(address: string, cidr: string): boolean {
+  const prefix = parsePrefix(cidr);
+  return prefix !== undefined && prefixContains(prefix, ipToNum(address));
+}

@@ -1,0 +1,270 @@
+/**
+ * The Linux networking state the walk moves packets through: one network namespace per node host,
+ * per pod and per external host, each with the devices, addresses, routes, neighbours and FDB
+ * entries the real CNI would have left there. Plain data, so renderers, the lab and the walk all
+ * read the same facts; lookups go through the indexes in `Dataplane`.
+ */
+
+import type { NodeInfo, Pod, Topology } from '../model/types';
+
+/** `node/NAME` (the node's host namespace), `pod/NS/NAME`, `ext/NAME`. */
+export type NetnsId = string;
+
+export type NetnsKind = 'host' | 'pod' | 'external';
+
+/** Address scope as `ip addr` and `ip route` print it. */
+export type Scope = 'global' | 'link' | 'host';
+
+export interface Address {
+  readonly address: string;
+  readonly prefixLength: number;
+  readonly scope: Scope;
+  /** `brd` as `ip addr` prints it; absent for /32 and loopback. */
+  readonly broadcast?: string;
+}
+
+/** What every device has, whatever its kind. */
+interface DeviceBase {
+  readonly name: string;
+  /** ifindex within its namespace, as `ip link` numbers devices (lo is 1). */
+  readonly index: number;
+  readonly mtu: number;
+  /** Absent for devices without a link-layer address (lo prints 00:00:…, tun and ipip none). */
+  readonly mac?: string;
+  /** Administratively up (`ip link set up`). */
+  readonly up: boolean;
+  /** Up but without carrier (`NO-CARRIER`, state DOWN; its routes print `linkdown`), as docker0 with no containers. */
+  readonly noCarrier?: boolean;
+  readonly addresses: readonly Address[];
+  /** Bridge the device is enslaved to (`master cni0`). */
+  readonly master?: string;
+  /** net.ipv4.conf.<dev>.proxy_arp: answers ARP for any address it has a route for (Calico's cali veths). */
+  readonly proxyArp?: boolean;
+}
+
+export interface LoopbackDevice extends DeviceBase {
+  readonly kind: 'loopback';
+}
+
+/** A NIC on the underlay: every physical device on one L2 segment reaches every other. */
+export interface PhysicalDevice extends DeviceBase {
+  readonly kind: 'physical';
+  /** The L2 segment it is plugged into, named by its network (`192.168.205.0/24`); absent when unplugged. */
+  readonly segment?: string;
+}
+
+export interface VethDevice extends DeviceBase {
+  readonly kind: 'veth';
+  readonly peerNetns: NetnsId;
+  readonly peerDevice: string;
+}
+
+export interface BridgeDevice extends DeviceBase {
+  readonly kind: 'bridge';
+  /** Enslaved devices in ifindex order. */
+  readonly ports: readonly string[];
+  readonly stp: boolean;
+  /** brctl's bridge id: priority 8000 and the bridge MAC without colons. */
+  readonly bridgeId: string;
+}
+
+export interface VxlanDevice extends DeviceBase {
+  readonly kind: 'vxlan';
+  readonly vni: number;
+  /** Source address of the outer IPv4 header (`local`). */
+  readonly local: string;
+  readonly dstport: number;
+  /** Underlay device the outer packet leaves by (`dev`). */
+  readonly dev: string;
+  /** False for `nolearning`: the FDB is only what the control plane writes. */
+  readonly learning: boolean;
+}
+
+/** ipip (tunl0): IPv4 in IPv4, protocol 4, the outer destination taken from the route's gateway. */
+export interface IpipDevice extends DeviceBase {
+  readonly kind: 'ipip';
+  /** Absent for the fallback device tunl0 (`any`). */
+  readonly local?: string;
+  readonly remote?: string;
+}
+
+/** Where a userspace daemon behind a TUN device sends a packet: the peer owning the destination. */
+export interface TunLease {
+  /** Subnet as a CIDR, e.g. `10.42.1.0/24`. */
+  readonly subnet: string;
+  /** The peer's underlay address the daemon sends to. */
+  readonly publicIp: string;
+}
+
+/** A TUN device read by a userspace daemon that encapsulates in UDP (flanneld's flannel0). */
+export interface TunDevice extends DeviceBase {
+  readonly kind: 'tun';
+  readonly daemon: string;
+  /** UDP port the daemon sends from and listens on. */
+  readonly port: number;
+  /** The daemon's lease table; one array shared by every node. */
+  readonly leases: readonly TunLease[];
+}
+
+export interface DummyDevice extends DeviceBase {
+  readonly kind: 'dummy';
+}
+
+export interface MacvlanDevice extends DeviceBase {
+  readonly kind: 'macvlan';
+  /** Parent device on the host (`link eth0`), in the host namespace of `masterNetns`. */
+  readonly masterNetns: NetnsId;
+  readonly masterDevice: string;
+  readonly mode: 'bridge' | 'private' | 'vepa' | 'passthru';
+}
+
+export type Device =
+  | LoopbackDevice
+  | PhysicalDevice
+  | VethDevice
+  | BridgeDevice
+  | VxlanDevice
+  | IpipDevice
+  | TunDevice
+  | DummyDevice
+  | MacvlanDevice;
+
+export type DeviceKind = Device['kind'];
+
+/** IPv4 prefix in numeric form, so lookups never re-parse text. */
+export interface Prefix {
+  /** Network address as an unsigned 32-bit number. */
+  readonly base: number;
+  readonly length: number;
+}
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** Routing protocol as `ip route` prints it (`proto kernel`, `proto bird`, `proto dhcp`). */
+export type RouteProto = 'kernel' | 'boot' | 'static' | 'dhcp' | 'bird' | 'ra' | 'redirect';
+
+export interface Route {
+  /** `main` (254), `local` (255), or another table's name. */
+  readonly table: string;
+  readonly type: RouteType;
+  /** Destination as text (`default`, `10.42.1.0/24`, `10.42.0.65`), as `ip route` prints it. */
+  readonly dst: string;
+  readonly prefix: Prefix;
+  readonly via?: string;
+  readonly dev?: string;
+  /** Absent: `boot`, which `ip route` does not print. */
+  readonly proto?: RouteProto;
+  readonly scope: Scope;
+  readonly src?: string;
+  readonly metric?: number;
+  readonly onlink: boolean;
+}
+
+export type NeighbourState = 'PERMANENT' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'NOARP' | 'INCOMPLETE' | 'FAILED';
+
+export interface Neighbour {
+  readonly ip: string;
+  readonly dev: string;
+  readonly lladdr?: string;
+  readonly state: NeighbourState;
+  /** A proxy entry (`ip neigh add proxy`), answered on behalf of another host. */
+  readonly proxy: boolean;
+  readonly router?: boolean;
+}
+
+/** One line of `bridge fdb show`. */
+export interface FdbEntry {
+  readonly mac: string;
+  readonly dev: string;
+  /** `master cni0`: the entry lives in the bridge's table. */
+  readonly master?: string;
+  /** VXLAN remote (`dst 192.168.205.3`). */
+  readonly dst?: string;
+  /** `self`: the entry lives in the device's own table (vxlan, physical multicast entries). */
+  readonly self: boolean;
+  /** `permanent` for static entries; absent for learned ones. */
+  readonly permanent: boolean;
+  /** A bridge's own addresses (`master cni0 permanent` on its ports). */
+  readonly local?: boolean;
+  readonly vlan?: number;
+}
+
+/** One network namespace: a node's host, a pod, an external host. */
+export interface NetNamespace {
+  readonly id: NetnsId;
+  readonly kind: NetnsKind;
+  /** The cluster node it lives on, or the external host's name. */
+  readonly node: string;
+  /** How a trace names it: `host`, `pod/NS/NAME`, `ext/NAME`. */
+  readonly label: string;
+  /** In ifindex order. */
+  readonly devices: readonly Device[];
+  /** Every table, `local` included, in the order `ip route show table all` prints them. */
+  readonly routes: readonly Route[];
+  readonly neighbours: readonly Neighbour[];
+  readonly fdb: readonly FdbEntry[];
+  /** net.ipv4.ip_forward. */
+  readonly ipForward: boolean;
+}
+
+/** Who holds an address: the namespace and device it is configured on. */
+export interface AddressOwner {
+  readonly netns: NetnsId;
+  readonly device: string;
+}
+
+/** The whole cluster's Linux state. Namespaces are derived on first use, so a 5,000-node cluster costs only what a walk touches. */
+export interface Dataplane {
+  readonly topology: Topology;
+  /** Every namespace id, in a stable order: each node's host, its pods, then the externals. */
+  readonly ids: readonly NetnsId[];
+  namespace(id: NetnsId): NetNamespace | undefined;
+  /** Where an IPv4 address is configured (pod eth0, node NIC, external host, tunnel address). */
+  ownerOf(address: string): AddressOwner | undefined;
+  /** The device with this MAC on an underlay segment, i.e. who receives a frame sent to it. */
+  onSegment(segment: string, mac: string): AddressOwner | undefined;
+  /** Notes the CNI reports while building (a host-gw peer off the L2 segment, …). */
+  readonly notes: readonly string[];
+}
+
+/** A device before the namespace numbers it; distributes over the union so each kind keeps its fields. */
+export type DeviceSpec = Device extends infer D ? (D extends Device ? Omit<D, 'index'> : never) : never;
+
+/** What a CNI adds to one node's host namespace besides lo and the underlay NIC. */
+export interface CniHostState {
+  /** Devices after the underlay NIC, in creation order (cni0, flannel.1, veths…); ifindex is assigned by the caller. */
+  readonly devices: readonly DeviceSpec[];
+  readonly routes: readonly Route[];
+  readonly neighbours: readonly Neighbour[];
+  readonly fdb: readonly FdbEntry[];
+}
+
+/** What a CNI puts inside one pod's namespace besides lo. */
+export interface CniPodState {
+  readonly devices: readonly DeviceSpec[];
+  readonly routes: readonly Route[];
+  readonly neighbours: readonly Neighbour[];
+}
+
+/** Facts every CNI builder reads, computed once per topology. */
+export interface CniContext {
+  readonly topology: Topology;
+  /** Pods scheduled on each node, in file order (hostNetwork pods included). */
+  readonly podsByNode: ReadonlyMap<string, readonly Pod[]>;
+  /** `segment` of each node's underlay NIC, by node name. */
+  readonly segmentOf: ReadonlyMap<string, string>;
+}
+
+/**
+ * One CNI: the state it leaves in a node's host namespace and in each pod's namespace.
+ * Registered by plugin name in `src/engine/cni/index.ts`.
+ */
+export interface CniBuilder {
+  host(ctx: CniContext, node: NodeInfo): CniHostState;
+  /** Only called for pods that are not on the host network. */
+  pod(ctx: CniContext, pod: Pod, node: NodeInfo): CniPodState;
+  /** Name of the pod's veth in the host namespace, as the plugin names it. */
+  hostVethName(pod: Pod): string;
+  /** What the plugin would refuse or warn about for this topology (a host-gw peer off the L2 segment, …). */
+  notes?(ctx: CniContext): readonly string[];
+}

@@ -1,0 +1,83 @@
+/**
+ * IPv4 in numeric form. The loader hands over canonical dotted quads (checked with ipaddr.js), so
+ * the walk converts each address once and then works on unsigned 32-bit numbers.
+ */
+
+import type { Prefix } from '../dataplane/types';
+
+/** The unsigned 32-bit value of a canonical dotted quad; NaN when it is not one. */
+export function ipToNum(ip: string): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || octet > 255) return NaN;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else {
+      return NaN;
+    }
+  }
+  if (dots !== 3 || digits === 0 || octet > 255) return NaN;
+  return value * 256 + octet;
+}
+
+export function isIpv4(text: string): boolean {
+  return !Number.isNaN(ipToNum(text));
+}
+
+export function numToIp(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** The netmask of a prefix length as an unsigned number (0 for /0). */
+export function maskOf(length: number): number {
+  return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+}
+
+export function prefixOf(address: number, length: number): Prefix {
+  return { base: (address & maskOf(length)) >>> 0, length };
+}
+
+/** `10.42.0.0/24`, `10.42.0.65` (a /32) or `default` (a /0), as `ip route` writes destinations. */
+export function parsePrefix(text: string): Prefix | undefined {
+  if (text === 'default') return { base: 0, length: 0 };
+  const slash = text.indexOf('/');
+  const address = ipToNum(slash < 0 ? text : text.slice(0, slash));
+  const length = slash < 0 ? 32 : Number(text.slice(slash + 1));
+  if (Number.isNaN(address) || !Number.isInteger(length) || length < 0 || length > 32) return undefined;
+  return prefixOf(address, length);
+}
+
+export function prefixContains(prefix: Prefix, address: number): boolean {
+  return ((address & maskOf(prefix.length)) >>> 0) === prefix.base;
+}
+
+/** As `ip route` prints a destination: `default`, a bare address for /32, else `a.b.c.d/len`. */
+export function formatRouteDst(prefix: Prefix): string {
+  if (prefix.length === 0) return 'default';
+  if (prefix.length === 32) return numToIp(prefix.base);
+  return `${numToIp(prefix.base)}/${prefix.length}`;
+}
+
+export function formatCidr(prefix: Prefix): string {
+  return `${numToIp(prefix.base)}/${prefix.length}`;
+}
+
+/** The directed broadcast address of a prefix. */
+export function broadcastOf(prefix: Prefix): number {
+  return (prefix.base | ~maskOf(prefix.length)) >>> 0;
+}
+
+/** The n-th address of a prefix (0 is the network address itself). */
+export function nthAddress(prefix: Prefix, n: number): string {
+  return numToIp((prefix.base + n) >>> 0);
+}
