@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { nodeHost } from '../../src/cli/nodeHost';
+import { formatDiagnostic } from '../../src/engine/diagnostics';
+import { loadTopology } from '../../src/engine/model/load';
+import type { NodeInfo, Pod, Service, Topology } from '../../src/engine/model/types';
+
+const samplesDir = path.resolve(__dirname, '../../../samples');
+const sampleFiles = readdirSync(samplesDir).filter((f) => f.endsWith('.yaml')).sort();
+
+/** The comment block a sample opens with: it names the article and scenario it reproduces. */
+function header(text: string): string[] {
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('#')) break;
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** Codes a sample is meant to produce, from `# expect: PW1234 PW5678` header lines. */
+function expectedCodes(text: string): string[] {
+  return header(text)
+    .flatMap((l) => /^# expect: (.+)$/.exec(l)?.[1]?.split(/[\s,]+/) ?? [])
+    .filter((c) => c !== '')
+    .sort();
+}
+
+function load(file: string): { topology: Topology; codes: string[]; shown: string } {
+  const full = path.join(samplesDir, file);
+  const result = loadTopology({ path: full, text: readFileSync(full, 'utf8') }, nodeHost);
+  const shown = result.diagnostics.map(formatDiagnostic).join('\n');
+  assert.ok(result.value, `${file} gave no topology:\n${shown}`);
+  return { topology: result.value, codes: result.diagnostics.map((d) => d.code).sort(), shown };
+}
+
+function node(t: Topology, name: string): NodeInfo {
+  const found = t.nodes.find((n) => n.name === name);
+  assert.ok(found, `no node ${name}`);
+  return found;
+}
+
+function pod(t: Topology, namespace: string, name: string): Pod {
+  const found = t.pods.find((p) => p.namespace === namespace && p.name === name);
+  assert.ok(found, `no pod ${namespace}/${name}`);
+  return found;
+}
+
+function podAt(t: Topology, ip: string): Pod {
+  const found = t.pods.find((p) => p.ip === ip && !p.hostNetwork);
+  assert.ok(found, `no pod with IP ${ip}`);
+  return found;
+}
+
+function service(t: Topology, namespace: string, name: string): Service {
+  const found = t.services.find((s) => s.namespace === namespace && s.name === name);
+  assert.ok(found, `no service ${namespace}/${name}`);
+  return found;
+}
+
+/** Ready endpoint addresses of a Service, sorted, whatever slices they come from. */
+function readyEndpoints(t: Topology, namespace: string, name: string): string[] {
+  return t.endpointSlices
+    .filter((s) => s.namespace === namespace && s.serviceName === name)
+    .flatMap((s) => s.endpoints.filter((e) => e.conditions.ready).flatMap((e) => e.addresses))
+    .sort();
+}
+
+/** The seed 002 cluster, shared by its three variants. */
+function seed002(t: Topology): void {
+  assert.deepEqual(t.nodes.map((n) => [n.name, n.address, n.podCIDR, n.interface]), [
+    ['master', '192.168.205.4', '10.42.0.0/24', 'enp0s1'],
+    ['node1', '192.168.205.3', '10.42.1.0/24', 'enp0s1'],
+    ['node2', '192.168.205.5', '10.42.2.0/24', 'enp0s1'],
+  ]);
+  assert.equal(podAt(t, '10.42.0.65').nodeName, 'master');
+  assert.equal(podAt(t, '10.42.1.9').nodeName, 'node1');
+  const svc = service(t, 'default', 'nginx-test');
+  assert.equal(svc.clusterIP, '10.43.6.58');
+  assert.equal(svc.type, 'NodePort');
+  assert.deepEqual(svc.ports.map((p) => [p.name, p.port, p.nodePort, p.protocol]), [['80-80', 80, 32506, 'TCP']]);
+  assert.deepEqual(readyEndpoints(t, 'default', 'nginx-test'), ['10.42.1.6', '10.42.2.6']);
+  assert.equal(podAt(t, '10.42.1.6').nodeName, 'node1');
+  assert.equal(podAt(t, '10.42.2.6').nodeName, 'node2');
+  assert.equal(t.externals.find((e) => e.name === 'client')?.address, '192.168.205.100');
+}
+
+/** What each sample must say once loaded: the facts its seed prints. */
+const keyFacts: Record<string, (t: Topology) => void> = {
+  'seed000-flannel-vxlan.yaml': (t) => {
+    assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'flannel', backend: 'vxlan', vni: 1, port: 8472, mtu: 1450 });
+    assert.equal(t.cluster.clusterCIDR, '10.244.0.0/16');
+    assert.deepEqual(t.nodes.map((n) => [n.address, n.podCIDR]), [
+      ['192.168.152.131', '10.244.0.0/24'], ['192.168.152.132', '10.244.1.0/24'], ['192.168.152.133', '10.244.2.0/24'],
+    ]);
+    const master = node(t, 'k8s-master');
+    assert.equal(master.interface, 'ens32');
+    assert.deepEqual(master.extraRoutes, ['default via 192.168.152.2 dev ens32 proto static metric 100', '169.254.0.0/16 dev ens32 scope link metric 1000']);
+    assert.deepEqual(master.extraInterfaces.map((i) => [i.name, i.kind, i.address, i.mac, i.up]), [['docker0', 'bridge', '172.17.0.1/16', '02:42:84:ed:ea:d3', false]]);
+    // Only the two coredns pods have pod-network addresses on the master: the two veths on cni0.
+    const onMaster = t.pods.filter((p) => p.nodeName === 'k8s-master');
+    assert.deepEqual(onMaster.filter((p) => !p.hostNetwork).map((p) => [p.name, p.ip]).sort(), [
+      ['coredns-7bdc4cb885-6kzwr', '10.244.0.74'], ['coredns-7bdc4cb885-g5n5w', '10.244.0.75'],
+    ]);
+    assert.ok(onMaster.filter((p) => p.hostNetwork).length >= 6, 'the control-plane, kube-proxy and flannel pods use the host network');
+    assert.ok(onMaster.filter((p) => p.hostNetwork).every((p) => p.ip === '192.168.152.131'));
+    // The flannel DaemonSet of the install manifest places one host-network pod on every node.
+    assert.deepEqual(t.pods.filter((p) => p.namespace === 'kube-flannel').map((p) => p.nodeName).sort(), ['k8s-master', 'k8s-node1', 'k8s-node2']);
+    assert.equal(pod(t, 'kube-system', 'coredns-7bdc4cb885-6kzwr').ip, '10.244.0.74');
+    assert.deepEqual(readyEndpoints(t, 'kube-system', 'kube-dns'), ['10.244.0.74', '10.244.0.75']);
+    assert.deepEqual(readyEndpoints(t, 'default', 'kubernetes'), ['192.168.152.131']);
+  },
+  'seed002-flannel-vxlan.yaml': (t) => {
+    seed002(t);
+    assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'flannel', backend: 'vxlan', vni: 1, port: 8472, mtu: 1450 });
+    assert.equal(t.cluster.kubeProxy.mode, 'iptables');
+  },
+  'seed002-flannel-host-gw.yaml': (t) => {
+    seed002(t);
+    assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'flannel', backend: 'host-gw', mtu: 1500 });
+    assert.equal(t.cluster.kubeProxy.mode, 'iptables');
+  },
+  'seed002-ipvs.yaml': (t) => {
+    seed002(t);
+    assert.equal(t.cluster.cni.plugin, 'flannel');
+    assert.deepEqual(t.cluster.kubeProxy, { ...t.cluster.kubeProxy, mode: 'ipvs', ipvsScheduler: 'rr' });
+  },
+};
+
+test('there are at least 14 samples', () => {
+  assert.ok(sampleFiles.length >= 14, `only ${sampleFiles.length}: ${sampleFiles.join(', ')}`);
+});
+
+test('every sample opens with a comment naming the seed article it reproduces', () => {
+  for (const file of sampleFiles) {
+    const lines = header(readFileSync(path.join(samplesDir, file), 'utf8'));
+    assert.ok(lines.length >= 3, `${file} has no header comment`);
+    assert.match(lines.join('\n'), /seeds\/00\d_[0-9a-f]{16}\.txt/, `${file} does not name its seed file`);
+  }
+});
+
+test('samples/README.md lists every sample', () => {
+  const readme = readFileSync(path.join(samplesDir, 'README.md'), 'utf8');
+  for (const file of sampleFiles) assert.ok(readme.includes(`(${file})`), `${file} is missing from samples/README.md`);
+});
+
+for (const file of sampleFiles) {
+  test(`${file} loads with exactly the diagnostics it declares`, () => {
+    const expected = expectedCodes(readFileSync(path.join(samplesDir, file), 'utf8'));
+    const { codes, shown } = load(file);
+    assert.deepEqual(codes, expected, `${file}:\n${shown}`);
+  });
+}
+
+for (const [file, check] of Object.entries(keyFacts)) {
+  test(`${file} holds the facts its seed prints`, () => {
+    assert.ok(sampleFiles.includes(file), `${file} is missing`);
+    check(load(file).topology);
+  });
+}
