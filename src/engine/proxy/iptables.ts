@@ -1,0 +1,302 @@
+/**
+ * kube-proxy v1.31's iptables mode (pkg/proxy/iptables/proxier.go, syncProxyRules): the filter and
+ * nat rules it hands to iptables-restore for one node, rule for rule, in the words it uses.
+ */
+
+import type { NodeInfo, Topology } from '../model/types';
+import { cidrHas as cidrContains } from './cidrs';
+import { probability } from './probability';
+import { categorizeEndpoints, externallyAccessible, servicePorts, usesClusterEndpoints, usesLocalEndpoints, type ProxyEndpoint, type ProxyServicePort } from './servicePorts';
+
+/** What kube-proxy finds on the node at start-up; it changes the rules it writes. */
+export interface ProxyEnvironment {
+  /** iptables supports `--random-fully` (every iptables since 1.6.2); its test fake does not. */
+  readonly randomFully: boolean;
+  /** The nfacct counters could be created (nfnetlink_acct present). */
+  readonly nfacct: boolean;
+  /** net.netfilter.nf_conntrack_tcp_be_liberal is set: no INVALID drop rule. */
+  readonly conntrackTCPLiberal: boolean;
+  /**
+   * The mark as written. kube-proxy formats `1 << masqueradeBit` with Go's %#08x (`0x00004000`);
+   * its unit tests' fake proxier hard-codes `0x4000` instead.
+   */
+  readonly masqueradeMarkText?: string;
+}
+
+export const defaultEnvironment: ProxyEnvironment = { randomFully: true, nfacct: true, conntrackTCPLiberal: false };
+
+/** The environment of upstream's proxier_test.go (NewFakeProxier), for reproducing its cases. */
+export const upstreamTestEnvironment: ProxyEnvironment = { randomFully: false, nfacct: true, conntrackTCPLiberal: false, masqueradeMarkText: '0x4000' };
+
+/** A table as kube-proxy writes it: chain declarations, then rules, in write order. */
+export class TableBuilder {
+  readonly chains: string[] = [];
+  readonly rules = new Map<string, string[]>();
+  constructor(readonly name: 'filter' | 'nat') {}
+  chain(name: string): void {
+    if (this.rules.has(name)) return;
+    this.chains.push(name);
+    this.rules.set(name, []);
+  }
+  /**
+   * kube-proxy writes chain lines and rules into separate buffers, so a rule may come before its
+   * chain's line (the masquerade rule of a policy chain does); the chain is declared either way.
+   */
+  rule(chain: string, ...args: string[]): void {
+    this.chain(chain);
+    this.rules.get(chain)!.push(`-A ${chain} ${args.join(' ')}`);
+  }
+}
+
+const KUBE_SERVICES = 'KUBE-SERVICES';
+const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+const KUBE_FORWARD = 'KUBE-FORWARD';
+const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+const KUBE_FIREWALL = 'KUBE-FIREWALL';
+const LARGE_CLUSTER_THRESHOLD = 1000;
+const LOCALHOST_NPS_COUNTER = 'localhost_nps_accepted_pkts';
+const CT_INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
+
+/** `0x00004000` for bit 14: Go's %#08x pads the digits, not the whole text, to eight. */
+export function masqueradeMark(bit: number): string {
+  return `0x${(2 ** bit).toString(16).padStart(8, '0')}`;
+}
+
+/** The node's local-traffic detector: `-s CIDR` for pod traffic, or none. */
+export function localCidr(topology: Topology, node: NodeInfo): string | undefined {
+  const mode = topology.cluster.kubeProxy.detectLocalMode;
+  switch (mode) {
+    case 'ClusterCIDR': return topology.cluster.clusterCIDR;
+    case 'NodeCIDR': return node.podCIDR;
+    case 'None': return undefined;
+  }
+}
+
+/** The addresses kube-proxy's interface scan finds on the node, loopback first. */
+export function nodeAddresses(node: NodeInfo): string[] {
+  const out = ['127.0.0.1', node.address];
+  for (const i of node.extraInterfaces) if (i.address) out.push(i.address.split('/')[0]!);
+  for (const e of node.enis) out.push(e.primary, ...e.secondary);
+  return [...new Set(out)];
+}
+
+export interface IptablesPayload {
+  readonly filter: TableBuilder;
+  readonly nat: TableBuilder;
+}
+
+const q = (text: string): string => `"${text}"`;
+
+/** syncProxyRules for `node`, tables filled in kube-proxy's own write order. */
+export function buildIptables(topology: Topology, node: NodeInfo, env: ProxyEnvironment = defaultEnvironment): IptablesPayload {
+  const cfg = topology.cluster.kubeProxy;
+  const mark = env.masqueradeMarkText ?? masqueradeMark(cfg.masqueradeBit);
+  const npaCidrs = cfg.nodePortAddresses;
+  const matchAll = npaCidrs.length === 0;
+  const localhostNodePorts = cfg.localhostNodePorts && (matchAll || npaCidrs.some((c) => cidrContains(c, '127.0.0.1')));
+  const local = localCidr(topology, node);
+  const filter = new TableBuilder('filter');
+  const nat = new TableBuilder('nat');
+
+  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filter.chain(c);
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) nat.chain(c);
+
+  nat.rule(KUBE_POSTROUTING, '-m', 'mark', '!', '--mark', `${mark}/${mark}`, '-j', 'RETURN');
+  nat.rule(KUBE_POSTROUTING, '-j', 'MARK', '--xor-mark', mark);
+  nat.rule(KUBE_POSTROUTING, '-m', 'comment', '--comment', q('kubernetes service traffic requiring SNAT'), '-j', 'MASQUERADE', ...(env.randomFully ? ['--random-fully'] : []));
+  nat.rule(KUBE_MARK_MASQ, '-j', 'MARK', '--or-mark', mark);
+
+  if (localhostNodePorts) {
+    filter.chain(KUBE_FIREWALL);
+    filter.rule(KUBE_FIREWALL, '-m', 'comment', '--comment', q('block incoming localnet connections'), '-d', '127.0.0.0/8', '!', '-s', '127.0.0.0/8', '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-j', 'DROP');
+  }
+
+  const ports = servicePorts(topology, node.name);
+  let totalEndpoints = 0;
+  for (const sp of ports) totalEndpoints += sp.endpoints.length;
+  const largeClusterMode = totalEndpoints > LARGE_CLUSTER_THRESHOLD;
+  const comment = (text: string): string[] => (largeClusterMode ? [] : ['-m', 'comment', '--comment', text]);
+
+  for (const sp of ports) {
+    writeServicePort(sp, { filter, nat, mark, local, nodeIP: node.address, localhostNodePorts, nfacct: env.nfacct, masqueradeAll: cfg.masqueradeAll, comment });
+  }
+
+  if (matchAll) {
+    nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), '-m', 'addrtype', '--dst-type', 'LOCAL', ...(localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8']), '-j', KUBE_NODEPORTS);
+  } else {
+    for (const ip of nodeAddresses(node)) {
+      if (!npaCidrs.some((c) => cidrContains(c, ip))) continue;
+      if (ip.startsWith('127.') && !localhostNodePorts) continue;
+      nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), '-d', ip, '-j', KUBE_NODEPORTS);
+    }
+  }
+
+  if (!env.conntrackTCPLiberal) {
+    filter.rule(KUBE_FORWARD, '-m', 'conntrack', '--ctstate', 'INVALID', ...(env.nfacct ? ['-m', 'nfacct', '--nfacct-name', CT_INVALID_COUNTER] : []), '-j', 'DROP');
+  }
+  filter.rule(KUBE_FORWARD, '-m', 'comment', '--comment', q('kubernetes forwarding rules'), '-m', 'mark', '--mark', `${mark}/${mark}`, '-j', 'ACCEPT');
+  filter.rule(KUBE_FORWARD, '-m', 'comment', '--comment', q('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
+  return { filter, nat };
+}
+
+interface WriteContext {
+  readonly filter: TableBuilder;
+  readonly nat: TableBuilder;
+  readonly mark: string;
+  readonly local: string | undefined;
+  readonly nodeIP: string;
+  readonly localhostNodePorts: boolean;
+  readonly nfacct: boolean;
+  readonly masqueradeAll: boolean;
+  /** `-m comment --comment X`, or nothing in large-cluster mode. */
+  readonly comment: (text: string) => string[];
+}
+
+function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
+  const { filter, nat } = ctx;
+  const name = sp.name;
+  const proto = sp.protocol;
+  const port = String(sp.port.port);
+  const { cluster, local, allReachable, hasAny } = categorizeEndpoints(sp);
+  const clusterPolicyChain = sp.chains.svc;
+  const usesClusterPolicyChain = cluster.length > 0 && usesClusterEndpoints(sp);
+  const localPolicyChain = sp.chains.svl;
+  const usesLocalPolicyChain = local.length > 0 && usesLocalEndpoints(sp);
+
+  let internalPolicyChain = clusterPolicyChain;
+  let hasInternalEndpoints = hasAny;
+  if (sp.internalPolicyLocal) {
+    internalPolicyChain = localPolicyChain;
+    if (local.length === 0) hasInternalEndpoints = false;
+  }
+  let externalPolicyChain = clusterPolicyChain;
+  let hasExternalEndpoints = hasAny;
+  if (sp.externalPolicyLocal) {
+    externalPolicyChain = localPolicyChain;
+    if (local.length === 0) hasExternalEndpoints = false;
+  }
+  const externalTrafficChain = sp.chains.ext;
+  const usesExternalTrafficChain = hasAny && externallyAccessible(sp);
+  const fwChain = sp.chains.fw;
+  const usesFWChain = hasAny && sp.loadBalancerVIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
+  const loadBalancerTrafficChain = usesFWChain ? fwChain : externalTrafficChain;
+
+  let internalFilterTarget = '', internalFilterComment = '';
+  let externalFilterTarget = '', externalFilterComment = '';
+  if (!hasAny) {
+    internalFilterTarget = externalFilterTarget = 'REJECT';
+    internalFilterComment = externalFilterComment = q(`${name} has no endpoints`);
+  } else {
+    if (!hasInternalEndpoints) {
+      internalFilterTarget = 'DROP';
+      internalFilterComment = q(`${name} has no local endpoints`);
+    }
+    if (!hasExternalEndpoints) {
+      externalFilterTarget = 'DROP';
+      externalFilterComment = q(`${name} has no local endpoints`);
+    }
+  }
+
+  if (hasInternalEndpoints) {
+    nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q(`${name} cluster IP`), '-m', proto, '-p', proto, '-d', sp.clusterIP, '--dport', port, '-j', internalPolicyChain);
+  } else {
+    filter.rule(KUBE_SERVICES, '-m', 'comment', '--comment', internalFilterComment, '-m', proto, '-p', proto, '-d', sp.clusterIP, '--dport', port, '-j', internalFilterTarget);
+  }
+
+  for (const ip of sp.externalIPs) {
+    if (hasAny) nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q(`${name} external IP`), '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', externalTrafficChain);
+    if (!hasExternalEndpoints) filter.rule(KUBE_EXTERNAL_SERVICES, '-m', 'comment', '--comment', externalFilterComment, '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', externalFilterTarget);
+  }
+
+  for (const ip of sp.loadBalancerVIPs) {
+    if (hasAny) nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q(`${name} loadbalancer IP`), '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', loadBalancerTrafficChain);
+    if (usesFWChain) filter.rule(KUBE_PROXY_FIREWALL, '-m', 'comment', '--comment', q(`${name} traffic not accepted by ${fwChain}`), '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', 'DROP');
+  }
+  if (!hasExternalEndpoints) {
+    for (const ip of sp.loadBalancerVIPs) {
+      filter.rule(KUBE_EXTERNAL_SERVICES, '-m', 'comment', '--comment', externalFilterComment, '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', externalFilterTarget);
+    }
+  }
+
+  if (sp.nodePort !== 0) {
+    const nodePort = String(sp.nodePort);
+    if (hasAny) {
+      if (ctx.localhostNodePorts && ctx.nfacct) {
+        nat.rule(KUBE_NODEPORTS, '-m', 'comment', '--comment', name, '-m', proto, '-p', proto, '-d', '127.0.0.0/8', '--dport', nodePort, '-m', 'nfacct', '--nfacct-name', LOCALHOST_NPS_COUNTER, '-j', externalTrafficChain);
+      }
+      nat.rule(KUBE_NODEPORTS, '-m', 'comment', '--comment', name, '-m', proto, '-p', proto, '--dport', nodePort, '-j', externalTrafficChain);
+    }
+    if (!hasExternalEndpoints) {
+      filter.rule(KUBE_EXTERNAL_SERVICES, '-m', 'comment', '--comment', externalFilterComment, '-m', 'addrtype', '--dst-type', 'LOCAL', '-m', proto, '-p', proto, '--dport', nodePort, '-j', externalFilterTarget);
+    }
+  }
+
+  if (sp.healthCheckNodePort !== 0) {
+    filter.rule(KUBE_NODEPORTS, '-m', 'comment', '--comment', q(`${name} health check node port`), '-m', 'tcp', '-p', 'tcp', '--dport', String(sp.healthCheckNodePort), '-j', 'ACCEPT');
+  }
+
+  if (hasInternalEndpoints) {
+    const args = ['-m', 'comment', '--comment', q(`${name} cluster IP`), '-m', proto, '-p', proto, '-d', sp.clusterIP, '--dport', port];
+    if (ctx.masqueradeAll) nat.rule(internalPolicyChain, ...args, '-j', KUBE_MARK_MASQ);
+    else if (ctx.local !== undefined) nat.rule(internalPolicyChain, ...args, '!', '-s', ctx.local, '-j', KUBE_MARK_MASQ);
+  }
+
+  if (usesExternalTrafficChain) {
+    nat.chain(externalTrafficChain);
+    if (!sp.externalPolicyLocal) {
+      nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`masquerade traffic for ${name} external destinations`), '-j', KUBE_MARK_MASQ);
+    } else {
+      if (ctx.local !== undefined) {
+        nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`pod traffic for ${name} external destinations`), '-s', ctx.local, '-j', clusterPolicyChain);
+      }
+      nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`masquerade LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', KUBE_MARK_MASQ);
+      nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`route LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', clusterPolicyChain);
+    }
+    if (hasExternalEndpoints) nat.rule(externalTrafficChain, '-j', externalPolicyChain);
+  }
+
+  if (usesFWChain) {
+    nat.chain(fwChain);
+    const args = ['-m', 'comment', '--comment', q(`${name} loadbalancer IP`)];
+    let allowFromNode = false;
+    for (const cidr of sp.loadBalancerSourceRanges) {
+      nat.rule(fwChain, ...args, '-s', cidr, '-j', externalTrafficChain);
+      if (cidrContains(cidr, ctx.nodeIP)) allowFromNode = true;
+    }
+    if (allowFromNode) for (const ip of sp.loadBalancerVIPs) nat.rule(fwChain, ...args, '-s', ip, '-j', externalTrafficChain);
+    nat.rule(fwChain, '-m', 'comment', '--comment', q(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`));
+  }
+
+  if (usesClusterPolicyChain) {
+    nat.chain(clusterPolicyChain);
+    writeServiceToEndpointRules(ctx, sp, clusterPolicyChain, cluster);
+  }
+  if (usesLocalPolicyChain) {
+    nat.chain(localPolicyChain);
+    writeServiceToEndpointRules(ctx, sp, localPolicyChain, local);
+  }
+
+  for (const ep of allReachable) {
+    nat.chain(ep.chain);
+    const head = ctx.comment(name);
+    nat.rule(ep.chain, ...head, '-s', ep.ip, '-j', KUBE_MARK_MASQ);
+    const affinity = sp.clientIPAffinity ? ['-m', 'recent', '--name', ep.chain, '--set'] : [];
+    nat.rule(ep.chain, ...head, ...affinity, '-m', proto, '-p', proto, '-j', 'DNAT', '--to-destination', ep.key);
+  }
+}
+
+function writeServiceToEndpointRules(ctx: WriteContext, sp: ProxyServicePort, chain: string, endpoints: readonly ProxyEndpoint[]): void {
+  if (sp.clientIPAffinity) {
+    for (const ep of endpoints) {
+      ctx.nat.rule(chain, ...ctx.comment(q(`${sp.name} -> ${ep.key}`)), '-m', 'recent', '--name', ep.chain, '--rcheck', '--seconds', String(sp.stickySeconds), '--reap', '-j', ep.chain);
+    }
+  }
+  const n = endpoints.length;
+  endpoints.forEach((ep, i) => {
+    const stat = i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(n - i)] : [];
+    ctx.nat.rule(chain, ...ctx.comment(q(`${sp.name} -> ${ep.key}`)), ...stat, '-j', ep.chain);
+  });
+}

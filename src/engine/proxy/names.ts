@@ -1,0 +1,34 @@
+/**
+ * kube-proxy's chain names: a prefix and the first 16 characters of base32(sha256(...)) of the
+ * service port name and protocol (and, for endpoints, the endpoint), so names stay under
+ * iptables' 28-character limit and stay stable across restarts.
+ */
+
+import { base32, sha256 } from './sha256';
+
+function hash16(text: string): string {
+  return base32(sha256(text)).slice(0, 16);
+}
+
+/** `ns/name:port`, or `ns/name` when the port has no name (ServicePortName.String()). */
+export function servicePortName(namespace: string, name: string, port: string): string {
+  return port ? `${namespace}/${name}:${port}` : `${namespace}/${name}`;
+}
+
+export interface ServiceChains {
+  readonly svc: string;
+  readonly svl: string;
+  readonly fw: string;
+  readonly ext: string;
+}
+
+/** `protocol` is lower case, as kube-proxy hashes it. */
+export function serviceChains(portName: string, protocol: string): ServiceChains {
+  const h = hash16(portName + protocol);
+  return { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, fw: `KUBE-FW-${h}`, ext: `KUBE-EXT-${h}` };
+}
+
+/** `endpoint` is `ip:port`. */
+export function endpointChain(portName: string, protocol: string, endpoint: string): string {
+  return `KUBE-SEP-${hash16(portName + protocol + endpoint)}`;
+}
