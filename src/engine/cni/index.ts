@@ -6,12 +6,14 @@
 import type { CniBuilder } from '../dataplane/types';
 import type { CniPlugin, Topology } from '../model/types';
 import { flannelBuilder } from './flannel';
+import { weaveBuilder } from './weave';
 
 export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
   flannel: flannelBuilder((t: Topology) => {
     if (t.cluster.cni.plugin !== 'flannel') throw new Error('flannel builder used for another plugin');
     return t.cluster.cni;
   }),
+  weave: weaveBuilder,
 };
 
 export function cniBuilderFor(topology: Topology): CniBuilder | undefined {

@@ -187,6 +187,8 @@ export interface FdbEntry {
   /** A bridge's own addresses (`master cni0 permanent` on its ports). */
   readonly local?: boolean;
   readonly vlan?: number;
+  /** VXLAN `vni` of the entry, on a device whose VNI is chosen per destination (weave's vxlan vport); the device's own VNI otherwise. */
+  readonly vni?: number;
 }
 
 /** One network namespace: a node's host, a pod, an external host. */

@@ -1,0 +1,159 @@
+/**
+ * Small validated topologies for the CNI builder tests, built directly as the loader would hand
+ * them over, so each builder is tested apart from loading. Plus text forms of the derived state
+ * in the shapes `ip route`, `ip neigh` and `bridge fdb` print, for golden comparisons.
+ */
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CniConfig, NodeInfo, Pod, SecondaryNetwork, Topology } from '../../src/engine/model/types';
+import type { FdbEntry, NetNamespace, Neighbour, Route } from '../../src/engine/dataplane/types';
+
+const source = { file: 'fixture.yaml', line: 1, col: 1 };
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly address: string;
+  readonly podCIDR: string;
+  readonly mac?: string;
+  readonly prefixLength?: number;
+  readonly gateway?: string;
+  readonly interface?: string;
+  readonly enis?: NodeInfo['enis'];
+}
+
+export interface PodSpec {
+  readonly name: string;
+  readonly node: string;
+  readonly ip: string;
+  readonly namespace?: string;
+  readonly hostNetwork?: boolean;
+  readonly secondaryInterfaces?: Pod['secondaryInterfaces'];
+}
+
+export function node(spec: NodeSpec): NodeInfo {
+  return {
+    source,
+    name: spec.name,
+    address: spec.address,
+    prefixLength: spec.prefixLength ?? 24,
+    interface: spec.interface ?? 'eth0',
+    mac: spec.mac ?? `52:54:00:00:00:${spec.address.split('.')[3]!.padStart(2, '0').slice(-2)}`,
+    podCIDR: spec.podCIDR,
+    gateway: spec.gateway,
+    extraInterfaces: [],
+    extraRoutes: [],
+    labels: {},
+    enis: spec.enis ?? [],
+  };
+}
+
+/** The bridge plugin's pod MAC: 0a:58 and the IPv4 bytes. */
+export function podMac(ip: string): string {
+  return ['0a', '58', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+}
+
+export function pod(spec: PodSpec): Pod {
+  return {
+    source,
+    name: spec.name,
+    namespace: spec.namespace ?? 'default',
+    labels: {},
+    nodeName: spec.node,
+    ip: spec.ip,
+    ipDerived: false,
+    mac: podMac(spec.ip),
+    hostNetwork: spec.hostNetwork ?? false,
+    ready: true,
+    containers: [],
+    secondaryInterfaces: spec.secondaryInterfaces ?? [],
+  };
+}
+
+export function topology(cni: CniConfig, clusterCIDR: string, nodes: readonly NodeSpec[], pods: readonly PodSpec[], networks: readonly SecondaryNetwork[] = []): Topology {
+  return {
+    cluster: {
+      source,
+      name: 'fixture',
+      clusterCIDR,
+      serviceCIDR: '10.96.0.0/12',
+      cni,
+      kubeProxy: { mode: 'iptables', masqueradeBit: 14, masqueradeAll: false, localhostNodePorts: true, detectLocalMode: 'ClusterCIDR', ipvsScheduler: 'rr', nodePortAddresses: [] },
+      networks,
+    },
+    nodes: nodes.map(node),
+    externals: [],
+    namespaces: [],
+    pods: pods.map(pod),
+    services: [],
+    endpointSlices: [],
+    policies: [],
+  };
+}
+
+/** A route as `ip route show table all` prints it (the main table without `table main`). */
+export function routeText(r: Route): string {
+  const parts: string[] = [];
+  if (r.type !== 'unicast') parts.push(r.type);
+  parts.push(r.dst);
+  if (r.via) parts.push('via', r.via);
+  if (r.dev) parts.push('dev', r.dev);
+  if (r.table !== 'main') parts.push('table', r.table);
+  if (r.proto) parts.push('proto', r.proto);
+  if (r.scope !== 'global') parts.push('scope', r.scope);
+  if (r.src) parts.push('src', r.src);
+  if (r.metric !== undefined) parts.push('metric', String(r.metric));
+  if (r.onlink) parts.push('onlink');
+  return parts.join(' ');
+}
+
+export function neighText(n: Neighbour): string {
+  return [n.ip, 'dev', n.dev, ...(n.lladdr ? ['lladdr', n.lladdr] : []), ...(n.proxy ? ['proxy'] : []), n.state].join(' ');
+}
+
+export function fdbText(f: FdbEntry): string {
+  return [f.mac, 'dev', f.dev, ...(f.vlan !== undefined ? ['vlan', String(f.vlan)] : []), ...(f.dst ? ['dst', f.dst] : []), ...(f.vni !== undefined ? ['vni', String(f.vni)] : []), ...(f.master ? ['master', f.master] : []), ...(f.self ? ['self'] : []), ...(f.permanent ? ['permanent'] : [])].join(' ');
+}
+
+/** Devices as `ip -br link`-like lines with what a reader checks: kind, MTU, master, address. */
+export function linkText(ns: NetNamespace): string[] {
+  return ns.devices.map((d) => {
+    const extra: string[] = [];
+    if (d.master) extra.push(`master ${d.master}`);
+    if (d.kind === 'veth') extra.push(`peer ${d.peerNetns}:${d.peerDevice}`);
+    if (d.kind === 'vxlan') extra.push(`vxlan id ${d.vni} local ${d.local} dev ${d.dev} dstport ${d.dstport}`);
+    if (d.kind === 'macvlan') extra.push(`macvlan mode ${d.mode} link ${d.masterDevice}`);
+    if (d.kind === 'tun') extra.push(`daemon ${d.daemon} port ${d.port}`);
+    if (d.proxyArp) extra.push('proxy_arp');
+    const addrs = d.addresses.map((a) => `${a.address}/${a.prefixLength}`);
+    return [`${d.index}: ${d.name} ${d.kind} mtu ${d.mtu}`, ...extra, ...addrs].join(' ');
+  });
+}
+
+/** The whole namespace as golden text. */
+export function namespaceText(ns: NetNamespace): string {
+  return [
+    `# ${ns.id}`,
+    '## links',
+    ...linkText(ns),
+    '## routes',
+    ...ns.routes.filter((r) => r.table !== 'local').map(routeText),
+    '## neigh',
+    ...ns.neighbours.map(neighText),
+    '## fdb',
+    ...ns.fdb.map(fdbText),
+    '',
+  ].join('\n');
+}
+
+/** Compares with `test/baselines/cni/<name>.txt`; a missing baseline is written, UPDATE_BASELINES=1 rewrites it. */
+export function golden(name: string, actual: string): void {
+  const file = join(__dirname, '..', '..', '..', 'test', 'baselines', 'cni', `${name}.txt`);
+  if (!existsSync(file) || process.env.UPDATE_BASELINES === '1') {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from its baseline (UPDATE_BASELINES=1 rewrites it)`);
+}
