@@ -62,6 +62,8 @@ export interface PolicyQuery {
   readonly dst: PolicyPeer;
   readonly protocol: Protocol;
   readonly port: number;
+  /** A packet of the reply leg: conntrack accepts it as ESTABLISHED before any policy rule. */
+  readonly reply?: boolean;
 }
 
 /**

@@ -1,0 +1,176 @@
+/**
+ * Everything about a topology's NetworkPolicies that does not depend on one packet, computed once:
+ * the endpoints policy can name (pods on the pod network and external hosts), which policies
+ * isolate each pod in each direction, and for every rule the set of endpoints its peers match.
+ * A verdict is then a few bit tests, and a reachability row a word-wise OR of rule sets.
+ */
+
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Pod, Topology } from '../model/types';
+import { Bitset } from './bitset';
+import { cniEnforcesPolicy } from './enforcement';
+import { compileIpBlock, ipBlockMatches, ipv4ToNumber, type CompiledIpBlock } from './ipBlock';
+import { describeSelector, selectorMatches } from './selector';
+
+export type Direction = 'ingress' | 'egress';
+
+type Labels = Readonly<Record<string, string>>;
+
+export interface PolicyEndpoint {
+  /** `ns/name` for a pod, `ext/name` for an external host: the labels of `reach`. */
+  readonly id: string;
+  readonly ip: string;
+  readonly ipNum: number;
+  readonly pod?: Pod;
+}
+
+export interface CompiledPeer {
+  readonly peer: NetworkPolicyPeer;
+  readonly ipBlock?: CompiledIpBlock;
+  /** Endpoints this peer selects. */
+  readonly bits: Bitset;
+  readonly description: string;
+}
+
+export interface CompiledRule {
+  readonly policy: CompiledPolicy;
+  readonly direction: Direction;
+  readonly index: number;
+  readonly rule: NetworkPolicyRule;
+  readonly peers: readonly CompiledPeer[];
+  /** Union of the peers' sets; every endpoint when the rule has no peers. */
+  readonly bits: Bitset;
+}
+
+export interface CompiledPolicy {
+  readonly policy: NetworkPolicy;
+  /** `ns/name` */
+  readonly id: string;
+  /** Present only when policyTypes has the direction: only then does the policy isolate for it. */
+  readonly ingress?: readonly CompiledRule[];
+  readonly egress?: readonly CompiledRule[];
+}
+
+export interface PolicyIndex {
+  readonly topology: Topology;
+  readonly enforced: boolean;
+  readonly endpoints: readonly PolicyEndpoint[];
+  readonly byIp: ReadonlyMap<string, number>;
+  readonly byPod: ReadonlyMap<string, number>;
+  /** Per endpoint, the policies isolating it, in file order (empty for externals). */
+  readonly ingressPolicies: readonly (readonly CompiledPolicy[])[];
+  readonly egressPolicies: readonly (readonly CompiledPolicy[])[];
+  /** Addresses of each node's host namespace: traffic between a pod and its own node is always allowed. */
+  readonly nodeAddresses: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+function namespaceLabels(topology: Topology): (ns: string) => Labels {
+  const byName = new Map(topology.namespaces.map((n) => [n.name, n.labels]));
+  // A namespace the file never declares still carries its automatic name label.
+  return (ns) => byName.get(ns) ?? { [NAMESPACE_NAME_LABEL]: ns };
+}
+
+function describePeer(peer: NetworkPolicyPeer, policyNamespace: string, ipBlock: CompiledIpBlock | undefined): string {
+  if (peer.ipBlock) return ipBlock?.text ?? `ipBlock ${peer.ipBlock.cidr} (not IPv4: matches nothing here)`;
+  const pods = peer.podSelector ? `pods ${describeSelector(peer.podSelector)}` : 'all pods';
+  const where = peer.namespaceSelector ? `in namespaces ${describeSelector(peer.namespaceSelector)}` : `in namespace ${policyNamespace}`;
+  return `${pods} ${where}`;
+}
+
+function peerSelects(peer: NetworkPolicyPeer, ipBlock: CompiledIpBlock | undefined, policyNamespace: string, ep: PolicyEndpoint, nsLabels: (ns: string) => Labels): boolean {
+  if (peer.ipBlock) return ipBlock !== undefined && ipBlockMatches(ipBlock, ep.ipNum);
+  const pod = ep.pod;
+  if (!pod) return false;
+  if (peer.namespaceSelector) {
+    if (!selectorMatches(peer.namespaceSelector, nsLabels(pod.namespace))) return false;
+  } else if (pod.namespace !== policyNamespace) {
+    return false;
+  }
+  return !peer.podSelector || selectorMatches(peer.podSelector, pod.labels);
+}
+
+function nodeAddressSets(topology: Topology): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const node of topology.nodes) {
+    const set = new Set<string>([node.address]);
+    for (const i of node.extraInterfaces) if (i.address) set.add(i.address.split('/')[0]!);
+    // The CNI bridge or gateway address (`.1` of the podCIDR) is the source the node uses towards its pods.
+    const base = ipv4ToNumber(node.podCIDR.split('/')[0]!);
+    if (!Number.isNaN(base)) {
+      const gw = base + 1;
+      set.add(`${(gw >>> 24) & 255}.${(gw >>> 16) & 255}.${(gw >>> 8) & 255}.${gw & 255}`);
+    }
+    out.set(node.name, set);
+  }
+  return out;
+}
+
+export function buildPolicyIndex(topology: Topology): PolicyIndex {
+  const endpoints: PolicyEndpoint[] = [];
+  // hostNetwork pods share the node's address: policies neither select them nor match them by podSelector.
+  for (const pod of topology.pods) {
+    if (!pod.hostNetwork) endpoints.push({ id: `${pod.namespace}/${pod.name}`, ip: pod.ip, ipNum: ipv4ToNumber(pod.ip), pod });
+  }
+  for (const ext of topology.externals) endpoints.push({ id: `ext/${ext.name}`, ip: ext.address, ipNum: ipv4ToNumber(ext.address) });
+  const byIp = new Map<string, number>();
+  const byPod = new Map<string, number>();
+  endpoints.forEach((ep, i) => {
+    if (!byIp.has(ep.ip)) byIp.set(ep.ip, i);
+    if (ep.pod) byPod.set(ep.id, i);
+  });
+  const nsLabels = namespaceLabels(topology);
+  const size = endpoints.length;
+
+  const compileRules = (compiled: CompiledPolicy, direction: Direction, rules: readonly NetworkPolicyRule[]): CompiledRule[] =>
+    rules.map((rule, index) => {
+      const peers = rule.peers.map((peer): CompiledPeer => {
+        const ipBlock = peer.ipBlock ? compileIpBlock(peer.ipBlock) : undefined;
+        const bits = new Bitset(size);
+        endpoints.forEach((ep, i) => {
+          if (peerSelects(peer, ipBlock, compiled.policy.namespace, ep, nsLabels)) bits.add(i);
+        });
+        return { peer, ...(ipBlock ? { ipBlock } : {}), bits, description: describePeer(peer, compiled.policy.namespace, ipBlock) };
+      });
+      let bits: Bitset;
+      if (peers.length === 0) bits = Bitset.full(size);
+      else {
+        bits = new Bitset(size);
+        for (const p of peers) bits.or(p.bits);
+      }
+      return { policy: compiled, direction, index, rule, peers, bits };
+    });
+
+  const ingressPolicies: CompiledPolicy[][] = endpoints.map(() => []);
+  const egressPolicies: CompiledPolicy[][] = endpoints.map(() => []);
+  const podsByNamespace = new Map<string, number[]>();
+  endpoints.forEach((ep, i) => {
+    if (!ep.pod) return;
+    const list = podsByNamespace.get(ep.pod.namespace) ?? [];
+    list.push(i);
+    podsByNamespace.set(ep.pod.namespace, list);
+  });
+
+  for (const policy of topology.policies) {
+    const compiled: { -readonly [K in keyof CompiledPolicy]: CompiledPolicy[K] } = { policy, id: `${policy.namespace}/${policy.name}` };
+    if (policy.policyTypes.includes('Ingress')) compiled.ingress = compileRules(compiled, 'ingress', policy.ingress);
+    if (policy.policyTypes.includes('Egress')) compiled.egress = compileRules(compiled, 'egress', policy.egress);
+    // A policy selects pods of its own namespace only.
+    for (const i of podsByNamespace.get(policy.namespace) ?? []) {
+      if (!selectorMatches(policy.podSelector, endpoints[i]!.pod!.labels)) continue;
+      if (compiled.ingress) ingressPolicies[i]!.push(compiled);
+      if (compiled.egress) egressPolicies[i]!.push(compiled);
+    }
+  }
+
+  return {
+    topology,
+    enforced: cniEnforcesPolicy(topology.cluster.cni.plugin),
+    endpoints,
+    byIp,
+    byPod,
+    ingressPolicies,
+    egressPolicies,
+    nodeAddresses: nodeAddressSets(topology),
+  };
+}
