@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { check } from './check';
 import { generate } from './generate';
 import { notYet } from './notYet';
+import { reach } from './reach';
 
 /** The command table of DESIGN.md §5; each handler lives in its own module. */
 export const commands: readonly Command[] = [
@@ -48,15 +49,7 @@ export const commands: readonly Command[] = [
     positionals: [1, 1],
     engine: 'the dataplane model',
   }),
-  notYet({
-    name: 'reach',
-    synopsis: 'reach FILE [--port N] [--proto P] [--matrix]',
-    summary: 'Print the pod-to-pod NetworkPolicy verdicts.',
-    optionHelp: ['--port N     destination port (default 80)', '--proto P    TCP (default), UDP or SCTP', '--matrix     a truth table: . allowed, X denied'],
-    options: { port: { type: 'string' }, proto: { type: 'string' }, matrix: { type: 'boolean' } },
-    positionals: [1, 1],
-    engine: 'the NetworkPolicy model',
-  }),
+  reach,
   notYet({
     name: 'lab',
     synopsis: 'lab up|verify|down FILE [--from SRC --to DST] [--json]',
