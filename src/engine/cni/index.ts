@@ -7,6 +7,8 @@ import type { CniBuilder } from '../dataplane/types';
 import type { CniPlugin, Topology } from '../model/types';
 import { flannelBuilder } from './flannel';
 import { weaveBuilder } from './weave';
+import { canalBuilder } from './canal';
+import { kubenetBuilder } from './kubenet';
 
 export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
   flannel: flannelBuilder((t: Topology) => {
@@ -14,6 +16,8 @@ export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
     return t.cluster.cni;
   }),
   weave: weaveBuilder,
+  canal: canalBuilder,
+  kubenet: kubenetBuilder,
 };
 
 export function cniBuilderFor(topology: Topology): CniBuilder | undefined {

@@ -1,0 +1,61 @@
+/**
+ * kubenet: the kubelet's own network plugin. It hands each pod to the CNI bridge plugin on
+ * `cbr0` with host-local IPAM over the node's podCIDR (gateway `.1`, a default route in the pod),
+ * and writes no route to any other node: the cloud's route table (a GCE route, an AWS or Azure
+ * route table) sends each podCIDR to its node. The simulator keeps that table as data
+ * (`kubenetCloudRoutes`) for the underlay gateway; on the node itself the packet simply follows
+ * the default route to that gateway.
+ */
+
+import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
+import { route } from '../dataplane/assemble';
+import type { CniBuilder, CniContext, Route } from '../dataplane/types';
+import type { Topology } from '../model/types';
+import { bridgePluginVethName } from '../net/derivedNames';
+
+export const KUBENET_BRIDGE = 'cbr0';
+
+/** The kubelet's --non-masquerade-cidr default: pod traffic to anything else is masqueraded. */
+export const KUBENET_NON_MASQUERADE_CIDR = '10.0.0.0/8';
+
+/** The rule kubenet appends to nat POSTROUTING, as iptables-save prints it. */
+export function kubenetMasqueradeRule(nonMasqueradeCidr: string = KUBENET_NON_MASQUERADE_CIDR): string {
+  return `-A POSTROUTING ! -d ${nonMasqueradeCidr} -m comment --comment "kubenet: SNAT for outbound traffic from cluster" -m addrtype ! --dst-type LOCAL -j MASQUERADE`;
+}
+
+function options(topology: Topology): BridgeOptions {
+  const mtu = topology.cluster.cni.plugin === 'kubenet' ? topology.cluster.cni.mtu : 1500;
+  // kubenet's CNI config asks only for the default route; the podCIDR itself is the kernel's prefix route.
+  return { bridge: KUBENET_BRIDGE, mtu, podRoutes: [] };
+}
+
+function vethName(pod: { namespace: string; name: string }): string {
+  return bridgePluginVethName(pod.namespace, pod.name);
+}
+
+/**
+ * The cloud route table kubenet relies on: each node's podCIDR via that node's address, in node
+ * order, as the underlay gateway would hold it.
+ */
+export function kubenetCloudRoutes(topology: Topology): Route[] {
+  return topology.nodes.map((n) => route({ dst: n.podCIDR, via: n.address }));
+}
+
+function notes(ctx: CniContext): string[] {
+  const out: string[] = [
+    `kubenet writes no routes between nodes: the cloud route table sends each podCIDR to its node (${kubenetCloudRoutes(ctx.topology).map((r) => `${r.dst} via ${r.via}`).join(', ')})`,
+  ];
+  const without = ctx.topology.nodes.filter((n) => !n.gateway);
+  if (without.length > 0) out.push(`kubenet nodes need a default gateway that holds the cloud routes; ${without.map((n) => n.name).join(', ')} have none, so pods there reach no other node's pods`);
+  return out;
+}
+
+export const kubenetBuilder: CniBuilder = {
+  host: (ctx, node) => {
+    const bridge = bridgeHostDevices(node, ctx.podsByNode.get(node.name) ?? [], options(ctx.topology), vethName);
+    return { devices: bridge.devices, routes: [], neighbours: [], fdb: bridge.fdb };
+  },
+  pod: (ctx, pod, node) => bridgePodState(pod, node, options(ctx.topology), vethName(pod)),
+  hostVethName: vethName,
+  notes,
+};
