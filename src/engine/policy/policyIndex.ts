@@ -5,7 +5,8 @@
  * A verdict is then a few bit tests, and a reachability row a word-wise OR of rule sets.
  */
 
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Pod, Topology } from '../model/types';
+import type { CniPlugin, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Pod, Topology } from '../model/types';
+import { assertNever } from '../trace/types';
 import { Bitset } from './bitset';
 import { cniEnforcesPolicy } from './enforcement';
 import { compileIpBlock, ipBlockMatches, ipv4ToNumber, type CompiledIpBlock } from './ipBlock';
@@ -90,16 +91,46 @@ function peerSelects(peer: NetworkPolicyPeer, ipBlock: CompiledIpBlock | undefin
   return !peer.podSelector || selectorMatches(peer.podSelector, pod.labels);
 }
 
+function addressAt(cidr: string, offset: number): string | undefined {
+  const base = ipv4ToNumber(cidr.split('/')[0]!);
+  if (Number.isNaN(base)) return undefined;
+  const n = (base + offset) >>> 0;
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/**
+ * Offsets in the node's pod CIDR of the addresses the CNI gives the host itself, which the host
+ * may use as the source towards its pods: cni0/cbr0 at `.1`, flannel.1 at `.0`, Calico's tunl0 or
+ * vxlan.calico at the block's first address.
+ */
+function cniHostOffsets(plugin: CniPlugin): readonly number[] {
+  switch (plugin) {
+    case 'flannel':
+      return [0, 1];
+    case 'canal':
+    case 'calico':
+      return [0];
+    case 'kubenet':
+      return [1];
+    case 'weave':
+    case 'aws-vpc':
+      return [];
+    default:
+      return assertNever(plugin);
+  }
+}
+
 function nodeAddressSets(topology: Topology): Map<string, Set<string>> {
+  const podIps = new Set(topology.pods.filter((p) => !p.hostNetwork).map((p) => p.ip));
+  const offsets = cniHostOffsets(topology.cluster.cni.plugin);
   const out = new Map<string, Set<string>>();
   for (const node of topology.nodes) {
     const set = new Set<string>([node.address]);
     for (const i of node.extraInterfaces) if (i.address) set.add(i.address.split('/')[0]!);
-    // The CNI bridge or gateway address (`.1` of the podCIDR) is the source the node uses towards its pods.
-    const base = ipv4ToNumber(node.podCIDR.split('/')[0]!);
-    if (!Number.isNaN(base)) {
-      const gw = base + 1;
-      set.add(`${(gw >>> 24) & 255}.${(gw >>> 16) & 255}.${(gw >>> 8) & 255}.${gw & 255}`);
+    for (const offset of offsets) {
+      const ip = addressAt(node.podCIDR, offset);
+      // An address a pod holds is the pod's, whatever the CNI's convention.
+      if (ip !== undefined && !podIps.has(ip)) set.add(ip);
     }
     out.set(node.name, set);
   }
