@@ -1,0 +1,30 @@
+import type { Trace } from '../engine/trace/types';
+import { headerText, stepText } from './traceView';
+
+/** A trace as Markdown: one section per hop, headers outer to inner, then its steps. */
+export function traceToMarkdown(title: string, trace: Trace): string {
+  const lines = [`# ${title}`, '', `Disposition: **${trace.disposition}**`, ''];
+  const leg = (t: Trace, prefix: string): void => {
+    t.hops.forEach((hop, i) => {
+      lines.push(`## ${prefix}${i + 1}. ${hop.node} \`${hop.netns}\`${hop.in ? ` in \`${hop.in}\`` : ''} → \`${hop.out}\``, '');
+      lines.push('```', ...hop.headers.map(headerText), '```', '');
+      for (const s of hop.steps) lines.push(`- ${stepText(s)}`);
+      if (hop.steps.length > 0) lines.push('');
+    });
+    if (t.final.length > 0) {
+      lines.push(`## ${prefix}final`, '');
+      for (const s of t.final) lines.push(`- ${stepText(s)}`);
+      lines.push('');
+    }
+  };
+  leg(trace, '');
+  if (trace.reply) {
+    lines.push(`# Reply: ${trace.reply.disposition}`, '');
+    leg(trace.reply, 'reply ');
+  }
+  return lines.join('\n');
+}
+
+export function traceToJson(trace: Trace): string {
+  return `${JSON.stringify(trace, null, 2)}\n`;
+}

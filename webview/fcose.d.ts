@@ -1,0 +1,4 @@
+declare module 'cytoscape-fcose' {
+  const fcose: cytoscape.Ext;
+  export default fcose;
+}

@@ -1,0 +1,95 @@
+import cytoscape from 'cytoscape';
+import fcose from 'cytoscape-fcose';
+import type { GraphModel } from '../src/protocol/messages';
+import type { Palette } from './theme';
+
+cytoscape.use(fcose);
+
+export type Positions = Record<string, { x: number; y: number }>;
+
+/** Above this many elements the layout trades quality for time (fcose draft: seconds, not minutes). */
+const draftAbove = 600;
+
+export function createGraph(container: HTMLElement, colours: Palette): cytoscape.Core {
+  return cytoscape({ container, style: styles(colours), wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
+}
+
+export function restyle(cy: cytoscape.Core, colours: Palette): void {
+  cy.style(styles(colours));
+}
+
+/**
+ * Replaces the elements with the model's, keeping the positions of elements seen before (from the
+ * live graph or the saved state); a layout runs only when some element has none.
+ */
+export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions, onLaidOut: (positions: Positions) => void): void {
+  const known: Positions = { ...saved };
+  cy.nodes().forEach((n) => {
+    if (!n.isParent()) known[n.id()] = { ...n.position() };
+  });
+  cy.batch(() => {
+    cy.elements().remove();
+    cy.add([
+      ...model.nodes.map((n) => ({
+        group: 'nodes' as const,
+        data: { id: n.id, label: n.label, kind: n.kind, ...(n.parent ? { parent: n.parent } : {}), detail: n.detail ?? '', sourceLine: n.sourceLine ?? 0 },
+        classes: n.kind,
+        ...(known[n.id] ? { position: { ...known[n.id]! } } : {}),
+      })),
+      ...model.edges.map((e) => ({ group: 'edges' as const, data: { id: e.id, source: e.source, target: e.target, kind: e.kind }, classes: e.kind })),
+    ]);
+  });
+  const leaves = cy.nodes().filter((n) => !n.isParent());
+  const missing = leaves.filter((n) => !known[n.id()]);
+  if (missing.length === 0) {
+    cy.fit(undefined, 30);
+    return;
+  }
+  const layout = cy.layout({
+    name: 'fcose',
+    quality: cy.elements().length > draftAbove ? 'draft' : 'default',
+    randomize: missing.length === leaves.length,
+    animate: false,
+    nodeDimensionsIncludeLabels: true,
+    packComponents: true,
+    idealEdgeLength: () => 60,
+    nodeRepulsion: () => 6000,
+    nestingFactor: 0.6,
+    fixedNodeConstraint: leaves.filter((n) => Boolean(known[n.id()])).map((n) => ({ nodeId: n.id(), position: known[n.id()]! })),
+  } as cytoscape.LayoutOptions);
+  layout.one('layoutstop', () => {
+    cy.fit(undefined, 30);
+    onLaidOut(positionsOf(cy));
+  });
+  layout.run();
+}
+
+export function positionsOf(cy: cytoscape.Core): Positions {
+  const out: Positions = {};
+  cy.nodes().forEach((n) => {
+    if (!n.isParent()) out[n.id()] = { ...n.position() };
+  });
+  return out;
+}
+
+function styles(c: Palette): cytoscape.StylesheetJson {
+  return [
+    { selector: 'node', style: { label: 'data(label)', color: c.fg, 'font-size': 10, 'text-valign': 'bottom', 'text-margin-y': 3, 'background-color': c.muted, width: 18, height: 18, 'border-width': 1, 'border-color': c.border } },
+    { selector: 'node.node', style: { shape: 'round-rectangle', 'background-color': c.node, 'background-opacity': 0.6, 'text-valign': 'top', 'font-weight': 'bold', 'font-size': 12, padding: '12px' } },
+    { selector: 'node.pod', style: { 'background-color': c.pod, shape: 'ellipse' } },
+    { selector: 'node.aggregate', style: { 'background-color': c.pod, shape: 'hexagon', width: 28, height: 28 } },
+    { selector: 'node.bridge', style: { shape: 'rectangle', 'background-color': c.underlay, width: 30, height: 12 } },
+    { selector: 'node.tunnel', style: { shape: 'diamond', 'background-color': c.tunnel } },
+    { selector: 'node.device', style: { shape: 'round-rectangle', 'background-color': c.muted, width: 26, height: 14 } },
+    { selector: 'node.service', style: { shape: 'round-tag', 'background-color': c.service } },
+    { selector: 'node.external', style: { shape: 'star', 'background-color': c.external } },
+    { selector: 'node.underlay', style: { shape: 'barrel', 'background-color': c.underlay, width: 60, height: 16 } },
+    { selector: 'edge', style: { width: 1.5, 'line-color': c.border, 'curve-style': 'bezier' } },
+    { selector: 'edge.endpoint', style: { 'line-style': 'dashed', 'line-color': c.service, 'target-arrow-shape': 'triangle', 'target-arrow-color': c.service } },
+    { selector: 'edge.tunnel', style: { 'line-color': c.tunnel, 'line-style': 'dotted' } },
+    { selector: '.on-path', style: { 'border-color': c.path, 'border-width': 3, 'line-color': c.path, width: 4, 'z-index': 10 } },
+    { selector: 'node.current', style: { 'border-color': c.current, 'border-width': 5 } },
+    { selector: '.match', style: { 'overlay-color': c.path, 'overlay-opacity': 0.25, 'overlay-padding': 6 } },
+    { selector: '.dimmed', style: { opacity: 0.35 } },
+  ];
+}
