@@ -191,6 +191,27 @@ export interface FdbEntry {
   readonly vni?: number;
 }
 
+/**
+ * One line of `ip rule`: which routing table a lookup consults, tried in priority order until a
+ * table yields a route. Absent rules mean the kernel's three defaults (0 local, 32766 main,
+ * 32767 default). The AWS VPC CNI steers pods on secondary ENIs with these.
+ */
+export interface RoutingRule {
+  readonly priority: number;
+  /** Source selector: `all` or a prefix as `ip rule` prints it (`10.0.1.5`, `10.0.0.0/16`). */
+  readonly from: string;
+  readonly fromPrefix: Prefix;
+  /** Destination selector, when the rule has one (`to 10.0.1.5`). */
+  readonly to?: string;
+  readonly toPrefix?: Prefix;
+  /** `fwmark 0x80/0x80`: the packet's mark under the mask must equal the value. */
+  readonly fwmark?: { readonly value: number; readonly mask: number };
+  /** `iif eth0`: only packets that arrived on this device. */
+  readonly iif?: string;
+  /** `main`, `local`, `default` or a table number as text. */
+  readonly table: string;
+}
+
 /** One network namespace: a node's host, a pod, an external host. */
 export interface NetNamespace {
   readonly id: NetnsId;
@@ -205,6 +226,8 @@ export interface NetNamespace {
   readonly routes: readonly Route[];
   readonly neighbours: readonly Neighbour[];
   readonly fdb: readonly FdbEntry[];
+  /** `ip rule` in priority order; absent: the kernel's defaults only. */
+  readonly rules?: readonly RoutingRule[];
   /** net.ipv4.ip_forward. */
   readonly ipForward: boolean;
 }
@@ -239,6 +262,8 @@ export interface CniHostState {
   readonly routes: readonly Route[];
   readonly neighbours: readonly Neighbour[];
   readonly fdb: readonly FdbEntry[];
+  /** Policy routing rules the CNI adds, with the kernel's defaults; absent when it adds none. */
+  readonly rules?: readonly RoutingRule[];
 }
 
 /** What a CNI puts inside one pod's namespace besides lo. */
