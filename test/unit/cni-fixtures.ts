@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CniConfig, NodeInfo, Pod, SecondaryNetwork, Topology } from '../../src/engine/model/types';
-import type { FdbEntry, NetNamespace, Neighbour, Route } from '../../src/engine/dataplane/types';
+import type { FdbEntry, NetNamespace, Neighbour, Route, RoutingRule } from '../../src/engine/dataplane/types';
 
 const source = { file: 'fixture.yaml', line: 1, col: 1 };
 
@@ -156,4 +156,13 @@ export function golden(name: string, actual: string): void {
     return;
   }
   assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from its baseline (UPDATE_BASELINES=1 rewrites it)`);
+}
+
+/** A rule as `ip rule` prints it. */
+export function ruleText(r: RoutingRule): string {
+  const parts = [`from ${r.from}`];
+  if (r.to) parts.push(`to ${r.to}`);
+  if (r.fwmark) parts.push(`fwmark 0x${r.fwmark.value.toString(16)}/0x${r.fwmark.mask.toString(16)}`);
+  if (r.iif) parts.push(`iif ${r.iif}`);
+  return `${r.priority}:\t${parts.join(' ')} lookup ${r.table}`;
 }

@@ -9,6 +9,7 @@ import { flannelBuilder } from './flannel';
 import { weaveBuilder } from './weave';
 import { canalBuilder } from './canal';
 import { kubenetBuilder } from './kubenet';
+import { awsVpcBuilder } from './awsvpc';
 
 export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
   flannel: flannelBuilder((t: Topology) => {
@@ -18,6 +19,7 @@ export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
   weave: weaveBuilder,
   canal: canalBuilder,
   kubenet: kubenetBuilder,
+  'aws-vpc': awsVpcBuilder,
 };
 
 export function cniBuilderFor(topology: Topology): CniBuilder | undefined {
