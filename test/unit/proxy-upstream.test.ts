@@ -3,14 +3,10 @@
  * payload upstream's tests state (after its sortIPTablesRules), and the generator must match it.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'node:test';
 import { renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
+import { upstreamBaseline as baseline } from '../fixtures/proxy/baseline';
 import { endpoint, port, service, slice, upstreamCluster } from '../fixtures/proxy/build';
-
-const baselines = path.join(__dirname, '..', '..', '..', 'test', 'baselines', 'proxy');
-const baseline = (name: string): string => readFileSync(path.join(baselines, name), 'utf8');
 
 test('TestOverallIPTablesRules: six services of every kind give upstream\'s exact payload', () => {
   const topo = upstreamCluster(

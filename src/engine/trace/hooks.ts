@@ -29,6 +29,14 @@ export interface NetfilterInput {
   readonly newConnection: boolean;
   /** Whether an address is local to the node, for `-m addrtype --dst-type LOCAL`. */
   isLocalAddress(address: string): boolean;
+  /** Primary address of `outDevice`, the source MASQUERADE picks; the node's address when absent. */
+  readonly outDeviceAddress?: string;
+  /** Which endpoint a load-balancing choice follows (0-based, wraps); the first when absent. */
+  readonly endpointIndex?: number;
+  /** Seed for a reproducible random endpoint choice, used when `endpointIndex` is absent. */
+  readonly endpointSeed?: number;
+  /** The connection was DNATed at an earlier hook (conntrack's virtual `DNAT` state). */
+  readonly conntrackDnat?: boolean;
 }
 
 export type NetfilterVerdict = 'ACCEPT' | 'DROP' | 'REJECT';

@@ -1,0 +1,224 @@
+/**
+ * Runs a packet through one node's rules at one hook, the way the kernel walks tables and chains:
+ * tables in hook order, rules in order, jumps and returns, terminal verdicts, NAT and marks. Every
+ * rule that fires becomes a `netfilter` step; address rewrites become `nat` steps.
+ */
+
+import { ipToNum, prefixContains } from '../net/ipv4';
+import type { FlowKey, NetfilterInput, NetfilterResult, NetfilterVerdict } from '../trace/hooks';
+import type { NetfilterHookName, NetfilterStep, NetfilterTable, Step } from '../trace/types';
+import type { Match, Rule, RuleSet } from './rules';
+
+/** Tables that have chains at each hook, in the kernel's priority order (raw and mangle hold no rules here). */
+const TABLES_AT: Record<NetfilterHookName, readonly NetfilterTable[]> = {
+  PREROUTING: ['raw', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'nat'],
+  FORWARD: ['mangle', 'filter'],
+  OUTPUT: ['raw', 'mangle', 'nat', 'filter'],
+  POSTROUTING: ['mangle', 'nat'],
+};
+
+export interface IpsetLookup {
+  /** Whether set `name` holds the flow's fields named by `flags` (`dst`, `dst,dst`, `dst,dst,src`). */
+  has(name: string, flow: FlowKey, flags: readonly ('src' | 'dst')[]): boolean;
+}
+
+interface State {
+  flow: FlowKey;
+  mark: number;
+  dnat: boolean;
+  readonly steps: Step[];
+  readonly input: NetfilterInput;
+  readonly nodeAddress: string;
+  readonly ipsets?: IpsetLookup;
+}
+
+type ChainOutcome = { readonly kind: 'fallthrough' } | { readonly kind: 'verdict'; readonly verdict: NetfilterVerdict | 'ACCEPT-TABLE'; readonly rejectWith?: string };
+
+function deviceMatches(pattern: string, device: string | undefined): boolean {
+  if (device === undefined) return false;
+  return pattern.endsWith('+') ? device.startsWith(pattern.slice(0, -1)) : device === pattern;
+}
+
+function ctStates(s: State): Set<string> {
+  const states = new Set<string>();
+  if (s.input.newConnection) states.add('NEW');
+  else { states.add('ESTABLISHED'); states.add('RELATED'); }
+  if (s.dnat || s.input.conntrackDnat) states.add('DNAT');
+  return states;
+}
+
+/** A match, ignoring its negation; statistic matches are decided by the caller. */
+function matchOne(m: Match, s: State): boolean {
+  const f = s.flow;
+  switch (m.kind) {
+    case 'src': return prefixContains(m.prefix, ipToNum(f.src));
+    case 'dst': return prefixContains(m.prefix, ipToNum(f.dst));
+    case 'proto': return m.proto === 'all' || m.proto === f.proto;
+    case 'in': return deviceMatches(m.device, s.input.inDevice);
+    case 'out': return deviceMatches(m.device, s.input.outDevice);
+    case 'sport': return f.proto !== 'icmp' && f.sport === m.port;
+    case 'dport': return f.proto !== 'icmp' && f.dport === m.port;
+    case 'addrtype': return m.type === 'LOCAL' && s.input.isLocalAddress(m.which === 'src' ? f.src : f.dst);
+    case 'mark': return ((s.mark & m.mask) >>> 0) === m.value;
+    case 'ctstate': {
+      const have = ctStates(s);
+      return m.states.some((st) => have.has(st));
+    }
+    case 'statistic': return true;
+    // No connection has been seen before the one being walked: --rcheck finds nothing, --set records.
+    case 'recent': return m.mode === 'set';
+    case 'set': return s.ipsets?.has(m.name, f, m.flags) ?? false;
+  }
+}
+
+function negated(m: Match): boolean {
+  return 'negate' in m && m.negate;
+}
+
+/** Load-balancing groups: a chain's statistic rules plus the unconditional rule after them. */
+interface Choice {
+  readonly rules: readonly Rule[];
+  readonly probabilities: readonly number[];
+}
+
+const choiceCache = new WeakMap<Rule[], Choice | null>();
+
+function choiceOf(rules: Rule[]): Choice | null {
+  let c = choiceCache.get(rules);
+  if (c !== undefined) return c;
+  const first = rules.findIndex((r) => r.matches.some((m) => m.kind === 'statistic'));
+  if (first < 0) c = null;
+  else {
+    const group: Rule[] = [];
+    for (let i = first; i < rules.length; i++) {
+      group.push(rules[i]!);
+      if (!rules[i]!.matches.some((m) => m.kind === 'statistic')) break;
+    }
+    let remaining = 1;
+    const probabilities = group.map((r) => {
+      const p = r.matches.find((m) => m.kind === 'statistic');
+      const own = p && p.kind === 'statistic' ? p.probability : 1;
+      const eff = remaining * own;
+      remaining -= eff;
+      return eff;
+    });
+    c = { rules: group, probabilities };
+  }
+  choiceCache.set(rules, c);
+  return c;
+}
+
+/** mulberry32: a small seeded generator, so `--seed N` always picks the same endpoint. */
+function seeded(seed: number): number {
+  let t = (seed + 0x6d2b79f5) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+function chosenIndex(choice: Choice, input: NetfilterInput): number {
+  const n = choice.rules.length;
+  if (input.endpointIndex !== undefined) return ((input.endpointIndex % n) + n) % n;
+  if (input.endpointSeed !== undefined) {
+    let x = seeded(input.endpointSeed);
+    for (let i = 0; i < n; i++) {
+      x -= choice.probabilities[i]!;
+      if (x < 0) return i;
+    }
+    return n - 1;
+  }
+  return 0;
+}
+
+function step(rule: Rule, verdict: string, extra?: Partial<NetfilterStep>): NetfilterStep {
+  return { kind: 'netfilter', table: rule.table as NetfilterTable, chain: rule.chain, rule: rule.text, ...(rule.line !== undefined ? { line: rule.line } : {}), verdict, ...extra };
+}
+
+const endpoint = (ip: string, port: number, proto: string): string => (proto === 'icmp' ? ip : `${ip}:${port}`);
+
+function runChain(set: Map<string, Rule[]>, chain: string, s: State, depth: number): ChainOutcome {
+  const rules = set.get(chain);
+  if (!rules || depth > 64) return { kind: 'fallthrough' };
+  const choice = choiceOf(rules);
+  const pick = choice ? choice.rules[chosenIndex(choice, s.input)] : undefined;
+  for (const rule of rules) {
+    let ok = true;
+    for (const m of rule.matches) {
+      const hit = m.kind === 'statistic' ? rule === pick : matchOne(m, s) !== negated(m);
+      if (!hit) { ok = false; break; }
+    }
+    if (!ok) continue;
+    const alternatives = choice && choice.rules.includes(rule)
+      ? { alternatives: choice.rules.map((r, i) => ({ rule: r.text, probability: choice.probabilities[i]! })) }
+      : undefined;
+    const t = rule.target;
+    switch (t.kind) {
+      case 'none':
+        s.steps.push(step(rule, 'continue'));
+        break;
+      case 'jump': {
+        s.steps.push(step(rule, `jump ${t.chain}`, alternatives));
+        const out = runChain(set, t.chain, s, depth + 1);
+        if (out.kind === 'verdict') return out;
+        if (t.goto) return { kind: 'fallthrough' };
+        break;
+      }
+      case 'RETURN':
+        s.steps.push(step(rule, 'RETURN'));
+        return { kind: 'fallthrough' };
+      case 'ACCEPT':
+        s.steps.push(step(rule, 'ACCEPT'));
+        return { kind: 'verdict', verdict: 'ACCEPT-TABLE' };
+      case 'DROP':
+        s.steps.push(step(rule, 'DROP'));
+        return { kind: 'verdict', verdict: 'DROP' };
+      case 'REJECT':
+        s.steps.push(step(rule, 'REJECT'));
+        return { kind: 'verdict', verdict: 'REJECT', rejectWith: t.with };
+      case 'MARK': {
+        s.mark = t.op === 'or' ? (s.mark | t.value) >>> 0 : t.op === 'xor' ? (s.mark ^ t.value) >>> 0 : ((s.mark & ~t.mask) | t.value) >>> 0;
+        s.steps.push(step(rule, 'MARK'));
+        break;
+      }
+      case 'DNAT': {
+        const before = s.flow;
+        const port = t.port ?? before.dport;
+        s.flow = { ...before, dst: t.ip, dport: before.proto === 'icmp' ? before.dport : port };
+        s.dnat = true;
+        s.steps.push(step(rule, 'DNAT'));
+        s.steps.push({ kind: 'nat', type: 'DNAT', changes: { dst: [endpoint(before.dst, before.dport, before.proto), endpoint(s.flow.dst, s.flow.dport, s.flow.proto)] } });
+        return { kind: 'verdict', verdict: 'ACCEPT-TABLE' };
+      }
+      case 'SNAT':
+      case 'MASQUERADE': {
+        const before = s.flow;
+        const ip = t.kind === 'SNAT' ? t.ip : (s.input.outDeviceAddress ?? s.nodeAddress);
+        const port = t.kind === 'SNAT' && t.port !== undefined ? t.port : before.sport;
+        s.flow = { ...before, src: ip, sport: before.proto === 'icmp' ? before.sport : port };
+        s.steps.push(step(rule, t.kind));
+        s.steps.push({ kind: 'nat', type: t.kind, changes: { src: [endpoint(before.src, before.sport, before.proto), endpoint(s.flow.src, s.flow.sport, s.flow.proto)] } });
+        return { kind: 'verdict', verdict: 'ACCEPT-TABLE' };
+      }
+    }
+  }
+  return { kind: 'fallthrough' };
+}
+
+/**
+ * Hook `input.hook` over `rules`. The nat table sees only a connection's first packet; later
+ * packets are translated by conntrack, which the walk applies from the NAT steps.
+ */
+export function evaluateHook(rules: RuleSet, input: NetfilterInput, nodeAddress: string, ipsets?: IpsetLookup): NetfilterResult {
+  const s: State = { flow: input.flow, mark: input.mark, dnat: false, steps: [], input, nodeAddress, ...(ipsets ? { ipsets } : {}) };
+  for (const table of TABLES_AT[input.hook]) {
+    if (table === 'nat' && !input.newConnection) continue;
+    const set = rules.get(table);
+    if (!set) continue;
+    const out = runChain(set, input.hook, s, 0);
+    if (out.kind === 'verdict' && out.verdict !== 'ACCEPT-TABLE') {
+      return { verdict: out.verdict, flow: s.flow, mark: s.mark, steps: s.steps, ...(out.rejectWith ? { rejectWith: out.rejectWith } : {}) };
+    }
+  }
+  return { verdict: 'ACCEPT', flow: s.flow, mark: s.mark, steps: s.steps };
+}
