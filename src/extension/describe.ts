@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Topology } from '../engine/model/types';
-import { serviceChainName } from './chains';
+import { servicePortName, serviceChains } from '../engine/proxy/names';
 import { endpointPods } from './graph';
 
 /**
@@ -8,26 +8,29 @@ import { endpointPods } from './graph';
  * cursor is described on its own; otherwise the object whose document holds the line (a pod, a
  * service, a node). Pure, so tests reach it without VS Code.
  */
-export function describeAt(topology: Topology, file: string, line: number, word: string | undefined): string[] | undefined {
+export function describeAt(topology: Topology, file: string, line: number, word: string | undefined, veth: VethLookup = () => undefined): string[] | undefined {
   if (word && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(word)) return describeCidr(topology, word);
-  const owner = objectAt(topology, file, line);
+  const owner = objectAt(topology, file, line, veth);
   return owner ? owner() : undefined;
 }
 
 type Describer = () => string[];
 
-function objectAt(topology: Topology, file: string, line: number): Describer | undefined {
+/** The host-side veth of a pod, from the derived dataplane, when it has one. */
+export type VethLookup = (namespace: string, name: string) => string | undefined;
+
+function objectAt(topology: Topology, file: string, line: number, veth: VethLookup): Describer | undefined {
   let best: { line: number; describe: Describer } | undefined;
   const consider = (source: { file: string; line: number }, describe: Describer) => {
     if (source.file === file && source.line <= line && (!best || source.line >= best.line)) best = { line: source.line, describe };
   };
   for (const node of topology.nodes) consider(node.source, () => describeNode(topology, node.name));
-  for (const pod of topology.pods) consider(pod.source, () => describePod(topology, pod.namespace, pod.name));
+  for (const pod of topology.pods) consider(pod.source, () => describePod(topology, pod.namespace, pod.name, veth));
   for (const svc of topology.services) consider(svc.source, () => describeService(topology, svc.namespace, svc.name));
   return best?.describe;
 }
 
-export function describePod(topology: Topology, namespace: string, name: string): string[] {
+export function describePod(topology: Topology, namespace: string, name: string, veth: VethLookup = () => undefined): string[] {
   const pod = topology.pods.find((p) => p.namespace === namespace && p.name === name);
   if (!pod) return [];
   const node = topology.nodes.find((n) => n.name === pod.nodeName);
@@ -37,6 +40,7 @@ export function describePod(topology: Topology, namespace: string, name: string)
     `- node: \`${pod.nodeName}\`${node ? ` (${node.address})` : ''}`,
     `- IP: \`${pod.ip}\`${pod.ipDerived ? ' (derived from the node\'s podCIDR)' : ''}${pod.hostNetwork ? ' (hostNetwork)' : ''}`,
     `- MAC: \`${pod.mac}\``,
+    ...(pod.hostNetwork ? [] : [`- host veth: ${veth(pod.namespace, pod.name) ? `\`${veth(pod.namespace, pod.name)}\`` : 'unknown'}`]),
     `- services: ${selecting.length ? selecting.map((s) => `\`${s.namespace}/${s.name}\``).join(', ') : 'none select it'}`,
   ];
 }
@@ -48,7 +52,7 @@ export function describeService(topology: Topology, namespace: string, name: str
   const targets = endpointPods(topology).get(`${namespace}/${name}`) ?? [];
   const lines = [`**Service** \`${namespace}/${name}\` ${svc.type} \`${svc.clusterIP}\``];
   for (const port of svc.ports) {
-    const chain = svc.clusterIP === 'None' ? 'headless: no chain' : `\`${serviceChainName(namespace, name, port.name, port.protocol)}\``;
+    const chain = svc.clusterIP === 'None' ? 'headless: no chain' : `\`${serviceChains(servicePortName(namespace, name, port.name), port.protocol.toLowerCase()).svc}\``;
     lines.push(`- port ${port.name || '(unnamed)'} ${port.port}/${port.protocol} → ${port.targetPort}${port.nodePort ? ` nodePort ${port.nodePort}` : ''}: ${chain}`);
   }
   lines.push(`- endpoints: ${eps.length ? eps.map((e) => `\`${e.a}\`${e.ready ? '' : ' (not ready)'}`).join(', ') : 'none'}`);

@@ -1,7 +1,10 @@
 import type { Result } from '../engine/diagnostics';
+import { deriveDataplane } from '../engine/dataplane/derive';
+import type { Dataplane } from '../engine/dataplane/types';
 import type { LoadHost } from '../engine/model/host';
 import { loadTopology } from '../engine/model/load';
 import type { Topology } from '../engine/model/types';
+import { renderRestore } from '../engine/proxy/index';
 import type { Trace } from '../engine/trace/types';
 import type { RuleView } from '../protocol/messages';
 
@@ -31,10 +34,38 @@ export function load(path: string, text: string, host: LoadHost): Result<Topolog
   return loadTopology({ path, text }, host);
 }
 
+// One dataplane per loaded topology: namespaces are derived lazily inside it and kept.
+const dataplanes = new WeakMap<Topology, Dataplane>();
+
+export function dataplaneOf(topology: Topology): Dataplane {
+  let dp = dataplanes.get(topology);
+  if (!dp) {
+    dp = deriveDataplane(topology);
+    dataplanes.set(topology, dp);
+  }
+  return dp;
+}
+
+/** The host-side veth whose peer is the pod's eth0. */
+export function hostVethOf(topology: Topology, nodeName: string, namespace: string, name: string): string | undefined {
+  const host = dataplaneOf(topology).namespace(`node/${nodeName}`);
+  const podNs = `pod/${namespace}/${name}`;
+  for (const d of host?.devices ?? []) if (d.kind === 'veth' && d.peerNetns === podNs) return d.name;
+  return undefined;
+}
+
 export function trace(_topology: Topology, _request: TraceRequest): Trace | Unavailable {
   return { unavailable: 'The packet walk is not available in this build yet.' };
 }
 
-export function renderNodeView(_topology: Topology, _node: string, view: RuleView): string | Unavailable {
-  return { unavailable: `The ${view} view is not available in this build yet.` };
+export function renderNodeView(topology: Topology, node: string, view: RuleView): string | Unavailable {
+  switch (view) {
+    case 'iptables':
+      return renderRestore(topology, node);
+    case 'ipvs':
+    case 'routes':
+    case 'neigh':
+    case 'fdb':
+      return { unavailable: `The ${view} view is not available in this build yet.` };
+  }
 }

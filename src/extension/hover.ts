@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { describeAt } from './describe';
+import { hostVethOf } from './engine';
 import type { TopologyStore } from './store';
 
 /** Hovers on topology files: the pod, service or node whose document holds the line, or the CIDR under the cursor. */
@@ -11,7 +12,12 @@ export class TopologyHovers implements vscode.HoverProvider {
     if (!analysis?.topology) return undefined;
     const range = document.getWordRangeAtPosition(position, /[0-9a-fA-F:.]+\/\d+|[\w.-]+/);
     const word = range ? document.getText(range) : undefined;
-    const lines = describeAt(analysis.topology, analysis.path, position.line + 1, word);
+    const topology = analysis.topology;
+    const veth = (namespace: string, name: string) => {
+      const pod = topology.pods.find((p) => p.namespace === namespace && p.name === name);
+      return pod ? hostVethOf(topology, pod.nodeName, namespace, name) : undefined;
+    };
+    const lines = describeAt(topology, analysis.path, position.line + 1, word, veth);
     if (!lines || lines.length === 0) return undefined;
     const md = new vscode.MarkdownString(lines.join('\n'));
     md.isTrusted = false;
