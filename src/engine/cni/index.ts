@@ -10,6 +10,7 @@ import { weaveBuilder } from './weave';
 import { canalBuilder } from './canal';
 import { kubenetBuilder } from './kubenet';
 import { awsVpcBuilder } from './awsvpc';
+import { withMultus } from './multus';
 
 export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
   flannel: flannelBuilder((t: Topology) => {
@@ -22,6 +23,16 @@ export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
   'aws-vpc': awsVpcBuilder,
 };
 
+const withSecondaryNetworks = new WeakMap<CniBuilder, CniBuilder>();
+
+/** The plugin's builder; with Multus networks defined, wrapped so pods also get their net1, net2… */
 export function cniBuilderFor(topology: Topology): CniBuilder | undefined {
-  return cniBuilders[topology.cluster.cni.plugin];
+  const base = cniBuilders[topology.cluster.cni.plugin];
+  if (!base || topology.cluster.networks.length === 0) return base;
+  let wrapped = withSecondaryNetworks.get(base);
+  if (!wrapped) {
+    wrapped = withMultus(base);
+    withSecondaryNetworks.set(base, wrapped);
+  }
+  return wrapped;
 }

@@ -1,0 +1,138 @@
+/**
+ * Multus: the cluster's own CNI still wires eth0; for each network a pod names in its
+ * `k8s.v1.cni.cncf.io/networks` annotation Multus then calls the plugin of that
+ * NetworkAttachmentDefinition, which adds `net1`, `net2`… (the loader has resolved them into
+ * `pod.secondaryInterfaces` and `cluster.networks`). What each delegate plugin leaves:
+ * - macvlan: `netN` is a macvlan of the node's `master` device (mode bridge, the plugin's
+ *   default), on the master's L2 segment, MTU of the master, nothing new on the host;
+ * - bridge: the host gets the named bridge (no address unless `isGateway`) and one veth per
+ *   attachment, enslaved to it; the pod's `netN` is the veth's other end;
+ * - ipvlan shares the master's MAC and has no device kind in the simulator yet: it is reported,
+ *   not built.
+ * In every case the pod gets the address on the subnet's prefix and only the kernel's prefix
+ * route: the host-local IPAM adds no route unless the configuration lists some.
+ */
+
+import { hostAddress } from '../dataplane/assemble';
+import { podNetnsId } from '../dataplane/bridgePlugin';
+import type { CniBuilder, CniContext, CniHostState, CniPodState, DeviceSpec, FdbEntry } from '../dataplane/types';
+import type { NodeInfo, Pod, PodSecondaryInterface, SecondaryNetwork, Topology } from '../model/types';
+import { derivedMac } from '../net/derivedNames';
+import { parsePrefix } from '../net/ipv4';
+import { sha1Hex } from '../net/sha1';
+
+/** The bridge plugin's host veth for one attachment (random there, hashed from pod and interface here). */
+export function multusVethName(pod: Pick<Pod, 'namespace' | 'name'>, iface: string): string {
+  return `veth${sha1Hex(`${pod.namespace}/${pod.name}/${iface}`).slice(0, 8)}`;
+}
+
+/** `namespace/name` of a NetworkAttachmentDefinition, as the loader keys `PodSecondaryInterface.network`. */
+function networkKey(n: SecondaryNetwork): string {
+  return `${n.namespace}/${n.name}`;
+}
+
+function findNetwork(topology: Topology, pod: Pod, iface: PodSecondaryInterface): SecondaryNetwork | undefined {
+  const networks = topology.cluster.networks;
+  return (
+    networks.find((n) => networkKey(n) === iface.network) ??
+    networks.find((n) => n.name === iface.network && n.namespace === pod.namespace) ??
+    networks.find((n) => n.name === iface.network)
+  );
+}
+
+function prefixLength(network: SecondaryNetwork): number {
+  return parsePrefix(network.subnet)?.length ?? 24;
+}
+
+/** The devices an interface's delegate plugin adds to the pod, or nothing for kinds not modelled. */
+function podDevice(ctx: CniContext, pod: Pod, node: NodeInfo, iface: PodSecondaryInterface, network: SecondaryNetwork): DeviceSpec | undefined {
+  const addresses = [hostAddress(`${iface.address}/${prefixLength(network)}`)];
+  switch (network.type) {
+    case 'macvlan':
+      return { kind: 'macvlan', name: iface.name, mtu: 1500, mac: iface.mac, up: true, addresses, masterNetns: `node/${node.name}`, masterDevice: network.master, mode: 'bridge' };
+    case 'bridge':
+      return { kind: 'veth', name: iface.name, mtu: 1500, mac: iface.mac, up: true, addresses, peerNetns: `node/${node.name}`, peerDevice: multusVethName(pod, iface.name) };
+    case 'ipvlan':
+      return undefined;
+    default:
+      return assertNever(network.type, ctx);
+  }
+}
+
+function assertNever(value: never, _ctx: CniContext): never {
+  throw new Error(`unexpected network type ${String(value)}`);
+}
+
+/** Host-side devices for bridge attachments: each named bridge once, then the veths in pod order. */
+export function multusHost(ctx: CniContext, node: NodeInfo): Pick<CniHostState, 'devices' | 'fdb'> {
+  const bridges = new Map<string, string[]>();
+  const veths: DeviceSpec[] = [];
+  const fdb: FdbEntry[] = [];
+  for (const pod of ctx.podsByNode.get(node.name) ?? []) {
+    if (pod.hostNetwork) continue;
+    for (const iface of pod.secondaryInterfaces) {
+      const network = findNetwork(ctx.topology, pod, iface);
+      if (network?.type !== 'bridge') continue;
+      const name = multusVethName(pod, iface.name);
+      const ports = bridges.get(network.master) ?? [];
+      ports.push(name);
+      bridges.set(network.master, ports);
+      veths.push({ kind: 'veth', name, mtu: 1500, mac: derivedMac(`${node.name}/${name}`), up: true, addresses: [], master: network.master, peerNetns: podNetnsId(pod), peerDevice: iface.name });
+      fdb.push({ mac: iface.mac, dev: name, master: network.master, self: false, permanent: false });
+    }
+  }
+  const devices: DeviceSpec[] = [...bridges].map(([name, ports]) => {
+    const mac = derivedMac(`${node.name}/${name}`);
+    return { kind: 'bridge', name, mtu: 1500, mac, up: true, addresses: [], ports, stp: false, bridgeId: `8000.${mac.replace(/:/g, '')}` };
+  });
+  return { devices: [...devices, ...veths], fdb };
+}
+
+export function multusPod(ctx: CniContext, pod: Pod, node: NodeInfo): DeviceSpec[] {
+  const devices: DeviceSpec[] = [];
+  for (const iface of pod.secondaryInterfaces) {
+    const network = findNetwork(ctx.topology, pod, iface);
+    if (!network) continue;
+    const device = podDevice(ctx, pod, node, iface, network);
+    if (device) devices.push(device);
+  }
+  return devices;
+}
+
+function notes(ctx: CniContext): string[] {
+  const out: string[] = [];
+  const nodes = new Map(ctx.topology.nodes.map((n) => [n.name, n]));
+  for (const pod of ctx.topology.pods) {
+    for (const iface of pod.secondaryInterfaces) {
+      const network = findNetwork(ctx.topology, pod, iface);
+      const where = `${pod.namespace}/${pod.name} ${iface.name}`;
+      if (!network) {
+        out.push(`${where}: no NetworkAttachmentDefinition named ${iface.network}, so Multus would fail the pod's sandbox`);
+      } else if (network.type === 'ipvlan') {
+        out.push(`${where}: ipvlan attachments are not simulated yet; the interface is left out`);
+      } else if (network.type === 'macvlan') {
+        const node = nodes.get(pod.nodeName);
+        const has = node && (node.interface === network.master || node.extraInterfaces.some((x) => x.name === network.master));
+        if (node && !has) out.push(`${where}: macvlan master ${network.master} does not exist on ${node.name}, so the macvlan plugin would fail`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The cluster's builder with each pod's Multus attachments added. */
+export function withMultus(base: CniBuilder): CniBuilder {
+  return {
+    host: (ctx, node) => {
+      const own = base.host(ctx, node);
+      const extra = multusHost(ctx, node);
+      return { ...own, devices: [...own.devices, ...extra.devices], fdb: [...own.fdb, ...extra.fdb] };
+    },
+    pod: (ctx, pod, node): CniPodState => {
+      const own = base.pod(ctx, pod, node);
+      return { ...own, devices: [...own.devices, ...multusPod(ctx, pod, node)] };
+    },
+    hostVethName: base.hostVethName,
+    notes: (ctx) => [...(base.notes?.(ctx) ?? []), ...notes(ctx)],
+  };
+}
