@@ -7,7 +7,8 @@
 
 import type { Protocol } from '../model/types';
 import type { PolicyPeer } from '../trace/hooks';
-import { ipBlockMatches, ipv4ToNumber } from './ipBlock';
+import { ipToNum } from '../net/ipv4';
+import { ipBlockMatches } from './ipBlock';
 import type { CompiledPolicy, CompiledRule, Direction, PolicyIndex } from './policyIndex';
 import { describePort, rulePortsMatch } from './ports';
 
@@ -40,7 +41,7 @@ function nameOf(index: PolicyIndex, party: Party): string {
 function matchingPeer(rule: CompiledRule, other: Party): number | 'any' {
   if (rule.peers.length === 0) return 'any';
   if (other.endpoint !== undefined) return rule.peers.findIndex((p) => p.bits.has(other.endpoint!));
-  const ip = ipv4ToNumber(other.ip);
+  const ip = ipToNum(other.ip);
   return rule.peers.findIndex((p) => p.ipBlock !== undefined && ipBlockMatches(p.ipBlock, ip));
 }
 

@@ -9,7 +9,8 @@ import type { CniPlugin, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Po
 import { assertNever } from '../trace/types';
 import { Bitset } from './bitset';
 import { cniEnforcesPolicy } from './enforcement';
-import { compileIpBlock, ipBlockMatches, ipv4ToNumber, type CompiledIpBlock } from './ipBlock';
+import { ipToNum, nthAddress, parsePrefix } from '../net/ipv4';
+import { compileIpBlock, ipBlockMatches, type CompiledIpBlock } from './ipBlock';
 import { describeSelector, selectorMatches } from './selector';
 
 export type Direction = 'ingress' | 'egress';
@@ -92,10 +93,8 @@ function peerSelects(peer: NetworkPolicyPeer, ipBlock: CompiledIpBlock | undefin
 }
 
 function addressAt(cidr: string, offset: number): string | undefined {
-  const base = ipv4ToNumber(cidr.split('/')[0]!);
-  if (Number.isNaN(base)) return undefined;
-  const n = (base + offset) >>> 0;
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  const prefix = parsePrefix(cidr);
+  return prefix && nthAddress(prefix, offset);
 }
 
 /**
@@ -141,9 +140,9 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
   const endpoints: PolicyEndpoint[] = [];
   // hostNetwork pods share the node's address: policies neither select them nor match them by podSelector.
   for (const pod of topology.pods) {
-    if (!pod.hostNetwork) endpoints.push({ id: `${pod.namespace}/${pod.name}`, ip: pod.ip, ipNum: ipv4ToNumber(pod.ip), pod });
+    if (!pod.hostNetwork) endpoints.push({ id: `${pod.namespace}/${pod.name}`, ip: pod.ip, ipNum: ipToNum(pod.ip), pod });
   }
-  for (const ext of topology.externals) endpoints.push({ id: `ext/${ext.name}`, ip: ext.address, ipNum: ipv4ToNumber(ext.address) });
+  for (const ext of topology.externals) endpoints.push({ id: `ext/${ext.name}`, ip: ext.address, ipNum: ipToNum(ext.address) });
   const byIp = new Map<string, number>();
   const byPod = new Map<string, number>();
   endpoints.forEach((ep, i) => {
