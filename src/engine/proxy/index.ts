@@ -6,6 +6,8 @@
 import type { NodeInfo, Topology } from '../model/types';
 import { canonicalTable } from './canonical';
 import { buildIptables, defaultEnvironment, type ProxyEnvironment } from './iptables';
+import { jumpRules } from './jumps';
+import { renderSaveTables } from './save';
 
 export { defaultEnvironment, upstreamTestEnvironment, type ProxyEnvironment } from './iptables';
 
@@ -28,4 +30,37 @@ export function restoreLines(topology: Topology, nodeName: string, env: ProxyEnv
 export function renderRestore(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string {
   const lines = restoreLines(topology, nodeName, env);
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * What `iptables-save` prints on `nodeName` once kube-proxy has synced: the payload, the base-chain
+ * jumps it installs outside it, and its KUBE-PROXY-CANARY chains (one per table, watched for flushes).
+ */
+export function renderSave(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string {
+  const lines = restoreLines(topology, nodeName, env);
+  if (lines.length === 0) return '';
+  const tables = new Map<string, { name: string; chains: string[]; rules: string[] }>();
+  const get = (name: string) => {
+    let t = tables.get(name);
+    if (!t) tables.set(name, (t = { name, chains: ['KUBE-PROXY-CANARY'], rules: [] }));
+    return t;
+  };
+  get('mangle');
+  const filter = get('filter');
+  const nat = get('nat');
+  let current = filter;
+  for (const line of lines) {
+    if (line === '*filter') current = filter;
+    else if (line === '*nat') current = nat;
+    else if (line.startsWith(':')) current.chains.push(line.slice(1).split(' ')[0]!);
+    else if (line.startsWith('-A ')) current.rules.push(line);
+  }
+  const jumps = jumpRules(topology.cluster.kubeProxy.mode, filter.chains.includes('KUBE-FIREWALL'));
+  for (const j of jumps) get(j.table).rules.unshift(j.rule);
+  // unshift reversed the jumps; put them back in kernel order ahead of the payload's rules.
+  for (const t of tables.values()) {
+    const own = jumps.filter((j) => j.table === t.name).map((j) => j.rule);
+    t.rules.splice(0, own.length, ...own);
+  }
+  return renderSaveTables([...tables.values()]);
 }
