@@ -53,12 +53,29 @@ export function bridgeHostDevices(node: NodeInfo, pods: readonly Pod[], options:
     devices.push({ kind: 'veth', name, mtu: options.mtu, mac, up: true, addresses: [], master: options.bridge, peerNetns: podNetnsId(pod), peerDevice: 'eth0' });
     // What the bridge has learned once the pod has sent a frame, and the port's own address.
     fdb.push({ mac: pod.mac, dev: name, master: options.bridge, self: false, permanent: false });
-    fdb.push({ mac, dev: name, master: options.bridge, self: false, permanent: true, local: true, vlan: 1 });
     fdb.push({ mac, dev: name, master: options.bridge, self: false, permanent: true, local: true });
+    fdb.push(...multicastFdb(name, mac));
   }
-  fdb.push({ mac: bridgeMac, dev: options.bridge, master: options.bridge, self: false, permanent: true, local: true, vlan: 1 });
-  fdb.push({ mac: bridgeMac, dev: options.bridge, master: options.bridge, self: false, permanent: true, local: true });
-  return { devices, fdb };
+  // The bridge's own MAC, set apart from its ports', and the groups it joins as a multicast router.
+  const own: FdbEntry[] = [
+    { mac: bridgeMac, dev: options.bridge, master: options.bridge, self: false, permanent: true, local: true },
+    ...multicastFdb(options.bridge, bridgeMac),
+    { mac: '01:00:5e:00:00:6a', dev: options.bridge, self: true, permanent: true },
+    { mac: '33:33:00:00:00:6a', dev: options.bridge, self: true, permanent: true },
+  ];
+  return { devices, fdb: [...own, ...fdb] };
+}
+
+/**
+ * The multicast groups every IPv4/IPv6 device joins (all-nodes, all-hosts, and the solicited-node
+ * group of its EUI-64 link-local address), which `bridge fdb show` lists as `self permanent`.
+ */
+export function multicastFdb(dev: string, mac: string): FdbEntry[] {
+  return [
+    { mac: '33:33:00:00:00:01', dev, self: true, permanent: true },
+    { mac: '01:00:5e:00:00:01', dev, self: true, permanent: true },
+    { mac: `33:33:ff:${mac.slice(9)}`, dev, self: true, permanent: true },
+  ];
 }
 
 /** Inside the pod: eth0 (the veth's other end) with the pod IP, default route via the bridge. */

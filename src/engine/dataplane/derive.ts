@@ -8,7 +8,7 @@ import { cniBuilderFor } from '../cni/index';
 import type { ExternalHost, NodeInfo, Pod, Topology } from '../model/types';
 import { formatCidr, ipToNum, prefixOf } from '../net/ipv4';
 import { assembleNamespace, hostAddress, loopback, route } from './assemble';
-import { podNetnsId } from './bridgePlugin';
+import { multicastFdb, podNetnsId } from './bridgePlugin';
 import { parseRouteLine } from './routeLine';
 import type { AddressOwner, CniContext, Dataplane, DeviceSpec, NetNamespace, NetnsId, Route } from './types';
 
@@ -64,7 +64,7 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
     devices: [loopback, nic, ...extras, ...(cni?.devices ?? [])],
     routes: [...routes, ...(cni?.routes ?? [])],
     neighbours: cni?.neighbours ?? [],
-    fdb: cni?.fdb ?? [],
+    fdb: [...multicastFdb(node.interface, node.mac), ...(cni?.fdb ?? [])],
     ipForward: true,
   });
 }

@@ -1,0 +1,43 @@
+/**
+ * The engine facade every face uses: `createEngine(topology)` composes the dataplane, the
+ * netfilter hook (kube-proxy's rules) and the NetworkPolicy hook, and `traceFlow` walks on it.
+ */
+
+import { deriveDataplane } from './dataplane/derive';
+import type { Pod, Topology } from './model/types';
+import { createNetfilterHook } from './netfilter/hook';
+import { createPolicyHook } from './policy/hook';
+import type { NetfilterHook, PolicyHook } from './trace/hooks';
+import type { Engine } from './trace/flow';
+
+/** A netfilter with no rules: every hook accepts and changes nothing (for tests of the walk alone). */
+export const acceptAll: NetfilterHook = {
+  run: (input) => ({ verdict: 'ACCEPT', flow: input.flow, mark: input.mark, steps: [] }),
+};
+
+/** No NetworkPolicy: nothing is isolated. */
+export const allowAll: PolicyHook = {
+  evaluate: (direction) => ({ kind: 'policy', direction, verdict: 'allow', enforced: false, reason: 'not isolated: no NetworkPolicy selects the pod' }),
+};
+
+export interface EngineOptions {
+  readonly netfilter?: NetfilterHook;
+  readonly policy?: PolicyHook;
+}
+
+export function createEngine(topology: Topology, options: EngineOptions = {}): Engine {
+  const podByIp = new Map<string, Pod>();
+  for (const pod of topology.pods) if (!pod.hostNetwork) podByIp.set(pod.ip, pod);
+  return {
+    topology,
+    dataplane: deriveDataplane(topology),
+    netfilter: options.netfilter ?? createNetfilterHook(topology),
+    policy: options.policy ?? createPolicyHook(topology),
+    podByIp,
+  };
+}
+
+export type { Engine, TraceRequest, PlannedFlow } from './trace/flow';
+export { traceFlow, tryTraceFlow } from './trace/flow';
+export { parseEndpoint } from './trace/endpoint';
+export { deriveDataplane } from './dataplane/derive';

@@ -1,0 +1,121 @@
+/**
+ * The endpoint syntax of DESIGN.md §5 (`pod/NS/NAME`, `NAME`, `node/NAME`, `ext/NAME`,
+ * `ip/ADDR[:PORT]`, `svc/NS/NAME[:PORT]`) and its resolution against a topology.
+ */
+
+import type { Pod, Service, Topology } from '../model/types';
+import { isIpv4 } from '../net/ipv4';
+
+export type EndpointSpec =
+  | { readonly kind: 'pod'; readonly namespace?: string; readonly name: string }
+  | { readonly kind: 'node'; readonly name: string }
+  | { readonly kind: 'ext'; readonly name: string }
+  | { readonly kind: 'ip'; readonly address: string; readonly port?: number }
+  | { readonly kind: 'svc'; readonly namespace: string; readonly name: string; readonly port?: string };
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+function parsePort(text: string): number | undefined {
+  const n = Number(text);
+  return /^\d+$/.test(text) && n >= 1 && n <= 65535 ? n : undefined;
+}
+
+export function parseEndpoint(spec: string): Parsed<EndpointSpec> {
+  const slash = spec.indexOf('/');
+  const kind = slash < 0 ? '' : spec.slice(0, slash);
+  const rest = slash < 0 ? spec : spec.slice(slash + 1);
+  const bad = (why: string): Parsed<EndpointSpec> => ({ ok: false, error: `${spec}: ${why}` });
+  switch (kind) {
+    case '':
+      return spec ? { ok: true, value: { kind: 'pod', name: spec } } : bad('empty endpoint');
+    case 'pod': {
+      const parts = rest.split('/');
+      if (parts.length === 2 && parts[0] && parts[1]) return { ok: true, value: { kind: 'pod', namespace: parts[0], name: parts[1] } };
+      if (parts.length === 1 && parts[0]) return { ok: true, value: { kind: 'pod', name: parts[0] } };
+      return bad('expected pod/NAMESPACE/NAME');
+    }
+    case 'node':
+    case 'ext':
+      return rest && !rest.includes('/') ? { ok: true, value: { kind, name: rest } } : bad(`expected ${kind}/NAME`);
+    case 'ip': {
+      const colon = rest.indexOf(':');
+      const address = colon < 0 ? rest : rest.slice(0, colon);
+      if (!isIpv4(address)) return bad('expected ip/A.B.C.D or ip/A.B.C.D:PORT');
+      if (colon < 0) return { ok: true, value: { kind: 'ip', address } };
+      const port = parsePort(rest.slice(colon + 1));
+      return port ? { ok: true, value: { kind: 'ip', address, port } } : bad('port must be 1-65535');
+    }
+    case 'svc': {
+      const colon = rest.indexOf(':');
+      const path = colon < 0 ? rest : rest.slice(0, colon);
+      const parts = path.split('/');
+      if (parts.length !== 2 || !parts[0] || !parts[1]) return bad('expected svc/NAMESPACE/NAME[:PORT]');
+      const port = colon < 0 ? undefined : rest.slice(colon + 1);
+      if (port === '') return bad('empty port');
+      return { ok: true, value: { kind: 'svc', namespace: parts[0], name: parts[1], ...(port ? { port } : {}) } };
+    }
+    default:
+      return bad(`unknown kind "${kind}" (pod, node, ext, ip, svc)`);
+  }
+}
+
+/** Where a walk starts or aims: an address, and what is behind it when the topology knows. */
+export interface ResolvedEndpoint {
+  readonly ip: string;
+  readonly port?: number;
+  readonly pod?: Pod;
+  readonly node?: string;
+  readonly external?: string;
+  readonly service?: Service;
+  /** How to print it: `pod/default/nginx-1`, `node/master`, `svc/default/web:80`, `ip/10.42.1.9`. */
+  readonly label: string;
+}
+
+export function findPod(topology: Topology, namespace: string | undefined, name: string): Parsed<Pod> {
+  const matches = topology.pods.filter((p) => p.name === name && (namespace === undefined || p.namespace === namespace));
+  if (matches.length === 1) return { ok: true, value: matches[0]! };
+  if (matches.length === 0) return { ok: false, error: `no pod ${namespace ? `${namespace}/` : ''}${name}` };
+  return { ok: false, error: `pod name ${name} is in several namespaces (${matches.map((p) => p.namespace).join(', ')}); write pod/NS/${name}` };
+}
+
+export function resolveEndpoint(topology: Topology, spec: EndpointSpec): Parsed<ResolvedEndpoint> {
+  switch (spec.kind) {
+    case 'pod': {
+      const found = findPod(topology, spec.namespace, spec.name);
+      if (!found.ok) return found;
+      const pod = found.value;
+      return { ok: true, value: { ip: pod.ip, pod, node: pod.nodeName, label: `pod/${pod.namespace}/${pod.name}` } };
+    }
+    case 'node': {
+      const node = topology.nodes.find((n) => n.name === spec.name);
+      return node ? { ok: true, value: { ip: node.address, node: node.name, label: `node/${node.name}` } } : { ok: false, error: `no node ${spec.name}` };
+    }
+    case 'ext': {
+      const ext = topology.externals.find((e) => e.name === spec.name);
+      return ext ? { ok: true, value: { ip: ext.address, external: ext.name, label: `ext/${ext.name}` } } : { ok: false, error: `no external host ${spec.name}` };
+    }
+    case 'ip': {
+      const pod = topology.pods.find((p) => p.ip === spec.address && !p.hostNetwork);
+      const node = topology.nodes.find((n) => n.address === spec.address);
+      const ext = topology.externals.find((e) => e.address === spec.address);
+      return {
+        ok: true,
+        value: {
+          ip: spec.address,
+          ...(spec.port ? { port: spec.port } : {}),
+          ...(pod ? { pod, node: pod.nodeName } : node ? { node: node.name } : {}),
+          ...(ext ? { external: ext.name } : {}),
+          label: `ip/${spec.address}${spec.port ? `:${spec.port}` : ''}`,
+        },
+      };
+    }
+    case 'svc': {
+      const svc = topology.services.find((s) => s.namespace === spec.namespace && s.name === spec.name);
+      if (!svc) return { ok: false, error: `no service ${spec.namespace}/${spec.name}` };
+      if (svc.clusterIP === 'None' || !isIpv4(svc.clusterIP)) return { ok: false, error: `service ${spec.namespace}/${spec.name} has no cluster IP (headless or ExternalName); trace to a pod instead` };
+      const port = spec.port === undefined ? svc.ports[0] : svc.ports.find((p) => p.name === spec.port || String(p.port) === spec.port);
+      if (!port) return { ok: false, error: `service ${spec.namespace}/${spec.name} has no port ${spec.port ?? ''}`.trim() };
+      return { ok: true, value: { ip: svc.clusterIP, port: port.port, service: svc, label: `svc/${svc.namespace}/${svc.name}:${port.port}` } };
+    }
+  }
+}

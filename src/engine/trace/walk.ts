@@ -1,0 +1,516 @@
+/**
+ * The walk: a packet moved through namespaces as the kernel moves it. In each namespace it meets
+ * netfilter (PREROUTING, INPUT/FORWARD, OUTPUT, POSTROUTING, host namespaces only), the routing
+ * decision, the TTL decrement of forwarding, neighbour resolution and the device's own behaviour
+ * (veth to its peer, bridge by FDB, VXLAN/IPIP/flanneld encapsulation); each link it crosses is a
+ * hop with the header stack a capture there would show.
+ */
+
+import { deviceOf, isLocalAddress, lookupRoute, sourceAddressFor } from '../dataplane/routing';
+import type { Dataplane, Device, NetNamespace, Neighbour, Route } from '../dataplane/types';
+import type { Pod, Protocol, Topology } from '../model/types';
+import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
+import { formatFdb } from '../render/fdb';
+import { formatNeighbour } from '../render/neigh';
+import { formatRoute } from '../render/routes';
+import type { FlowKey, NetfilterHook, PolicyHook, PolicyPeer } from './hooks';
+import { DEFAULT_TTL, flowOf, headerStack, type Encapsulation, type Packet, vxlanSourcePort } from './packet';
+import type { Disposition, EthHeader, Hop, Ipv4Header, NetfilterHookName, Step, Trace } from './types';
+
+export interface WalkContext {
+  readonly topology: Topology;
+  readonly dataplane: Dataplane;
+  readonly netfilter: NetfilterHook;
+  readonly policy: PolicyHook;
+  /** Pods by IP (not hostNetwork), for policy peers and delivery labels. */
+  readonly podByIp: ReadonlyMap<string, Pod>;
+}
+
+/** A NAT conntrack remembers: the flow before and after, on the node that did it. */
+export interface ConntrackEntry {
+  readonly node: string;
+  readonly original: FlowKey;
+  readonly translated: FlowKey;
+}
+
+/** Where the packet is: a namespace, entered by `inDev` (absent where it was sent from). */
+interface Position {
+  readonly ns: NetNamespace;
+  readonly inDev?: string;
+  readonly packet: Packet;
+  /** An encapsulated packet arriving on the underlay, still to be decapsulated. */
+  readonly encap?: Encapsulation;
+}
+
+interface WalkState {
+  readonly ctx: WalkContext;
+  readonly hops: Hop[];
+  readonly seen: Set<string>;
+  readonly conntrack: ConntrackEntry[];
+  /** On a reply leg: the request's NAT entries, reversed where the reply meets them. */
+  readonly reverse?: readonly ConntrackEntry[];
+  egressChecked: boolean;
+  mark: number;
+  /** The packet as the destination received it, and where. */
+  delivered?: { readonly packet: Packet; readonly ns: NetNamespace };
+}
+
+type Outcome = { readonly done: true; readonly disposition: Disposition; readonly final: Step[] };
+
+const MAX_NAMESPACE_VISITS = 64;
+
+function finish(disposition: Disposition, final: Step[]): Outcome {
+  return { done: true, disposition, final };
+}
+
+function note(text: string): Step {
+  return { kind: 'note', text };
+}
+
+function withFlow(p: Packet, f: FlowKey): Packet {
+  return { ...p, src: f.src, dst: f.dst, sport: f.sport, dport: f.dport };
+}
+
+function sameFlow(a: FlowKey, b: FlowKey): boolean {
+  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.proto === b.proto;
+}
+
+function fmtEnd(ip: string, port: number): string {
+  return port ? `${ip}:${port}` : ip;
+}
+
+/** Runs one netfilter hook in a host namespace; the packet comes back rewritten when NAT applies. */
+function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packet: Packet, steps: Step[], devices: { in?: string; out?: string }): Packet | Outcome {
+  if (pos.ns.kind !== 'host') return packet;
+  const before = flowOf(packet);
+  const isReply = state.reverse !== undefined;
+  let flow = before;
+  // The reply leg meets the request's NAT in conntrack: un-SNAT before routing, un-DNAT after.
+  if (isReply) {
+    for (const e of state.reverse!) {
+      if (e.node !== pos.ns.node) continue;
+      if (hook === 'PREROUTING' && e.original.src !== e.translated.src && flow.dst === e.translated.src && flow.src === e.translated.dst) {
+        const after = { ...flow, dst: e.original.src, dport: e.original.sport };
+        steps.push({ kind: 'nat', type: 'un-SNAT', changes: { dst: [fmtEnd(flow.dst, flow.dport), fmtEnd(after.dst, after.dport)] } });
+        flow = after;
+      }
+      if ((hook === 'POSTROUTING' || hook === 'OUTPUT') && e.original.dst !== e.translated.dst && flow.src === e.translated.dst && flow.dst === e.original.src) {
+        const after = { ...flow, src: e.original.dst, sport: e.original.dport };
+        steps.push({ kind: 'nat', type: 'un-DNAT', changes: { src: [fmtEnd(flow.src, flow.sport), fmtEnd(after.src, after.sport)] } });
+        flow = after;
+      }
+    }
+  }
+  const result = state.ctx.netfilter.run({
+    node: pos.ns.node,
+    hook,
+    flow,
+    mark: state.mark,
+    ...(devices.in ? { inDevice: devices.in } : {}),
+    ...(devices.out ? { outDevice: devices.out } : {}),
+    newConnection: !isReply,
+    isLocalAddress: (a) => isLocalAddress(pos.ns, a),
+  });
+  steps.push(...result.steps);
+  state.mark = result.mark;
+  if (result.verdict === 'DROP') return finish('DROPPED', steps);
+  if (result.verdict === 'REJECT') return finish('REJECTED', [...steps, ...(result.rejectWith ? [note(`rejected with ${result.rejectWith}`)] : [])]);
+  if (!sameFlow(flow, result.flow)) {
+    if (!result.steps.some((s) => s.kind === 'nat')) {
+      const changes: Record<string, readonly [string, string]> = {};
+      if (flow.src !== result.flow.src || flow.sport !== result.flow.sport) changes['src'] = [fmtEnd(flow.src, flow.sport), fmtEnd(result.flow.src, result.flow.sport)];
+      if (flow.dst !== result.flow.dst || flow.dport !== result.flow.dport) changes['dst'] = [fmtEnd(flow.dst, flow.dport), fmtEnd(result.flow.dst, result.flow.dport)];
+      steps.push({ kind: 'nat', type: changes['dst'] ? 'DNAT' : 'SNAT', changes });
+    }
+    state.conntrack.push({ node: pos.ns.node, original: before, translated: result.flow });
+  }
+  if (!sameFlow(before, result.flow)) return withFlow(packet, result.flow);
+  return flow === before ? packet : withFlow(packet, flow);
+}
+
+function isOutcome(x: Packet | Outcome): x is Outcome {
+  return 'done' in x;
+}
+
+function policyPeer(ctx: WalkContext, ip: string): PolicyPeer {
+  const pod = ctx.podByIp.get(ip);
+  return pod ? { ip, pod: { namespace: pod.namespace, name: pod.name } } : { ip };
+}
+
+function policyProtocol(p: Packet): Protocol | undefined {
+  return p.proto === 'tcp' ? 'TCP' : p.proto === 'udp' ? 'UDP' : undefined;
+}
+
+/** Evaluates NetworkPolicy; an enforced deny ends the walk. ICMP is outside NetworkPolicy's ports but still subject to isolation. */
+function checkPolicy(ctx: WalkContext, direction: 'ingress' | 'egress', p: Packet, steps: Step[]): Outcome | undefined {
+  const step = ctx.policy.evaluate(direction, { src: policyPeer(ctx, p.src), dst: policyPeer(ctx, p.dst), protocol: policyProtocol(p) ?? 'TCP', port: p.dport });
+  steps.push(step);
+  return step.verdict === 'deny' && step.enforced ? finish('DENIED', steps) : undefined;
+}
+
+function deliver(state: WalkState, pos: Position, p: Packet, steps: Step[]): Outcome {
+  const ctx = state.ctx;
+  const pod = pos.ns.kind === 'pod' ? ctx.podByIp.get(p.dst) : undefined;
+  if (pod && state.reverse === undefined) {
+    const denied = checkPolicy(ctx, 'ingress', p, steps);
+    if (denied) return denied;
+  }
+  const who = pod ? `${pod.name}/${pod.containers.map((c) => c.name).join(',') || pod.name}` : pos.ns.kind === 'host' ? `host ${pos.ns.node}` : pos.ns.label;
+  const what = p.proto === 'icmp' ? `${p.dst} ${p.icmpType}` : `${p.dst}:${p.dport}/${p.proto}`;
+  steps.push({ kind: 'deliver', to: `${what} (${who})` });
+  state.delivered = { packet: p, ns: pos.ns };
+  return finish('DELIVERED', steps);
+}
+
+/** Who answers ARP for `ip` on the link behind `dev`, with the entry `ip neigh` would then show. */
+function resolveNeighbour(ctx: WalkContext, ns: NetNamespace, dev: Device, ip: string): { mac: string; entry: Neighbour; byArp: boolean } | undefined {
+  const known = ns.neighbours.find((n) => n.ip === ip && n.dev === dev.name && n.lladdr && !n.proxy);
+  if (known?.lladdr) return { mac: known.lladdr, entry: known, byArp: false };
+  const answer = arpAnswer(ctx, ns, dev, ip);
+  if (!answer) return undefined;
+  return { mac: answer, entry: { ip, dev: dev.name, lladdr: answer, state: 'REACHABLE', proxy: false }, byArp: true };
+}
+
+function hasAddress(d: Device, ip: string): boolean {
+  return d.addresses.some((a) => a.address === ip);
+}
+
+function arpAnswer(ctx: WalkContext, ns: NetNamespace, dev: Device, ip: string): string | undefined {
+  const dp = ctx.dataplane;
+  switch (dev.kind) {
+    case 'veth': {
+      const peerNs = dp.namespace(dev.peerNetns);
+      const peer = peerNs && deviceOf(peerNs, dev.peerDevice);
+      if (!peerNs || !peer) return undefined;
+      if (peer.master) {
+        const bridge = deviceOf(peerNs, peer.master);
+        return bridge ? bridgeDomainAnswer(ctx, peerNs, bridge, ip) : undefined;
+      }
+      if (hasAddress(peer, ip)) return peer.mac;
+      // proxy_arp: the peer answers for any address it routes somewhere other than back out this link.
+      if (peer.proxyArp) {
+        const r = lookupRoute(peerNs, ip);
+        if (r && r.dev !== peer.name && r.type === 'unicast') return peer.mac;
+      }
+      return undefined;
+    }
+    case 'bridge':
+      return bridgeDomainAnswer(ctx, ns, dev, ip);
+    case 'physical': {
+      const owner = dp.ownerOf(ip);
+      if (!owner || !dev.segment) return undefined;
+      const ons = dp.namespace(owner.netns);
+      const od = ons && deviceOf(ons, owner.device);
+      return od && od.kind === 'physical' && od.segment === dev.segment ? od.mac : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** ARP on a bridge's broadcast domain: the bridge itself or a pod behind one of its ports. */
+function bridgeDomainAnswer(ctx: WalkContext, ns: NetNamespace, bridge: Device, ip: string): string | undefined {
+  if (bridge.kind !== 'bridge') return undefined;
+  if (hasAddress(bridge, ip)) return bridge.mac;
+  for (const port of bridge.ports) {
+    const d = deviceOf(ns, port);
+    if (d?.kind !== 'veth') continue;
+    const podNs = ctx.dataplane.namespace(d.peerNetns);
+    const eth = podNs && deviceOf(podNs, d.peerDevice);
+    if (eth && hasAddress(eth, ip)) return eth.mac;
+  }
+  return undefined;
+}
+
+/** A frame handed to a device: where it comes out (next namespace and device), with any extra hop a bridge adds. */
+function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader, p: Packet, encap: Encapsulation | undefined): Outcome | { next: Position; bridgeHop?: Hop } {
+  const dp = state.ctx.dataplane;
+  switch (dev.kind) {
+    case 'veth': {
+      const peerNs = dp.namespace(dev.peerNetns);
+      const peer = peerNs && deviceOf(peerNs, dev.peerDevice);
+      if (!peerNs || !peer) return finish('DROPPED', [note(`${dev.name}'s peer ${dev.peerNetns} ${dev.peerDevice} does not exist`)]);
+      if (!peer.master) return { next: { ns: peerNs, inDev: peer.name, packet: p } };
+      const bridge = deviceOf(peerNs, peer.master);
+      if (bridge?.kind !== 'bridge') return finish('DROPPED', [note(`bridge ${peer.master} missing`)]);
+      return bridgeForward(state, peerNs, bridge, peer.name, eth, p, encap);
+    }
+    case 'bridge':
+      return bridgeForward(state, ns, dev, dev.name, eth, p, encap);
+    case 'physical': {
+      const owner = dev.segment ? dp.onSegment(dev.segment, eth.dst) : undefined;
+      if (!owner) return finish('EXITS_CLUSTER', [note(`${eth.dst} is not a host this topology models; the frame leaves on ${dev.segment ?? dev.name}`)]);
+      const ons = dp.namespace(owner.netns);
+      if (!ons) return finish('DROPPED', [note(`no namespace ${owner.netns}`)]);
+      return { next: { ns: ons, inDev: owner.device, packet: p, ...(encap ? { encap } : {}) } };
+    }
+    default:
+      return finish('DROPPED', [note(`the walk cannot send a frame on ${dev.kind} device ${dev.name}`)]);
+  }
+}
+
+/** Bridge forwarding: to the bridge itself (its own MAC), or out the port its FDB names. */
+function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined): Outcome | { next: Position; bridgeHop?: Hop } {
+  if (eth.dst === bridge.mac || ns.fdb.some((e) => e.master === bridge.name && e.local && e.mac === eth.dst)) {
+    return { next: { ns, inDev: bridge.name, packet: p } };
+  }
+  const entry = ns.fdb.find((e) => e.master === bridge.name && !e.local && e.mac === eth.dst);
+  let outPort = entry?.dev;
+  const steps: Step[] = [];
+  if (entry) steps.push({ kind: 'fdb', device: bridge.name, line: formatFdb(entry) });
+  else {
+    // Unknown unicast floods every port; only the port whose pod owns the MAC takes it.
+    outPort = bridge.ports.find((port) => {
+      const d = deviceOf(ns, port);
+      if (d?.kind !== 'veth' || port === inPort) return false;
+      const pns = state.ctx.dataplane.namespace(d.peerNetns);
+      return pns && deviceOf(pns, d.peerDevice)?.mac === eth.dst;
+    });
+  }
+  if (!outPort) return finish('DROPPED', [note(`no port of ${bridge.name} leads to ${eth.dst}`)]);
+  steps.unshift({ kind: 'bridge', bridge: bridge.name, inPort, outPort, decision: entry ? 'fdb' : 'flood' });
+  const port = deviceOf(ns, outPort);
+  if (port?.kind !== 'veth') return finish('DROPPED', [note(`${outPort} is not a veth`)]);
+  const hop: Hop = { node: ns.node, netns: ns.label, in: inPort, out: outPort, headers: headerStack(eth, p, encap), steps };
+  const peerNs = state.ctx.dataplane.namespace(port.peerNetns);
+  if (!peerNs) return finish('DROPPED', [note(`no namespace ${port.peerNetns}`)]);
+  return { next: { ns: peerNs, inDev: port.peerDevice, packet: p }, bridgeHop: hop };
+}
+
+function outerHeader(src: string, dst: string, proto: 'udp' | 'ipip', length: number, ttl: number, df: boolean): Ipv4Header {
+  return { layer: 'ipv4', src, dst, ttl, proto, length, df, tos: 0 };
+}
+
+/** One namespace: hooks, routing, then out a device. */
+function step(state: WalkState, pos: Position): Outcome | { next: Position; hops: Hop[] } {
+  const ctx = state.ctx;
+  const ns = pos.ns;
+  const steps: Step[] = [];
+  const origin = pos.inDev === undefined;
+  let p = pos.packet;
+
+  // An encapsulated packet addressed to this host is decapsulated and re-enters by the tunnel device.
+  if (pos.encap) {
+    const outer = pos.encap.outer;
+    if (!isLocalAddress(ns, outer.dst)) return finish('DROPPED', [note(`outer destination ${outer.dst} is not local to ${ns.node}`)]);
+    const tunnel = findTunnelFor(ns, pos.encap);
+    if (!tunnel) return finish('DROPPED', [note(`${ns.node} has no ${pos.encap.kind} device to decapsulate this packet`)]);
+    const kind = pos.encap.kind === 'udp' ? 'udp' : pos.encap.kind;
+    const decap: Step[] = [{ kind: 'decap', tunnel: kind, device: tunnel.name }];
+    if (pos.encap.kind === 'udp') decap.push(note(`flanneld reads UDP ${pos.encap.dport} in userspace and writes the inner packet to ${tunnel.name}`));
+    return stepInner(state, { ns, inDev: tunnel.name, packet: p }, decap);
+  }
+  return stepInner(state, pos, steps, origin);
+
+  function stepInner(st: WalkState, at: Position, pre: Step[], isOrigin = false): Outcome | { next: Position; hops: Hop[] } {
+    const s: Step[] = [...pre];
+    if (!isOrigin) {
+      const r = runHook(st, at, 'PREROUTING', p, s, { in: at.inDev! });
+      if (isOutcome(r)) return r;
+      p = r;
+    }
+    let route = lookupRoute(ns, p.dst);
+    if (!route) return finish('NO_ROUTE', [...s, note(`no route to ${p.dst} in ${ns.label} on ${ns.node}`)]);
+    if (isOrigin) {
+      const r = runHook(st, at, 'OUTPUT', p, s, { out: route.dev ?? '' });
+      if (isOutcome(r)) return r;
+      if (r.dst !== p.dst) {
+        p = r;
+        route = lookupRoute(ns, p.dst);
+        if (!route) return finish('NO_ROUTE', [...s, note(`no route to ${p.dst} after DNAT`)]);
+      }
+      p = r;
+    }
+    s.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: route.dev ?? '', ...(route.via ? { nextHop: route.via } : {}) });
+    if (route.type === 'local') {
+      if (!isOrigin) {
+        const r = runHook(st, at, 'INPUT', p, s, { in: at.inDev! });
+        if (isOutcome(r)) return r;
+        p = r;
+      }
+      const tunnelOuter = isTunnelTraffic(ns, p);
+      if (tunnelOuter) return finish('DELIVERED', [...s, note(tunnelOuter)]);
+      return deliver(st, at, p, s);
+    }
+    if (route.type !== 'unicast') {
+      const disposition: Disposition = route.type === 'blackhole' ? 'DROPPED' : route.type === 'prohibit' ? 'REJECTED' : 'NO_ROUTE';
+      return finish(disposition, [...s, note(`${route.type} route: the kernel discards the packet`)]);
+    }
+    if (!isOrigin) {
+      if (!ns.ipForward) return finish('DROPPED', [...s, note(`net.ipv4.ip_forward is 0 in ${ns.label}: not a router`)]);
+      if (p.ttl <= 1) return finish('TTL_EXCEEDED', [...s, note(`TTL ${p.ttl} expires here; the kernel answers ICMP time exceeded`)]);
+      s.push({ kind: 'ttl', from: p.ttl, to: p.ttl - 1 });
+      p = { ...p, ttl: p.ttl - 1 };
+      const r = runHook(st, at, 'FORWARD', p, s, { in: at.inDev!, out: route.dev ?? '' });
+      if (isOutcome(r)) return r;
+      p = r;
+    }
+    // Egress policy is decided where the pod's traffic first meets its node (after any DNAT).
+    if (ns.kind === 'host' && !st.egressChecked && st.reverse === undefined && ctx.podByIp.has(p.src)) {
+      st.egressChecked = true;
+      const denied = checkPolicy(ctx, 'egress', p, s);
+      if (denied) return denied;
+    }
+    const r = runHook(st, at, 'POSTROUTING', p, s, { ...(isOrigin ? {} : { in: at.inDev! }), out: route.dev ?? '' });
+    if (isOutcome(r)) return r;
+    p = r;
+    return transmit(st, ns, at.inDev, route, p, s);
+  }
+}
+
+/** The tunnel device that takes this encapsulated packet. */
+function findTunnelFor(ns: NetNamespace, encap: Encapsulation): Device | undefined {
+  return ns.devices.find((d) => {
+    switch (encap.kind) {
+      case 'vxlan':
+        return d.kind === 'vxlan' && d.vni === encap.vni && d.dstport === encap.dport;
+      case 'ipip':
+        return d.kind === 'ipip';
+      case 'udp':
+        return d.kind === 'tun' && d.port === encap.dport;
+    }
+  });
+}
+
+/** A packet to a tunnel port that carries no tunnel payload (a probe of the port itself). */
+function isTunnelTraffic(ns: NetNamespace, p: Packet): string | undefined {
+  if (p.proto !== 'udp') return undefined;
+  const d = ns.devices.find((x) => (x.kind === 'vxlan' && x.dstport === p.dport) || (x.kind === 'tun' && x.port === p.dport));
+  return d ? `UDP ${p.dport} is ${d.name}'s tunnel socket` : undefined;
+}
+
+function mtuExceeded(p: Packet | Ipv4Header, dev: Device, steps: Step[]): Outcome | undefined {
+  if (p.length > dev.mtu && p.df) return finish('DROPPED', [...steps, note(`${p.length}-byte packet with DF exceeds ${dev.name} mtu ${dev.mtu}: ICMP fragmentation needed (mtu ${dev.mtu})`)]);
+  return undefined;
+}
+
+/** Sends out the route's device; encapsulating devices add the outer packet and send that. */
+function transmit(state: WalkState, ns: NetNamespace, inDev: string | undefined, route: Route, p: Packet, steps: Step[]): Outcome | { next: Position; hops: Hop[] } {
+  const dev = route.dev ? deviceOf(ns, route.dev) : undefined;
+  if (!dev) return finish('NO_ROUTE', [...steps, note(`route has no usable device`)]);
+  if (!dev.up) return finish('DROPPED', [...steps, note(`${dev.name} is down`)]);
+  const nextHop = route.via ?? p.dst;
+  switch (dev.kind) {
+    case 'vxlan': {
+      const tooBig = mtuExceeded(p, dev, steps);
+      if (tooBig) return tooBig;
+      const neigh = resolveNeighbour(state.ctx, ns, dev, nextHop);
+      if (!neigh) return finish('DROPPED', [...steps, note(`no neighbour entry for ${nextHop} on ${dev.name} (nolearning: flanneld writes them)`)]);
+      steps.push({ kind: 'neighbour', line: formatNeighbour(neigh.entry), resolvedByArp: neigh.byArp });
+      const fdb = ns.fdb.find((e) => e.dev === dev.name && e.mac === neigh.mac && e.dst);
+      if (!fdb?.dst) return finish('DROPPED', [...steps, note(`no FDB entry for ${neigh.mac} on ${dev.name}`)]);
+      steps.push({ kind: 'fdb', device: dev.name, line: formatFdb(fdb) });
+      steps.push({ kind: 'encap', tunnel: 'vxlan', device: dev.name, line: formatFdb(fdb) });
+      steps.push(note(`outer UDP source port is the kernel's hash of the inner flow (32768-60999); ${vxlanSourcePort(p)} stands in for it`));
+      const innerEth: EthHeader = { layer: 'eth', src: dev.mac ?? '', dst: neigh.mac, type: 'IPv4' };
+      const outer = outerHeader(dev.local, fdb.dst, 'udp', p.length + 50, DEFAULT_TTL, false);
+      return sendOuter(state, ns, inDev, p, { kind: 'vxlan', outer, sport: vxlanSourcePort(p), dport: dev.dstport, vni: dev.vni, innerEth }, steps);
+    }
+    case 'ipip': {
+      const tooBig = mtuExceeded(p, dev, steps);
+      if (tooBig) return tooBig;
+      const outerRoute = lookupRoute(ns, nextHop);
+      const src = dev.local ?? (outerRoute && sourceAddressFor(ns, outerRoute));
+      if (!src) return finish('NO_ROUTE', [...steps, note(`no route to tunnel endpoint ${nextHop}`)]);
+      steps.push({ kind: 'encap', tunnel: 'ipip', device: dev.name });
+      // tunl0 has ttl inherit and no pmtudisc of its own: the outer TTL and DF follow the inner packet.
+      const outer = outerHeader(src, nextHop, 'ipip', p.length + 20, p.ttl, p.df);
+      return sendOuter(state, ns, inDev, p, { kind: 'ipip', outer }, steps);
+    }
+    case 'tun': {
+      const tooBig = mtuExceeded(p, dev, steps);
+      if (tooBig) return tooBig;
+      const lease = dev.leases.find((l) => {
+        const prefix = parsePrefix(l.subnet);
+        return prefix && prefixContains(prefix, ipToNum(p.dst));
+      });
+      if (!lease) return finish('DROPPED', [...steps, note(`${dev.daemon} has no lease covering ${p.dst}`)]);
+      steps.push(note(`${dev.daemon} reads the packet from ${dev.name} in userspace; lease ${lease.subnet} is at ${lease.publicIp}`));
+      steps.push({ kind: 'encap', tunnel: 'udp', device: dev.name, line: `${lease.subnet} -> ${lease.publicIp}` });
+      const outerRoute = lookupRoute(ns, lease.publicIp);
+      const src = outerRoute && sourceAddressFor(ns, outerRoute);
+      if (!src) return finish('NO_ROUTE', [...steps, note(`no route to ${lease.publicIp}`)]);
+      const outer = outerHeader(src, lease.publicIp, 'udp', p.length + 28, DEFAULT_TTL, true);
+      return sendOuter(state, ns, inDev, p, { kind: 'udp', outer, sport: dev.port, dport: dev.port }, steps);
+    }
+    case 'veth':
+    case 'physical':
+    case 'bridge': {
+      const tooBig = mtuExceeded(p, dev, steps);
+      if (tooBig) return tooBig;
+      const neigh = resolveNeighbour(state.ctx, ns, dev, nextHop);
+      if (!neigh) {
+        if (!state.ctx.dataplane.ownerOf(nextHop) && dev.kind === 'physical') {
+          return finish('EXITS_CLUSTER', [...steps, note(`next hop ${nextHop} is outside the topology; the packet leaves ${ns.node} on ${dev.name}`)]);
+        }
+        return finish('DROPPED', [...steps, note(`no ARP reply for ${nextHop} on ${dev.name}: host unreachable`)]);
+      }
+      steps.push({ kind: 'neighbour', line: formatNeighbour(neigh.entry), resolvedByArp: neigh.byArp });
+      const eth: EthHeader = { layer: 'eth', src: dev.mac ?? '', dst: neigh.mac, type: 'IPv4' };
+      return emit(state, ns, inDev, dev, eth, p, undefined, steps);
+    }
+    case 'loopback':
+      return finish('DELIVERED', [...steps, { kind: 'deliver', to: `${p.dst} on lo` }]);
+    case 'dummy':
+    case 'macvlan':
+      return finish('DROPPED', [...steps, note(`the walk does not model sending on ${dev.kind} ${dev.name}`)]);
+  }
+}
+
+/** The outer packet is a local packet of this namespace: routed, through OUTPUT/POSTROUTING, onto the underlay. */
+function sendOuter(state: WalkState, ns: NetNamespace, inDev: string | undefined, inner: Packet, encap: Encapsulation, steps: Step[]): Outcome | { next: Position; hops: Hop[] } {
+  const route = lookupRoute(ns, encap.outer.dst);
+  if (!route?.dev) return finish('NO_ROUTE', [...steps, note(`no route to tunnel endpoint ${encap.outer.dst}`)]);
+  steps.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: route.dev, ...(route.via ? { nextHop: route.via } : {}) });
+  const dev = deviceOf(ns, route.dev);
+  if (!dev || (dev.kind !== 'physical' && dev.kind !== 'bridge' && dev.kind !== 'veth')) return finish('DROPPED', [...steps, note(`tunnel endpoint ${encap.outer.dst} is not reached over an Ethernet device`)]);
+  if (encap.outer.length > dev.mtu && encap.outer.df) return finish('DROPPED', [...steps, note(`outer packet of ${encap.outer.length} bytes with DF exceeds ${dev.name} mtu ${dev.mtu}`)]);
+  const nextHop = route.via ?? encap.outer.dst;
+  const neigh = resolveNeighbour(state.ctx, ns, dev, nextHop);
+  if (!neigh) return finish('EXITS_CLUSTER', [...steps, note(`tunnel next hop ${nextHop} is outside the topology`)]);
+  steps.push({ kind: 'neighbour', line: formatNeighbour(neigh.entry), resolvedByArp: neigh.byArp });
+  const eth: EthHeader = { layer: 'eth', src: dev.mac ?? '', dst: neigh.mac, type: 'IPv4' };
+  return emit(state, ns, inDev, dev, eth, inner, encap, steps);
+}
+
+function emit(state: WalkState, ns: NetNamespace, inDev: string | undefined, dev: Device, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, steps: Step[]): Outcome | { next: Position; hops: Hop[] } {
+  const hop: Hop = { node: ns.node, netns: ns.label, ...(inDev ? { in: inDev } : {}), out: dev.name, headers: headerStack(eth, p, encap), steps };
+  const received = receive(state, ns, dev, eth, p, encap);
+  if ('done' in received) {
+    state.hops.push(hop);
+    return received;
+  }
+  const hops = received.bridgeHop ? [hop, received.bridgeHop] : [hop];
+  return { next: received.next, hops };
+}
+
+export interface WalkStart {
+  readonly ns: NetNamespace;
+  readonly packet: Packet;
+}
+
+/** Walks from `start` until a disposition; `reverse` makes it a reply leg undoing the request's NAT. */
+export function walk(ctx: WalkContext, start: WalkStart, reverse?: readonly ConntrackEntry[]): WalkResult {
+  const state: WalkState = { ctx, hops: [], seen: new Set(), conntrack: [], ...(reverse ? { reverse } : {}), egressChecked: false, mark: 0 };
+  let pos: Position = { ns: start.ns, packet: start.packet };
+  for (let visits = 0; ; visits++) {
+    // Keyed without the TTL, so a routing loop is named as one before the TTL runs out.
+    const key = `${pos.ns.id}|${pos.inDev ?? ''}|${pos.packet.src}|${pos.packet.dst}|${pos.packet.sport}|${pos.packet.dport}|${pos.encap ? 'e' : ''}`;
+    if (state.seen.has(key) || visits >= MAX_NAMESPACE_VISITS) {
+      return { trace: { disposition: 'LOOP', hops: state.hops, final: [note(`the packet reaches ${pos.ns.label} on ${pos.ns.node} by ${pos.inDev ?? 'origin'} a second time`)] }, conntrack: state.conntrack };
+    }
+    state.seen.add(key);
+    const outcome = step(state, pos);
+    if ('done' in outcome) {
+      return { trace: { disposition: outcome.disposition, hops: state.hops, final: outcome.final }, conntrack: state.conntrack, ...(state.delivered ? { delivered: state.delivered } : {}) };
+    }
+    state.hops.push(...outcome.hops);
+    pos = outcome.next;
+  }
+}
+
+export interface WalkResult {
+  readonly trace: Trace;
+  readonly conntrack: readonly ConntrackEntry[];
+  readonly delivered?: { readonly packet: Packet; readonly ns: NetNamespace };
+}
