@@ -1,0 +1,261 @@
+/**
+ * End to end in a real VS Code: the packaged extension installed into code-server (VS Code 1.100),
+ * driven through Debian's Chromium with playwright-core. Each step asserts what is on screen and
+ * saves a screenshot under test-results/e2e/. Skips, saying why, when the browser or code-server
+ * cannot be installed (scripts/e2e-setup.sh).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+
+const root = path.resolve(__dirname, '../../..');
+const out = path.join(root, 'test-results', 'e2e');
+const sample = 'seed000-flannel-vxlan.yaml';
+const heldOut = path.join(root, 'test', 'fixtures', 'heldout');
+
+let skipReason: string | undefined;
+let cache = '';
+let browser: Browser | undefined;
+let server: ChildProcess | undefined;
+let page: Page;
+let userData = '';
+let workspace = '';
+let port = 0;
+
+function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(out, `${name}.png`) });
+}
+
+/** The topology webview's inner frame (webviews live in nested iframes). */
+async function webviewFrame(timeout = 30000): Promise<Frame> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$('#graph')) return f;
+      } catch {
+        // A frame navigating away: look again.
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the topology webview did not appear');
+}
+
+async function quickPick(text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(text);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+}
+
+async function activationMs(): Promise<number | undefined> {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.log')) files.push(p);
+    }
+  };
+  if (existsSync(path.join(userData, 'logs'))) walk(path.join(userData, 'logs'));
+  for (const f of files) {
+    const m = /Packet Walk activated in ([\d.]+) ms/.exec(readFileSync(f, 'utf8'));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+before(async () => {
+  mkdirSync(out, { recursive: true });
+  const setup = run('bash', ['scripts/e2e-setup.sh']);
+  const lines = setup.out.trim().split('\n');
+  cache = lines[lines.length - 1] ?? '';
+  if (!setup.ok || !existsSync(path.join(cache, 'cs/node_modules/.bin/code-server')) || !existsSync('/usr/bin/chromium')) {
+    skipReason = `code-server or chromium could not be installed: ${lines.slice(-3).join(' | ')}`;
+    return;
+  }
+  const pack = run('npm', ['run', 'package']);
+  assert.ok(pack.ok, `npm run package failed:\n${pack.out.slice(-2000)}`);
+  const vsix = path.join(root, 'packet-walk.vsix');
+  const size = statSync(vsix).size;
+  writeFileSync(path.join(out, 'vsix-size.txt'), `${size}\n`);
+  assert.ok(size < 5 * 1024 * 1024, `the vsix is ${size} bytes, over 5 MB`);
+  const listing = run('unzip', ['-Z1', vsix]);
+  if (listing.ok) {
+    const files = listing.out.split('\n');
+    assert.ok(!files.some((f) => f.endsWith('.map')), 'no source maps in the vsix');
+    assert.ok(!files.some((f) => /^extension\/(src|test|out|webview)\//.test(f)), 'no sources or tests in the vsix');
+    assert.ok(files.includes('extension/dist/webview.js') && files.includes('extension/media/icon.png'));
+  }
+
+  workspace = mkdtempSync(path.join(tmpdir(), 'pw-e2e-ws-'));
+  copyFileSync(path.join(root, 'samples', sample), path.join(workspace, sample));
+  if (existsSync(heldOut)) for (const f of readdirSync(heldOut)) copyFileSync(path.join(heldOut, f), path.join(workspace, f));
+  userData = mkdtempSync(path.join(tmpdir(), 'pw-e2e-ud-'));
+  const extensions = mkdtempSync(path.join(tmpdir(), 'pw-e2e-ext-'));
+  mkdirSync(path.join(userData, 'User'), { recursive: true });
+  // No workspace-trust modal, no welcome page: both would cover the editor.
+  writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'editor.minimap.enabled': false }));
+  const cs = path.join(cache, 'cs/node_modules/.bin/code-server');
+  const install = run(cs, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix, '--force']);
+  assert.ok(install.ok, install.out);
+  port = await freePort();
+  server = spawn(cs, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', extensions, workspace], { stdio: 'ignore', detached: false });
+  for (let i = 0; i < 120; i++) {
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+    if (r?.ok) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  for (const d of [workspace, userData]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+function guard(t: { skip(message?: string): void }): boolean {
+  if (skipReason) t.skip(skipReason);
+  return Boolean(skipReason);
+}
+
+async function openFile(name: string): Promise<void> {
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 20000 });
+}
+
+test('opening a seed sample shows CodeLenses on its pods and services', { timeout: 120000 }, async (t) => {
+  if (guard(t)) return;
+  await openFile(sample);
+  const lens = page.locator('.codelens-decoration a').first();
+  await lens.waitFor({ timeout: 30000 });
+  const texts = await page.locator('.codelens-decoration a').allTextContents();
+  assert.ok(texts.some((x) => x.includes('Trace to…')), `CodeLenses: ${texts.join(', ')}`);
+  assert.ok(texts.some((x) => x.includes('Show in topology')));
+  await shot('1-codelens');
+  const ms = await activationMs();
+  writeFileSync(path.join(out, 'activation-ms.txt'), `${ms ?? 'not found'}\n`);
+  console.log(`# activation: ${ms} ms`);
+  assert.ok(ms !== undefined, 'the extension logged its activation time');
+  assert.ok(ms < 100, `activation took ${ms} ms`);
+});
+
+test('a trace from a pod CodeLens draws the highlighted cross-node path in the graph', { timeout: 120000 }, async (t) => {
+  if (guard(t)) return;
+  await page.locator('.codelens-decoration a', { hasText: 'Trace to…' }).first().click();
+  await quickPick('nginx-worker1');
+  await quickPick('tcp');
+  await quickPick('80');
+  const frame = await webviewFrame();
+  await frame.waitForSelector('body[data-graph="ready"]', { timeout: 30000 });
+  await frame.waitForSelector('.hop-badge', { timeout: 30000 });
+  const disposition = await frame.textContent('.disposition');
+  assert.match(disposition ?? '', /pod\/kube-system\/coredns-\S+ → pod\/default\/nginx-worker1 tcp\/80: DELIVERED/);
+  const hops = await frame.locator('.hop-item').allTextContents();
+  assert.ok(hops.some((h) => h.includes('k8s-master')) && hops.some((h) => h.includes('k8s-node1')), `hops cross nodes: ${hops.join(' | ')}`);
+  assert.ok((await frame.locator('.hop-badge').count()) >= 3);
+  await page.waitForTimeout(500);
+  await shot('2-trace-graph');
+});
+
+test('hovering the hop that crosses the underlay shows the outer VXLAN headers and the inner ones', { timeout: 60000 }, async (t) => {
+  if (guard(t)) return;
+  const frame = await webviewFrame();
+  const badges = frame.locator('.hop-badge');
+  const n = await badges.count();
+  let text = '';
+  for (let i = 0; i < n; i++) {
+    await badges.nth(i).hover();
+    await frame.waitForSelector('#tooltip:not([hidden])', { timeout: 5000 });
+    text = (await frame.textContent('#tooltip')) ?? '';
+    if (text.includes('VXLAN')) break;
+  }
+  assert.match(text, /VXLAN/);
+  const layers = await frame.locator('#tooltip .header .layer').allTextContents();
+  assert.deepEqual(layers.slice(0, 7), ['ETH', 'IPV4', 'UDP', 'VXLAN', 'ETH', 'IPV4', 'TCP']);
+  assert.match(text, /dport=8472/);
+  assert.match(text, /vni=1/);
+  assert.match(text, /dst=10\.244\.1\.\d+/, 'the inner destination is the pod on k8s-node1');
+  assert.ok((await frame.locator('#tooltip .header.changed').count()) >= 1, 'the new outer headers are marked');
+  await shot('3-hop-tooltip');
+});
+
+test('a trace from the command palette replaces the one shown', { timeout: 120000 }, async (t) => {
+  if (guard(t)) return;
+  await page.locator('.tabs-container .tab', { hasText: sample }).first().click();
+  await page.keyboard.press('F1');
+  await quickPick('>Packet Walk: Trace Packet');
+  await quickPick('nginx-worker2');
+  await quickPick('kube-dns:53');
+  await quickPick('udp');
+  const frame = await webviewFrame();
+  await frame.waitForFunction(() => document.querySelector('.disposition')?.textContent?.includes('kube-dns'), undefined, { timeout: 30000 });
+  const disposition = (await frame.textContent('.disposition')) ?? '';
+  assert.match(disposition, /pod\/default\/nginx-worker2 → svc\/kube-system\/kube-dns:53 udp\/53: DELIVERED/);
+  await shot('4-palette-trace');
+});
+
+test('a netfilter step opens the iptables preview with the rules the trace hit decorated', { timeout: 60000 }, async (t) => {
+  if (guard(t)) return;
+  const frame = await webviewFrame();
+  const stepLink = frame.locator('#trace .step-netfilter.link').first();
+  if ((await stepLink.count()) === 0) {
+    // The current hop has no rule: step through the hops until one does.
+    const items = frame.locator('.hop-item');
+    for (let i = 0; i < (await items.count()) && (await stepLink.count()) === 0; i++) await items.nth(i).click();
+  }
+  await stepLink.click();
+  await page.locator('.tabs-container .tab', { hasText: 'iptables.rules' }).first().waitFor({ timeout: 20000 });
+  const editorText = await page.locator('.editor-group-container.active .view-lines').textContent();
+  assert.match(editorText ?? '', /KUBE-SERVICES/);
+  const decorated = await page.locator('.editor-group-container.active .view-overlays div[class*="ced-"]').count();
+  assert.ok(decorated >= 1, 'hit lines are decorated');
+  await shot('5-iptables-hits');
+});
+
+test('an error typed into the YAML shows in the Problems panel', { timeout: 60000 }, async (t) => {
+  if (guard(t)) return;
+  await page.locator('.tabs-container .tab', { hasText: sample }).first().click();
+  const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+  await editor.click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('Control+f');
+  await page.keyboard.type('clusterCIDR: 10.244.0.0/16');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('99');
+  await page.keyboard.press('Control+Shift+M');
+  const row = page.locator('.markers-panel .monaco-list-row').first();
+  await row.waitFor({ timeout: 20000 });
+  const problems = await page.locator('.markers-panel').textContent();
+  assert.match(problems ?? '', /10\.244\.0\.0\/99|prefix|CIDR/i);
+  await shot('6-problems');
+});
