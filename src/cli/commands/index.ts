@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { check } from './check';
 import { generate } from './generate';
 import { notYet } from './notYet';
+import { rules } from './rules';
 import { reach } from './reach';
 
 /** The command table of DESIGN.md §5; each handler lives in its own module. */
@@ -22,15 +23,7 @@ export const commands: readonly Command[] = [
     positionals: [1, 1],
     engine: 'the packet walk',
   }),
-  notYet({
-    name: 'rules',
-    synopsis: 'rules FILE --node NAME [--format restore|save]',
-    summary: "Print kube-proxy's iptables rules for a node.",
-    optionHelp: ['--node NAME        the node', '--format restore   the payload kube-proxy hands to iptables-restore (default)', '--format save      what iptables-save prints once it is loaded'],
-    options: { node: { type: 'string' }, format: { type: 'string' } },
-    positionals: [1, 1],
-    engine: "kube-proxy's iptables generator",
-  }),
+  rules,
   notYet({
     name: 'ipvs',
     synopsis: 'ipvs FILE --node NAME [--ipset]',

@@ -1,0 +1,53 @@
+import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
+import { loadTopology } from '../../engine/model/load';
+import type { Topology } from '../../engine/model/types';
+import { renderRestore, renderSave } from '../../engine/proxy';
+import type { Command, Io } from '../command';
+import { nodeHost, readSource } from '../nodeHost';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE } from '../usage';
+
+/** Loads FILE and finds --node; prints diagnostics and returns an exit code when it cannot. */
+export function loadForNode(file: string, node: unknown, io: Io, command: string): { topology: Topology; node: string } | number {
+  if (typeof node !== 'string' || node === '') {
+    io.err(`packetwalk ${command}: --node NAME is required`);
+    return EXIT_USAGE;
+  }
+  const source = readSource(file);
+  if ('diagnostic' in source) {
+    io.err(formatDiagnostic(source.diagnostic));
+    return EXIT_INPUT;
+  }
+  const result = loadTopology(source, nodeHost);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').sort(compareDiagnostics);
+  for (const d of errors) io.err(formatDiagnostic(d));
+  if (hasErrors(result.diagnostics) || !result.value) {
+    if (errors.length === 0) io.err(`${file}:1:1: error: the topology could not be loaded`);
+    return EXIT_INPUT;
+  }
+  if (!result.value.nodes.some((n) => n.name === node)) {
+    io.err(`packetwalk ${command}: no node named '${node}' (nodes: ${result.value.nodes.map((n) => n.name).join(', ')})`);
+    return EXIT_USAGE;
+  }
+  return { topology: result.value, node };
+}
+
+export const rules: Command = {
+  name: 'rules',
+  synopsis: 'rules FILE --node NAME [--format restore|save]',
+  summary: "Print kube-proxy's iptables rules for a node.",
+  optionHelp: ['--node NAME        the node', '--format restore   the payload kube-proxy hands to iptables-restore (default)', '--format save      what iptables-save prints once it is loaded'],
+  options: { node: { type: 'string' }, format: { type: 'string' } },
+  positionals: [1, 1],
+  run: ({ positionals, values, io }) => {
+    const format = values.format ?? 'restore';
+    if (format !== 'restore' && format !== 'save') {
+      io.err(`packetwalk rules: --format must be restore or save, not '${String(format)}'`);
+      return EXIT_USAGE;
+    }
+    const loaded = loadForNode(positionals[0]!, values.node, io, 'rules');
+    if (typeof loaded === 'number') return loaded;
+    const text = format === 'save' ? renderSave(loaded.topology, loaded.node) : renderRestore(loaded.topology, loaded.node);
+    io.out(text.replace(/\n$/, ''));
+    return EXIT_OK;
+  },
+};
