@@ -39,6 +39,7 @@ export const reach: Command = {
     const loaded = loadTopology(source, nodeHost);
     const errors = [...loaded.diagnostics].filter((d) => d.severity === 'error').sort(compareDiagnostics);
     for (const d of errors) io.err(formatDiagnostic(d));
+    if (!loaded.value && errors.length === 0) io.err(`packetwalk reach: ${source.path}: no topology could be loaded from the file`);
     if (!loaded.value || hasErrors(loaded.diagnostics)) return EXIT_INPUT;
     const index = buildPolicyIndex(loaded.value);
     if (!index.enforced) {
