@@ -1,10 +1,13 @@
 import type { Result } from '../engine/diagnostics';
-import { deriveDataplane } from '../engine/dataplane/derive';
 import type { Dataplane } from '../engine/dataplane/types';
+import { createEngine, tryTraceFlow, type Engine } from '../engine/index';
 import type { LoadHost } from '../engine/model/host';
 import { loadTopology } from '../engine/model/load';
 import type { Topology } from '../engine/model/types';
 import { renderRestore } from '../engine/proxy/index';
+import { renderFdb } from '../engine/render/fdb';
+import { renderNeighbours } from '../engine/render/neigh';
+import { renderRoutes } from '../engine/render/routes';
 import type { Trace } from '../engine/trace/types';
 import type { RuleView } from '../protocol/messages';
 
@@ -34,16 +37,20 @@ export function load(path: string, text: string, host: LoadHost): Result<Topolog
   return loadTopology({ path, text }, host);
 }
 
-// One dataplane per loaded topology: namespaces are derived lazily inside it and kept.
-const dataplanes = new WeakMap<Topology, Dataplane>();
+// One engine per loaded topology: the dataplane derives namespaces lazily inside it and keeps them.
+const engines = new WeakMap<Topology, Engine>();
+
+export function engineOf(topology: Topology): Engine {
+  let engine = engines.get(topology);
+  if (!engine) {
+    engine = createEngine(topology);
+    engines.set(topology, engine);
+  }
+  return engine;
+}
 
 export function dataplaneOf(topology: Topology): Dataplane {
-  let dp = dataplanes.get(topology);
-  if (!dp) {
-    dp = deriveDataplane(topology);
-    dataplanes.set(topology, dp);
-  }
-  return dp;
+  return engineOf(topology).dataplane;
 }
 
 /** The host-side veth whose peer is the pod's eth0. */
@@ -54,8 +61,14 @@ export function hostVethOf(topology: Topology, nodeName: string, namespace: stri
   return undefined;
 }
 
-export function trace(_topology: Topology, _request: TraceRequest): Trace | Unavailable {
-  return { unavailable: 'The packet walk is not available in this build yet.' };
+/** The walk, or why the request cannot be walked (unknown pod, ambiguous name, …). */
+export function trace(topology: Topology, request: TraceRequest): Trace | Unavailable {
+  try {
+    const result = tryTraceFlow(engineOf(topology), { from: request.from, to: request.to, proto: request.proto, port: request.port });
+    return result.ok ? result.value.trace : { unavailable: result.error };
+  } catch (e) {
+    return { unavailable: `the walk failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }
 
 export function renderNodeView(topology: Topology, node: string, view: RuleView): string | Unavailable {
@@ -63,9 +76,13 @@ export function renderNodeView(topology: Topology, node: string, view: RuleView)
     case 'iptables':
       return renderRestore(topology, node);
     case 'ipvs':
+      return { unavailable: 'The IPVS view is not available in this build yet.' };
     case 'routes':
     case 'neigh':
-    case 'fdb':
-      return { unavailable: `The ${view} view is not available in this build yet.` };
+    case 'fdb': {
+      const ns = dataplaneOf(topology).namespace(`node/${node}`);
+      if (!ns) return { unavailable: `no node named ${node}` };
+      return view === 'routes' ? renderRoutes(ns) : view === 'neigh' ? renderNeighbours(ns) : renderFdb(ns);
+    }
   }
 }
