@@ -77,14 +77,46 @@ function seed002(t: Topology): void {
   ]);
   assert.equal(podAt(t, '10.42.0.65').nodeName, 'master');
   assert.equal(podAt(t, '10.42.1.9').nodeName, 'node1');
+  seed002Service(t);
+  assert.equal(podAt(t, '10.42.1.6').nodeName, 'node1');
+  assert.equal(podAt(t, '10.42.2.6').nodeName, 'node2');
+  assert.equal(t.externals.find((e) => e.name === 'client')?.address, '192.168.205.100');
+}
+
+function calico(t: Topology, ipipMode: string, vxlanMode: string): void {
+  // The IPPool document, not the Cluster's defaults, decides the encapsulation.
+  assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'calico', ipipMode, vxlanMode, natOutgoing: true, blockSize: 26 });
+  assert.equal(t.cluster.clusterCIDR, '192.168.0.0/16');
+  assert.deepEqual(readyEndpoints(t, 'default', 'backend'), ['192.168.219.66', '192.168.84.129']);
+  assert.equal(pod(t, 'default', 'backend-1').nodeName, 'worker-2');
+}
+
+function weave(t: Topology, mode: string): void {
+  assert.deepEqual(t.cluster.cni, { plugin: 'weave', mode, mtu: 1376 });
+  assert.deepEqual(t.nodes.map((n) => n.podCIDR), ['10.32.0.0/13', '10.40.0.0/14', '10.44.0.0/14']);
+  assert.deepEqual(t.pods.map((p) => [p.name, p.nodeName, p.ip]), [
+    ['web-1', 'weave-1', '10.32.0.2'], ['web-2', 'weave-2', '10.40.0.1'], ['client', 'weave-3', '10.44.0.1'],
+  ]);
+}
+
+/** The shop namespace of canal-policy.yaml and its flannel twin. */
+function shopPolicy(t: Topology): void {
+  assert.deepEqual(t.policies.map((p) => [p.namespace, p.name, p.podSelector.matchLabels, p.policyTypes]), [
+    ['shop', 'db-allow-backend', { app: 'db' }, ['Ingress']],
+  ]);
+  const rule = t.policies[0]!.ingress[0]!;
+  assert.deepEqual(rule.peers.map((peer) => peer.podSelector?.matchLabels), [{ app: 'backend' }]);
+  assert.deepEqual(rule.ports.map((p) => [p.protocol, p.port]), [['TCP', 5432]]);
+  assert.equal(pod(t, 'shop', 'db').nodeName, 'node-b');
+  assert.deepEqual(readyEndpoints(t, 'shop', 'db'), [pod(t, 'shop', 'db').ip]);
+}
+
+function seed002Service(t: Topology): void {
   const svc = service(t, 'default', 'nginx-test');
   assert.equal(svc.clusterIP, '10.43.6.58');
   assert.equal(svc.type, 'NodePort');
   assert.deepEqual(svc.ports.map((p) => [p.name, p.port, p.nodePort, p.protocol]), [['80-80', 80, 32506, 'TCP']]);
   assert.deepEqual(readyEndpoints(t, 'default', 'nginx-test'), ['10.42.1.6', '10.42.2.6']);
-  assert.equal(podAt(t, '10.42.1.6').nodeName, 'node1');
-  assert.equal(podAt(t, '10.42.2.6').nodeName, 'node2');
-  assert.equal(t.externals.find((e) => e.name === 'client')?.address, '192.168.205.100');
 }
 
 /** What each sample must say once loaded: the facts its seed prints. */
@@ -126,6 +158,90 @@ const keyFacts: Record<string, (t: Topology) => void> = {
     seed002(t);
     assert.equal(t.cluster.cni.plugin, 'flannel');
     assert.deepEqual(t.cluster.kubeProxy, { ...t.cluster.kubeProxy, mode: 'ipvs', ipvsScheduler: 'rr' });
+  },
+  'seed003-flannel-udp.yaml': (t) => {
+    assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'flannel', backend: 'udp', port: 8285, mtu: 1472 });
+    assert.equal(pod(t, 'default', 'pod-1').ip, '100.96.1.2');
+    assert.equal(pod(t, 'default', 'pod-1').nodeName, 'node-1');
+    assert.equal(pod(t, 'default', 'pod-2').ip, '100.96.2.3');
+    assert.equal(pod(t, 'default', 'pod-2').nodeName, 'node-2');
+  },
+  'calico-bgp.yaml': (t) => calico(t, 'Never', 'Never'),
+  'calico-ipip.yaml': (t) => calico(t, 'Always', 'Never'),
+  'calico-vxlan.yaml': (t) => calico(t, 'Never', 'Always'),
+  'weave-fastdp.yaml': (t) => weave(t, 'fastdp'),
+  'weave-sleeve.yaml': (t) => weave(t, 'sleeve'),
+  'canal-policy.yaml': (t) => {
+    assert.equal(t.cluster.cni.plugin, 'canal');
+    assert.equal(t.cluster.cni.plugin === 'canal' && t.cluster.cni.flannel.backend, 'vxlan');
+    shopPolicy(t);
+  },
+  'flannel-policy.yaml': (t) => {
+    assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'flannel', backend: 'vxlan' });
+    shopPolicy(t);
+  },
+  'kubenet.yaml': (t) => {
+    assert.equal(t.cluster.cni.plugin, 'kubenet');
+    assert.deepEqual(t.nodes.map((n) => [n.address, n.prefixLength, n.gateway, n.podCIDR]), [
+      ['10.240.0.4', 16, '10.240.0.1', '10.244.0.0/24'], ['10.240.0.5', 16, '10.240.0.1', '10.244.1.0/24'],
+    ]);
+    // host-local style: cbr0 holds .1, the first pod gets .2.
+    assert.equal(pod(t, 'default', 'web-0').ip, '10.244.0.2');
+    assert.equal(pod(t, 'default', 'web-1').ip, '10.244.1.2');
+  },
+  'aws-vpc-cni.yaml': (t) => {
+    assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'aws-vpc', externalSnat: false, mtu: 9001 });
+    // Every pod holds a secondary address of one of its own node's ENIs.
+    for (const p of t.pods) {
+      const secondaries = node(t, p.nodeName).enis.flatMap((e) => e.secondary);
+      assert.ok(secondaries.includes(p.ip), `${p.name} ${p.ip} is not an ENI secondary address of ${p.nodeName}`);
+    }
+    assert.deepEqual(node(t, 'ip-192-168-12-34.ec2.internal').enis.map((e) => e.name), ['eth0', 'eth1']);
+  },
+  'multus-macvlan.yaml': (t) => {
+    assert.deepEqual(t.cluster.networks.map((n) => [n.name, n.namespace, n.type, n.master, n.subnet, n.rangeStart]), [
+      ['macvlan-conf', 'default', 'macvlan', 'eth0', '192.168.1.0/24', '192.168.1.200'],
+    ]);
+    const net1 = (name: string) => pod(t, 'default', name).secondaryInterfaces.map((i) => [i.name, i.address]);
+    assert.deepEqual(net1('samplepod-1'), [['net1', '192.168.1.200']]);
+    assert.deepEqual(net1('samplepod-2'), [['net1', '192.168.1.201']]);
+    assert.deepEqual(net1('web'), []);
+  },
+  'hostnetwork.yaml': (t) => {
+    const exporters = t.pods.filter((p) => p.namespace === 'monitoring' && p.hostNetwork);
+    assert.deepEqual(exporters.map((p) => [p.nodeName, p.ip]).sort(), [
+      ['master', '192.168.205.4'], ['node1', '192.168.205.3'], ['node2', '192.168.205.5'],
+    ]);
+    assert.deepEqual(readyEndpoints(t, 'monitoring', 'node-exporter'), ['192.168.205.3', '192.168.205.4', '192.168.205.5']);
+    assert.equal(pod(t, 'monitoring', 'prometheus').hostNetwork, false);
+  },
+  'egress-snat.yaml': (t) => {
+    assert.deepEqual(t.cluster.cni, { ...t.cluster.cni, plugin: 'flannel', ipMasq: true });
+    assert.deepEqual(t.externals.map((e) => [e.name, e.address]), [['router', '192.168.205.1'], ['backup', '192.168.205.50']]);
+    assert.equal(pod(t, 'default', 'app').ip, '10.42.1.2');
+  },
+  'kube-proxy-features.yaml': (t) => {
+    const web = ['10.42.1.2', '10.42.2.2'];
+    assert.deepEqual(readyEndpoints(t, 'default', 'web'), web);
+    assert.deepEqual(service(t, 'default', 'web').ports.map((p) => p.targetPort), ['http']);
+    assert.deepEqual(t.endpointSlices.filter((s) => s.serviceName === 'web').flatMap((s) => s.ports.map((p) => p.port)), [8080]);
+    assert.equal(service(t, 'default', 'web-nodeport').ports[0]?.nodePort, 30080);
+    const lb = service(t, 'default', 'web-lb');
+    assert.deepEqual([lb.type, lb.loadBalancerIPs, lb.loadBalancerSourceRanges, lb.externalTrafficPolicy, lb.healthCheckNodePort], ['LoadBalancer', ['192.168.205.240'], ['192.168.205.100/32'], 'Local', 32100]);
+    assert.deepEqual(service(t, 'default', 'web-external').externalIPs, ['192.168.205.250']);
+    const sticky = service(t, 'default', 'web-sticky');
+    assert.deepEqual([sticky.sessionAffinity, sticky.sessionAffinityTimeoutSeconds], ['ClientIP', 10800]);
+    assert.equal(service(t, 'default', 'web-local').internalTrafficPolicy, 'Local');
+    assert.equal(pod(t, 'default', 'broken-0').ready, false);
+    assert.deepEqual(readyEndpoints(t, 'default', 'broken'), []);
+  },
+  'kubectl-list.yaml': (t) => {
+    seed002Service(t);
+    // The EndpointSlice comes from the List as the controller wrote it, not derived from the selector.
+    const slices = t.endpointSlices.filter((s) => s.serviceName === 'nginx-test');
+    assert.deepEqual(slices.map((s) => [s.name, s.derived]), [['nginx-test-8xq2v', false]]);
+    assert.deepEqual(readyEndpoints(t, 'default', 'kubernetes'), ['192.168.205.4']);
+    assert.equal(pod(t, 'default', 'nginx-test-7d8f6c9b5-4xkqz').nodeName, 'node1');
   },
 };
 
