@@ -1,0 +1,52 @@
+/**
+ * What `lab up` made, kept on disk so `lab down` removes exactly that, and nothing else, even after a
+ * crash: the state is written before the first namespace exists, and every name carries the prefix,
+ * so anything left behind is found by prefix too.
+ */
+
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { namespacesWithPrefix, run } from './kernel';
+
+export interface LabState {
+  readonly cluster: string;
+  readonly file: string;
+  readonly prefix: string;
+  readonly namespaces: readonly string[];
+  /** Model namespace id → kernel namespace name. */
+  readonly netns: Readonly<Record<string, string>>;
+}
+
+export const stateDir = process.env.PACKETWALK_LAB_STATE ?? '/run/packetwalk-lab';
+
+function statePath(cluster: string): string {
+  return join(stateDir, `${cluster.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+}
+
+export function writeState(state: LabState): string {
+  mkdirSync(stateDir, { recursive: true });
+  const path = statePath(state.cluster);
+  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`);
+  return path;
+}
+
+export function readState(cluster: string): LabState | undefined {
+  try {
+    return JSON.parse(readFileSync(statePath(cluster), 'utf8')) as LabState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deletes the recorded namespaces and any other with the prefix; returns the names removed. */
+export function teardown(cluster: string, prefix: string): string[] {
+  const state = readState(cluster);
+  const names = new Set([...(state?.namespaces ?? []), ...namespacesWithPrefix(state?.prefix ?? prefix)]);
+  const removed: string[] = [];
+  for (const n of names) {
+    if (!n.startsWith(state?.prefix ?? prefix)) continue;
+    if (run(['ip', 'netns', 'del', n]).status === 0) removed.push(n);
+  }
+  rmSync(statePath(cluster), { force: true });
+  return removed;
+}
