@@ -33,6 +33,9 @@ export interface TraceRequest {
   readonly port?: number;
   /** Source port (default 45678). */
   readonly sport?: number;
+  /** Follow this service endpoint (0-based) where kube-proxy load-balances; else the first, or a seeded pick. */
+  readonly endpointIndex?: number;
+  readonly endpointSeed?: number;
 }
 
 function spec(x: string | EndpointSpec): Parsed<EndpointSpec> {
@@ -70,7 +73,11 @@ export function tryTraceFlow(engine: Engine, request: TraceRequest): Parsed<Plan
   if (!ns) return { ok: false, error: `no host in the topology has address ${from.value.ip}` };
   const proto = request.proto ?? 'tcp';
   const packet = newPacket(from.value.ip, to.value.ip, proto, to.value.port ?? request.port ?? 80, request.sport);
-  const ctx: WalkContext = engine;
+  const ctx: WalkContext = {
+    ...engine,
+    ...(request.endpointIndex !== undefined ? { endpointIndex: request.endpointIndex } : {}),
+    ...(request.endpointSeed !== undefined ? { endpointSeed: request.endpointSeed } : {}),
+  };
   const request1 = walk(ctx, { ns, packet });
   let trace = request1.trace;
   if (request1.delivered) {

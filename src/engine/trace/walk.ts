@@ -24,6 +24,9 @@ export interface WalkContext {
   readonly policy: PolicyHook;
   /** Pods by IP (not hostNetwork), for policy peers and delivery labels. */
   readonly podByIp: ReadonlyMap<string, Pod>;
+  /** Which endpoint a load-balanced service choice follows, or the seed of a reproducible pick. */
+  readonly endpointIndex?: number;
+  readonly endpointSeed?: number;
 }
 
 /** A NAT conntrack remembers: the flow before and after, on the node that did it. */
@@ -109,6 +112,8 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
     ...(devices.in ? { inDevice: devices.in } : {}),
     ...(devices.out ? { outDevice: devices.out } : {}),
     newConnection: !isReply,
+    ...(state.ctx.endpointIndex !== undefined ? { endpointIndex: state.ctx.endpointIndex } : {}),
+    ...(state.ctx.endpointSeed !== undefined ? { endpointSeed: state.ctx.endpointSeed } : {}),
     isLocalAddress: (a) => isLocalAddress(pos.ns, a),
   });
   steps.push(...result.steps);

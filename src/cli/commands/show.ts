@@ -1,0 +1,51 @@
+import { deriveDataplane } from '../../engine/dataplane/derive';
+import { renderAddrs } from '../../engine/render/addrs';
+import { renderBridges } from '../../engine/render/bridges';
+import { renderFdb } from '../../engine/render/fdb';
+import { renderLinks } from '../../engine/render/links';
+import { renderNeighbours } from '../../engine/render/neigh';
+import { renderRoutes } from '../../engine/render/routes';
+import type { Command } from '../command';
+import { EXIT_OK, EXIT_USAGE } from '../usage';
+import { loadOrReport } from './trace';
+
+const tables = ['routes', 'neigh', 'fdb', 'links', 'addrs', 'bridges'] as const;
+
+export const show: Command = {
+  name: 'show',
+  synopsis: 'show FILE --node NAME --table routes|neigh|fdb|links|addrs|bridges',
+  summary: "Print a node's Linux networking state as `ip` and `bridge` print it.",
+  optionHelp: ['--node NAME    the node (or pod/NS/NAME, ext/NAME)', '--table T      routes, neigh, fdb, links, addrs or bridges'],
+  options: { node: { type: 'string' }, table: { type: 'string' } },
+  positionals: [1, 1],
+  run: ({ positionals, values, io }) => {
+    const table = tables.find((t) => t === values.table);
+    if (!table) {
+      io.err(`packetwalk show: --table must be one of ${tables.join(', ')}`);
+      return EXIT_USAGE;
+    }
+    if (typeof values.node !== 'string' || values.node === '') {
+      io.err('packetwalk show: --node NAME is required');
+      return EXIT_USAGE;
+    }
+    const topology = loadOrReport(positionals[0]!, io);
+    if (typeof topology === 'number') return topology;
+    const dp = deriveDataplane(topology);
+    const id = values.node.includes('/') ? values.node : `node/${values.node}`;
+    const ns = dp.namespace(id);
+    if (!ns) {
+      io.err(`packetwalk show: no namespace '${values.node}' (nodes: ${topology.nodes.map((n) => n.name).join(', ')})`);
+      return EXIT_USAGE;
+    }
+    const text = {
+      routes: () => renderRoutes(ns),
+      neigh: () => renderNeighbours(ns),
+      fdb: () => renderFdb(ns),
+      links: () => renderLinks(ns, dp),
+      addrs: () => renderAddrs(ns, dp),
+      bridges: () => renderBridges(ns),
+    }[table]();
+    io.out(text.replace(/\n$/, ''));
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,82 @@
+import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
+import { createEngine, tryTraceFlow } from '../../engine/index';
+import { loadTopology } from '../../engine/model/load';
+import type { Topology } from '../../engine/model/types';
+import { renderTrace } from '../../engine/render/trace';
+import type { Command, Io } from '../command';
+import { nodeHost, readSource } from '../nodeHost';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE } from '../usage';
+
+/** Loads FILE, printing its errors; the exit code when it cannot be used. */
+export function loadOrReport(file: string, io: Io): Topology | number {
+  const source = readSource(file);
+  if ('diagnostic' in source) {
+    io.err(formatDiagnostic(source.diagnostic));
+    return EXIT_INPUT;
+  }
+  const result = loadTopology(source, nodeHost);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').sort(compareDiagnostics);
+  for (const d of errors) io.err(formatDiagnostic(d));
+  if (hasErrors(result.diagnostics) || !result.value) {
+    if (errors.length === 0) io.err(`${file}:1:1: error: the topology could not be loaded`);
+    return EXIT_INPUT;
+  }
+  return result.value;
+}
+
+export const trace: Command = {
+  name: 'trace',
+  synopsis: 'trace FILE --from SRC --to DST [--proto tcp|udp|icmp] [--port N] [--json]',
+  summary: 'Walk one packet from SRC to DST and print every hop with its headers and steps.',
+  optionHelp: [
+    '--from SRC     pod/NS/NAME, NAME, node/NAME, ext/NAME or ip/ADDR',
+    '--to DST       as --from, or svc/NS/NAME[:PORT], ip/ADDR:PORT',
+    '--proto P      tcp (default), udp or icmp',
+    '--port N       destination port (default 80 for tcp/udp)',
+    '--json         machine-readable trace',
+    '--endpoint N   follow the N-th (0-based) service endpoint where kube-proxy load-balances',
+    '--seed N       pick the endpoint at random, reproducibly, from seed N',
+  ],
+  options: { from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, endpoint: { type: 'string' }, seed: { type: 'string' } },
+  positionals: [1, 1],
+  run: ({ positionals, values, io }) => {
+    const { from, to } = values;
+    if (typeof from !== 'string' || typeof to !== 'string') {
+      io.err('packetwalk trace: --from SRC and --to DST are required');
+      return EXIT_USAGE;
+    }
+    const proto = values.proto ?? 'tcp';
+    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') {
+      io.err(`packetwalk trace: --proto must be tcp, udp or icmp, not '${String(proto)}'`);
+      return EXIT_USAGE;
+    }
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!/^\d+$/.test(String(values.port)) || port < 1 || port > 65535) {
+        io.err(`packetwalk trace: --port must be 1-65535, not '${String(values.port)}'`);
+        return EXIT_USAGE;
+      }
+    }
+    const choice: { endpointIndex?: number; endpointSeed?: number } = {};
+    for (const [option, key] of [['endpoint', 'endpointIndex'], ['seed', 'endpointSeed']] as const) {
+      const raw = values[option];
+      if (raw === undefined) continue;
+      if (!/^\d+$/.test(String(raw))) {
+        io.err(`packetwalk trace: --${option} must be a whole number, not '${String(raw)}'`);
+        return EXIT_USAGE;
+      }
+      choice[key] = Number(raw);
+    }
+    const topology = loadOrReport(positionals[0]!, io);
+    if (typeof topology === 'number') return topology;
+    const result = tryTraceFlow(createEngine(topology), { from, to, proto, ...(port ? { port } : {}), ...choice });
+    if (!result.ok) {
+      io.err(`packetwalk trace: ${result.error}`);
+      return EXIT_USAGE;
+    }
+    const { trace: t, from: src, to: dst } = result.value;
+    io.out(values.json ? JSON.stringify(t, null, 2) : renderTrace(t, `${src.label} -> ${dst.label} ${proto}${proto === 'icmp' ? '' : ` port ${dst.port ?? port ?? 80}`}`).replace(/\n$/, ''));
+    return EXIT_OK;
+  },
+};
