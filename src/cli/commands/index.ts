@@ -2,7 +2,7 @@ import type { Command } from '../command';
 import { check } from './check';
 import { generate } from './generate';
 import { lab } from './lab';
-import { notYet } from './notYet';
+import { ipvs } from './ipvs';
 import { rules } from './rules';
 import { reach } from './reach';
 import { show } from './show';
@@ -13,15 +13,7 @@ export const commands: readonly Command[] = [
   check,
   trace,
   rules,
-  notYet({
-    name: 'ipvs',
-    synopsis: 'ipvs FILE --node NAME [--ipset]',
-    summary: "Print kube-proxy's IPVS state for a node as `ipvsadm -Ln` does.",
-    optionHelp: ['--node NAME   the node', '--ipset       print `ipset list` of kube-proxy\'s sets instead'],
-    options: { node: { type: 'string' }, ipset: { type: 'boolean' } },
-    positionals: [1, 1],
-    engine: "kube-proxy's IPVS model",
-  }),
+  ipvs,
   show,
   reach,
   lab,

@@ -209,7 +209,7 @@ function runChain(set: Map<string, Rule[]>, chain: string, s: State, depth: numb
  * Hook `input.hook` over `rules`. The nat table sees only a connection's first packet; later
  * packets are translated by conntrack, which the walk applies from the NAT steps.
  */
-export function evaluateHook(rules: RuleSet, input: NetfilterInput, nodeAddress: string, ipsets?: IpsetLookup): NetfilterResult {
+export function evaluateHook(rules: RuleSet, input: NetfilterInput, nodeAddress: string, ipsets?: IpsetLookup, ipvs?: IpvsLookup): NetfilterResult {
   const s: State = { flow: input.flow, mark: input.mark, dnat: false, steps: [], input, nodeAddress, ...(ipsets ? { ipsets } : {}) };
   for (const table of TABLES_AT[input.hook]) {
     if (table === 'nat' && !input.newConnection) continue;
@@ -220,5 +220,39 @@ export function evaluateHook(rules: RuleSet, input: NetfilterInput, nodeAddress:
       return { verdict: out.verdict, flow: s.flow, mark: s.mark, steps: s.steps, ...(out.rejectWith ? { rejectWith: out.rejectWith } : {}) };
     }
   }
+  // IPVS hooks LOCAL_IN after the filter table: a packet for a virtual server is scheduled there.
+  if (input.hook === 'INPUT' && input.newConnection && ipvs) {
+    const vs = ipvs.find(s.flow);
+    if (vs) return schedule(vs, s);
+  }
+  return { verdict: 'ACCEPT', flow: s.flow, mark: s.mark, steps: s.steps };
+}
+
+export interface IpvsTarget {
+  /** `TCP  10.43.6.58:80 rr` as ipvsadm -Ln prints the service line. */
+  readonly service: string;
+  readonly scheduler: string;
+  readonly realServers: readonly { readonly ip: string; readonly port: number; readonly weight: number }[];
+}
+
+export interface IpvsLookup {
+  find(flow: FlowKey): IpvsTarget | undefined;
+}
+
+function schedule(vs: IpvsTarget, s: State): NetfilterResult {
+  const rs = vs.realServers;
+  if (rs.length === 0) {
+    // No destination: IPVS lets the packet through to the local stack, where nothing listens.
+    s.steps.push({ kind: 'note', text: `IPVS service ${vs.service} has no real servers; the node answers as for a closed port` });
+    return { verdict: 'REJECT', flow: s.flow, mark: s.mark, steps: s.steps, rejectWith: s.flow.proto === 'tcp' ? 'tcp-reset' : 'icmp-port-unreachable' };
+  }
+  let index = 0;
+  if (s.input.endpointIndex !== undefined) index = ((s.input.endpointIndex % rs.length) + rs.length) % rs.length;
+  else if (s.input.endpointSeed !== undefined) index = Math.min(rs.length - 1, Math.floor(seeded(s.input.endpointSeed) * rs.length));
+  const chosen = rs[index]!;
+  const before = s.flow;
+  s.flow = { ...before, dst: chosen.ip, dport: chosen.port };
+  s.steps.push({ kind: 'ipvs', service: vs.service, realServer: `${chosen.ip}:${chosen.port}`, scheduler: vs.scheduler, alternatives: rs.map((r) => ({ realServer: `${r.ip}:${r.port}`, weight: r.weight })) });
+  s.steps.push({ kind: 'nat', type: 'DNAT', changes: { dst: [endpoint(before.dst, before.dport, before.proto), endpoint(chosen.ip, chosen.port, before.proto)] } });
   return { verdict: 'ACCEPT', flow: s.flow, mark: s.mark, steps: s.steps };
 }

@@ -8,7 +8,9 @@ import type { Topology } from '../model/types';
 import { renderRestore } from '../proxy';
 import { jumpRules } from '../proxy/jumps';
 import type { NetfilterHook, NetfilterInput, NetfilterResult } from '../trace/hooks';
-import { evaluateHook } from './evaluate';
+import { evaluateHook, type IpsetLookup, type IpvsLookup } from './evaluate';
+import { buildIpvs, type IpvsState } from '../proxy';
+import { cidrHas } from '../proxy/cidrs';
 import { parseRestore, parseRule, type RuleSet } from './rules';
 
 /** A node's full rule set as the kernel holds it once kube-proxy has synced. */
@@ -26,8 +28,36 @@ export function nodeRuleSet(topology: Topology, nodeName: string): RuleSet {
   return set;
 }
 
+/** Set membership over kube-proxy's ipsets, for `-m set --match-set NAME dst,dst…`. */
+function ipsetLookup(state: IpvsState): IpsetLookup {
+  return {
+    has(name, flow, flags) {
+      const set = state.ipsets.get(name);
+      if (!set) return false;
+      const field = (f: 'src' | 'dst', i: number): string => (i === 1 ? `${flow.proto}:${f === 'src' ? flow.sport : flow.dport}` : f === 'src' ? flow.src : flow.dst);
+      if (set.type === 'bitmap:port') return set.entries.includes(String(flags[0] === 'src' ? flow.sport : flow.dport));
+      return set.entries.some((e) => {
+        const parts = e.split(',');
+        return flags.every((f, i) => (set.type === 'hash:ip,port,net' && i === 2 ? cidrHas(parts[i]!, field(f, i)) : parts[i] === field(f, i)));
+      });
+    },
+  };
+}
+
+function ipvsLookup(state: IpvsState): IpvsLookup {
+  const byKey = new Map(state.virtualServers.map((v) => [`${v.protocol.toLowerCase()} ${v.ip}:${v.port}`, v]));
+  return {
+    find(flow) {
+      const vs = byKey.get(`${flow.proto} ${flow.dst}:${flow.dport}`);
+      return vs && { service: `${vs.protocol}  ${vs.ip}:${vs.port} ${vs.scheduler}`, scheduler: vs.scheduler, realServers: vs.realServers };
+    },
+  };
+}
+
 export function createNetfilterHook(topology: Topology): NetfilterHook {
   const cache = new Map<string, RuleSet>();
+  const ipvsCache = new Map<string, { sets: IpsetLookup; ipvs: IpvsLookup }>();
+  const ipvsMode = topology.cluster.kubeProxy.mode === 'ipvs';
   const addresses = new Map(topology.nodes.map((n) => [n.name, n.address]));
   return {
     run(input: NetfilterInput): NetfilterResult {
@@ -35,7 +65,13 @@ export function createNetfilterHook(topology: Topology): NetfilterHook {
       if (nodeAddress === undefined) return { verdict: 'ACCEPT', flow: input.flow, mark: input.mark, steps: [] };
       let rules = cache.get(input.node);
       if (!rules) cache.set(input.node, (rules = nodeRuleSet(topology, input.node)));
-      return evaluateHook(rules, input, nodeAddress);
+      if (!ipvsMode) return evaluateHook(rules, input, nodeAddress);
+      let extra = ipvsCache.get(input.node);
+      if (!extra) {
+        const state = buildIpvs(topology, topology.nodes.find((n) => n.name === input.node)!);
+        ipvsCache.set(input.node, (extra = { sets: ipsetLookup(state), ipvs: ipvsLookup(state) }));
+      }
+      return evaluateHook(rules, input, nodeAddress, extra.sets, extra.ipvs);
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { NodeInfo, Topology } from '../model/types';
 import { canonicalTable } from './canonical';
 import { buildIptables, defaultEnvironment, type ProxyEnvironment } from './iptables';
+import { buildIpvs, ipvsRestoreLines } from './ipvs';
 import { jumpRules } from './jumps';
 import { renderSaveTables } from './save';
 
@@ -15,10 +16,14 @@ export function findNode(topology: Topology, nodeName: string): NodeInfo | undef
   return topology.nodes.find((n) => n.name === nodeName);
 }
 
-/** The payload's lines, canonical order, no trailing newline entries. */
+/**
+ * The payload's lines: iptables mode in upstream's canonical test order; ipvs mode in kube-proxy's
+ * own write order, which is already deterministic.
+ */
 export function restoreLines(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string[] {
   const node = findNode(topology, nodeName);
   if (!node) return [];
+  if (topology.cluster.kubeProxy.mode === 'ipvs') return ipvsRestoreLines(topology, node, buildIpvs(topology, node), env);
   const { filter, nat } = buildIptables(topology, node, env);
   const out: string[] = [];
   canonicalTable(filter, out);
@@ -64,3 +69,5 @@ export function renderSave(topology: Topology, nodeName: string, env: ProxyEnvir
   }
   return renderSaveTables([...tables.values()]);
 }
+
+export { buildIpvs, renderDummy, renderIpsetList, renderIpvsadm, type IpvsState, type VirtualServer } from './ipvs';

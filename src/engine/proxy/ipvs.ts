@@ -1,0 +1,219 @@
+/**
+ * kube-proxy's IPVS mode (pkg/proxy/ipvs): every service address bound to the kube-ipvs0 dummy,
+ * one IPVS virtual server per address and port with the endpoints as masqueraded real servers,
+ * the ipsets its few iptables rules match on, and those rules.
+ */
+
+import type { NodeInfo, Topology } from '../model/types';
+import { ipToNum } from '../net/ipv4';
+import { cidrHas } from './cidrs';
+import { defaultEnvironment, localCidr, masqueradeMark, nodeAddresses, type ProxyEnvironment } from './iptables';
+import { categorizeEndpoints, type ProxyEndpoint, servicePorts } from './servicePorts';
+
+export interface RealServer {
+  readonly ip: string;
+  readonly port: number;
+  readonly weight: number;
+}
+
+export interface VirtualServer {
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly ip: string;
+  readonly port: number;
+  readonly scheduler: string;
+  /** ClientIP affinity: `persistent <seconds>`. */
+  readonly persistenceSeconds?: number;
+  readonly realServers: readonly RealServer[];
+  /** `ns/name:port` of the service port behind it. */
+  readonly service: string;
+  readonly kind: 'clusterIP' | 'externalIP' | 'loadBalancer' | 'nodePort';
+}
+
+export interface Ipset {
+  readonly name: string;
+  readonly type: string;
+  readonly comment: string;
+  readonly entries: string[];
+}
+
+export interface IpvsState {
+  readonly dummyAddresses: readonly string[];
+  readonly virtualServers: readonly VirtualServer[];
+  readonly ipsets: ReadonlyMap<string, Ipset>;
+}
+
+/** kube-proxy's ipsets, in its ipsetInfo order, with the comment and type it creates them with. */
+const IPSETS: readonly [string, string, string][] = [
+  ['KUBE-LOOP-BACK', 'hash:ip,port,ip', 'Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose'],
+  ['KUBE-CLUSTER-IP', 'hash:ip,port', 'Kubernetes service cluster ip + port for masquerade purpose'],
+  ['KUBE-EXTERNAL-IP', 'hash:ip,port', 'Kubernetes service external ip + port for masquerade and filter purpose'],
+  ['KUBE-EXTERNAL-IP-LOCAL', 'hash:ip,port', 'Kubernetes service external ip + port with externalTrafficPolicy=local'],
+  ['KUBE-LOAD-BALANCER', 'hash:ip,port', 'Kubernetes service lb portal'],
+  ['KUBE-LOAD-BALANCER-FW', 'hash:ip,port', 'Kubernetes service load balancer ip + port for load balancer with sourceRange'],
+  ['KUBE-LOAD-BALANCER-LOCAL', 'hash:ip,port', 'Kubernetes service load balancer ip + port with externalTrafficPolicy=local'],
+  ['KUBE-LOAD-BALANCER-SOURCE-IP', 'hash:ip,port,ip', 'Kubernetes service load balancer ip + port + source IP for packet filter purpose'],
+  ['KUBE-LOAD-BALANCER-SOURCE-CIDR', 'hash:ip,port,net', 'Kubernetes service load balancer ip + port + source cidr for packet filter purpose'],
+  ['KUBE-NODE-PORT-TCP', 'bitmap:port', 'Kubernetes nodeport TCP port for masquerade purpose'],
+  ['KUBE-NODE-PORT-LOCAL-TCP', 'bitmap:port', 'Kubernetes nodeport TCP port with externalTrafficPolicy=local'],
+  ['KUBE-NODE-PORT-UDP', 'bitmap:port', 'Kubernetes nodeport UDP port for masquerade purpose'],
+  ['KUBE-NODE-PORT-LOCAL-UDP', 'bitmap:port', 'Kubernetes nodeport UDP port with externalTrafficPolicy=local'],
+  ['KUBE-NODE-PORT-SCTP-HASH', 'hash:ip,port', 'Kubernetes nodeport SCTP port for masquerade purpose with type \'hash ip:port\''],
+  ['KUBE-NODE-PORT-LOCAL-SCTP-HASH', 'hash:ip,port', 'Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type \'hash ip:port\''],
+  ['KUBE-HEALTH-CHECK-NODE-PORT', 'bitmap:port', 'Kubernetes health check node port'],
+];
+
+function realServers(eps: readonly ProxyEndpoint[]): RealServer[] {
+  return [...new Set(eps.map((e) => e.key))].sort().map((key) => {
+    const [ip, port] = key.split(':');
+    return { ip: ip!, port: Number(port), weight: 1 };
+  });
+}
+
+/** The IPVS state kube-proxy programs on `node`. */
+export function buildIpvs(topology: Topology, node: NodeInfo): IpvsState {
+  const scheduler = topology.cluster.kubeProxy.ipvsScheduler || 'rr';
+  const sets = new Map<string, Ipset>(IPSETS.map(([name, type, comment]) => [name, { name, type, comment, entries: [] }]));
+  const add = (set: string, entry: string): void => void sets.get(set)!.entries.push(entry);
+  const vss: VirtualServer[] = [];
+  const dummy = new Set<string>();
+  const npa = topology.cluster.kubeProxy.nodePortAddresses;
+  const nodeIPs = nodeAddresses(node).filter((ip) => !ip.startsWith('127.') && (npa.length === 0 || npa.some((c) => cidrHas(c, ip))));
+
+  for (const sp of servicePorts(topology, node.name)) {
+    const { cluster, local } = categorizeEndpoints(sp);
+    const proto = sp.port.protocol;
+    const p = proto.toLowerCase();
+    const port = sp.port.port;
+    const base = { protocol: proto, scheduler, service: sp.name, ...(sp.clientIPAffinity ? { persistenceSeconds: sp.stickySeconds } : {}) };
+    const internal = sp.internalPolicyLocal ? (local.length > 0 ? local : cluster) : cluster;
+    const external = sp.externalPolicyLocal ? (local.length > 0 ? local : cluster) : cluster;
+    for (const ep of sp.endpoints) if (ep.isLocal) add('KUBE-LOOP-BACK', `${ep.ip},${p}:${ep.port},${ep.ip}`);
+    add('KUBE-CLUSTER-IP', `${sp.clusterIP},${p}:${port}`);
+    dummy.add(sp.clusterIP);
+    vss.push({ ...base, ip: sp.clusterIP, port, realServers: realServers(internal), kind: 'clusterIP' });
+    for (const ip of sp.externalIPs) {
+      add(sp.externalPolicyLocal ? 'KUBE-EXTERNAL-IP-LOCAL' : 'KUBE-EXTERNAL-IP', `${ip},${p}:${port}`);
+      dummy.add(ip);
+      vss.push({ ...base, ip, port, realServers: realServers(external), kind: 'externalIP' });
+    }
+    for (const ip of sp.loadBalancerVIPs) {
+      add('KUBE-LOAD-BALANCER', `${ip},${p}:${port}`);
+      if (sp.externalPolicyLocal) add('KUBE-LOAD-BALANCER-LOCAL', `${ip},${p}:${port}`);
+      if (sp.loadBalancerSourceRanges.length > 0) {
+        add('KUBE-LOAD-BALANCER-FW', `${ip},${p}:${port}`);
+        for (const cidr of sp.loadBalancerSourceRanges) add('KUBE-LOAD-BALANCER-SOURCE-CIDR', `${ip},${p}:${port},${cidr}`);
+      }
+      dummy.add(ip);
+      vss.push({ ...base, ip, port, realServers: realServers(external), kind: 'loadBalancer' });
+    }
+    if (sp.nodePort !== 0) {
+      if (proto === 'SCTP') {
+        for (const ip of nodeIPs) add(sp.externalPolicyLocal ? 'KUBE-NODE-PORT-LOCAL-SCTP-HASH' : 'KUBE-NODE-PORT-SCTP-HASH', `${ip},${p}:${sp.nodePort}`);
+      } else {
+        add(`KUBE-NODE-PORT-${proto}`, String(sp.nodePort));
+        if (sp.externalPolicyLocal) add(`KUBE-NODE-PORT-LOCAL-${proto}`, String(sp.nodePort));
+      }
+      for (const ip of nodeIPs) vss.push({ ...base, ip, port: sp.nodePort, realServers: realServers(external), kind: 'nodePort' });
+    }
+    if (sp.healthCheckNodePort !== 0) add('KUBE-HEALTH-CHECK-NODE-PORT', String(sp.healthCheckNodePort));
+  }
+  const key = (v: VirtualServer): [number, number, number] => [['TCP', 'UDP', 'SCTP'].indexOf(v.protocol), ipToNum(v.ip), v.port];
+  vss.sort((a, b) => {
+    const ka = key(a), kb = key(b);
+    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
+  });
+  const dedup = vss.filter((v, i) => i === 0 || key(vss[i - 1]!).join() !== key(v).join());
+  const dummyAddresses = [...dummy].sort((a, b) => ipToNum(a) - ipToNum(b));
+  for (const s of sets.values()) s.entries.sort();
+  return { dummyAddresses, virtualServers: dedup, ipsets: sets };
+}
+
+/** `ipvsadm -Ln`: kernel table of virtual and real servers, masquerading (NAT) forwarding. */
+export function renderIpvsadm(state: IpvsState): string {
+  const out = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
+  for (const vs of state.virtualServers) {
+    out.push(`${vs.protocol.padEnd(4)} ${vs.ip}:${vs.port} ${vs.scheduler}${vs.persistenceSeconds !== undefined ? ` persistent ${vs.persistenceSeconds}` : ''}`);
+    for (const rs of vs.realServers) out.push(`  -> ${`${rs.ip}:${rs.port}`.padEnd(28)} Masq    ${String(rs.weight).padEnd(6)} 0          0         `);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `ipset list` of kube-proxy's sets. */
+export function renderIpsetList(state: IpvsState): string {
+  const blocks: string[] = [];
+  for (const s of state.ipsets.values()) {
+    const header = s.type === 'bitmap:port' ? 'range 0-65535 comment' : 'family inet hashsize 1024 maxelem 65536 comment';
+    blocks.push([
+      `Name: ${s.name}`, `Type: ${s.type}`, 'Revision: 3', `Header: ${header}`, `Size in memory: 0`, 'References: 0', `Number of entries: ${s.entries.length}`, 'Members:',
+      ...s.entries.map((e) => `${e} comment "${s.comment}"`),
+    ].join('\n'));
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
+
+/** `ip -4 addr show kube-ipvs0` addresses, one `inet A/32 scope global kube-ipvs0` line each. */
+export function renderDummy(state: IpvsState): string {
+  return state.dummyAddresses.map((a) => `    inet ${a}/32 scope global kube-ipvs0`).join('\n');
+}
+
+/**
+ * ipvs mode's iptables payload (writeIptablesRules), in the order kube-proxy writes it: rules that
+ * match ipsets that are empty are left out, as kube-proxy leaves them out.
+ */
+export function ipvsRestoreLines(topology: Topology, node: NodeInfo, state: IpvsState, env: ProxyEnvironment = defaultEnvironment): string[] {
+  const cfg = topology.cluster.kubeProxy;
+  const mark = env.masqueradeMarkText ?? masqueradeMark(cfg.masqueradeBit);
+  const nonEmpty = (name: string): boolean => (state.ipsets.get(name)?.entries.length ?? 0) > 0;
+  const comment = (name: string): string => `"${state.ipsets.get(name)!.comment}"`;
+  const nat: string[] = [];
+  const filter: string[] = [];
+  const linked: [string, string, string, string, string, string][] = [
+    ['KUBE-LOOP-BACK', 'nat', 'KUBE-POSTROUTING', 'MASQUERADE', 'dst,dst,src', ''],
+    ['KUBE-LOAD-BALANCER', 'nat', 'KUBE-SERVICES', 'KUBE-LOAD-BALANCER', 'dst,dst', ''],
+    ['KUBE-LOAD-BALANCER-LOCAL', 'nat', 'KUBE-LOAD-BALANCER', 'RETURN', 'dst,dst', ''],
+    ['KUBE-NODE-PORT-LOCAL-TCP', 'nat', 'KUBE-NODE-PORT', 'RETURN', 'dst', 'tcp'],
+    ['KUBE-NODE-PORT-TCP', 'nat', 'KUBE-NODE-PORT', 'KUBE-MARK-MASQ', 'dst', 'tcp'],
+    ['KUBE-NODE-PORT-LOCAL-UDP', 'nat', 'KUBE-NODE-PORT', 'RETURN', 'dst', 'udp'],
+    ['KUBE-NODE-PORT-UDP', 'nat', 'KUBE-NODE-PORT', 'KUBE-MARK-MASQ', 'dst', 'udp'],
+    ['KUBE-NODE-PORT-LOCAL-SCTP-HASH', 'nat', 'KUBE-NODE-PORT', 'RETURN', 'dst,dst', 'sctp'],
+    ['KUBE-NODE-PORT-SCTP-HASH', 'nat', 'KUBE-NODE-PORT', 'KUBE-MARK-MASQ', 'dst,dst', 'sctp'],
+    ['KUBE-LOAD-BALANCER-FW', 'filter', 'KUBE-PROXY-FIREWALL', 'KUBE-SOURCE-RANGES-FIREWALL', 'dst,dst', ''],
+    ['KUBE-LOAD-BALANCER-SOURCE-CIDR', 'filter', 'KUBE-SOURCE-RANGES-FIREWALL', 'RETURN', 'dst,dst,src', ''],
+    ['KUBE-LOAD-BALANCER-SOURCE-IP', 'filter', 'KUBE-SOURCE-RANGES-FIREWALL', 'RETURN', 'dst,dst,src', ''],
+  ];
+  for (const [set, table, from, to, match, proto] of linked) {
+    if (!nonEmpty(set)) continue;
+    (table === 'nat' ? nat : filter).push(`-A ${from} ${proto ? `-p ${proto} ` : ''}-m comment --comment ${comment(set)} -m set --match-set ${set} ${match} -j ${to}`);
+  }
+  if (nonEmpty('KUBE-CLUSTER-IP')) {
+    const head = `-A KUBE-SERVICES -m comment --comment ${comment('KUBE-CLUSTER-IP')} -m set --match-set KUBE-CLUSTER-IP`;
+    const local = localCidr(topology, node);
+    if (cfg.masqueradeAll) nat.push(`${head} dst,dst -j KUBE-MARK-MASQ`);
+    else if (local !== undefined) nat.push(`${head} dst,dst ! -s ${local} -j KUBE-MARK-MASQ`);
+    else nat.push(`${head} src,dst -j KUBE-MARK-MASQ`);
+  }
+  for (const set of ['KUBE-EXTERNAL-IP', 'KUBE-EXTERNAL-IP-LOCAL']) {
+    if (!nonEmpty(set)) continue;
+    const head = `-A KUBE-SERVICES -m comment --comment ${comment(set)} -m set --match-set ${set} dst,dst`;
+    if (set === 'KUBE-EXTERNAL-IP') nat.push(`${head} -j KUBE-MARK-MASQ`);
+    nat.push(`${head} -m physdev ! --physdev-is-in -m addrtype ! --src-type LOCAL -j ACCEPT`);
+    nat.push(`${head} -m addrtype --dst-type LOCAL -j ACCEPT`);
+  }
+  nat.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT');
+  nat.push('-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ');
+  filter.push('-A KUBE-SOURCE-RANGES-FIREWALL -j DROP');
+  if (nonEmpty('KUBE-CLUSTER-IP')) nat.push('-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT');
+  if (nonEmpty('KUBE-LOAD-BALANCER')) nat.push('-A KUBE-SERVICES -m set --match-set KUBE-LOAD-BALANCER dst,dst -j ACCEPT');
+  filter.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
+  filter.push('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+  filter.push(`-A KUBE-NODE-PORT -m comment --comment ${comment('KUBE-HEALTH-CHECK-NODE-PORT')} -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT`);
+  nat.push(`-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`);
+  nat.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`);
+  nat.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${env.randomFully ? ' --random-fully' : ''}`);
+  nat.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
+  return [
+    '*filter', ...['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 'KUBE-SOURCE-RANGES-FIREWALL'].map((c) => `:${c} - [0:0]`), ...filter, 'COMMIT',
+    '*nat', ...['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-NODE-PORT', 'KUBE-LOAD-BALANCER', 'KUBE-MARK-MASQ'].map((c) => `:${c} - [0:0]`), ...nat, 'COMMIT',
+  ];
+}
+
