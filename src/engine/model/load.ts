@@ -1,8 +1,250 @@
-import type { Result } from '../diagnostics';
-import type { LoadHost, SourceFile } from './host';
-import type { Topology } from './types';
+/**
+ * Stage 2 of the data flow: parsed documents → the validated, normalised Topology of types.ts.
+ * Reads every document by kind, completes what a running cluster would fill in (derive.ts), checks
+ * the objects against each other (checks.ts), and returns diagnostics beside the value: an object
+ * with errors is left out, the rest still loads.
+ */
 
-/** Text → documents with positions → validated model. Never throws for bad input. */
-export function loadTopology(_file: SourceFile, _host: LoadHost): Result<Topology | undefined> {
-  return { value: undefined, diagnostics: [] };
+import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
+import type { Diagnostic, Result } from '../diagnostics';
+import type { LoadHost, SourceFile } from './host';
+import type { EndpointSlice, Namespace, NetworkPolicy, NodeInfo, Pod, SecondaryNetwork, Service, Topology } from './types';
+import { checkPodAddress, checkPodCidrs, checkServiceSelection, firstOfEachName, AddressBook } from './checks';
+import { nodeMac, readCluster, type ClusterDraft, type NodeDraft } from './cluster';
+import { readIpPool, readNetConf, resolveCni } from './cni';
+import { allocateClusterIps, allocateNodePorts, assignPodAddresses, deriveEndpointSlices, placePods } from './derive';
+import { parseDocuments, type ParsedDocument } from './documents';
+import { readEndpoints, readEndpointSlice } from './endpoints';
+import { ignoredKinds, isReadKind, readKinds } from './kinds';
+import { readMeta } from './meta';
+import { attachNetworks, readNad } from './multus';
+import { nearest } from './nearest';
+import { assignPodCidrs, readK8sNode } from './nodes';
+import { objectFields } from './k8sFields';
+import { readPod, type PodDraft } from './pods';
+import { readPolicy } from './policies';
+import { isRecord, Reader } from './reader';
+import { diagnostic, pointAt } from './report';
+import { readService, type ServiceDraft } from './services';
+import { expandWorkload } from './workloads';
+
+const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
+const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+const FLANNEL_CONFIGMAPS = ['kube-flannel-cfg', 'canal-config'];
+
+/** Documents of the file and of the files its Cluster includes, in order. */
+function gather(file: SourceFile, host: LoadHost, out: Diagnostic[]): ParsedDocument[] {
+  const main = parseDocuments(file);
+  out.push(...main.diagnostics);
+  const docs = [...main.documents];
+  const cluster = main.documents.find((d) => isRecord(d.value) && d.value.kind === 'Cluster');
+  if (!cluster) return docs;
+  const seen = new Set([file.path]);
+  const spec = isRecord(cluster.value) && isRecord(cluster.value.spec) ? cluster.value.spec : {};
+  const include = Array.isArray(spec.include) ? spec.include : [];
+  include.forEach((pattern, i) => {
+    if (typeof pattern !== 'string') return;
+    const paths = host.expandInclude(pattern, file.path);
+    if (paths.length === 0) out.push(diagnostic('includeNoMatch', cluster.span(['spec', 'include', i]), `spec.include "${pattern}" matches no file next to ${file.path}; fix the pattern or remove it`));
+    for (const path of paths) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const text = host.readFile(path);
+      if (text === undefined) {
+        out.push(diagnostic('includeUnreadable', cluster.span(['spec', 'include', i]), `${path} (from spec.include "${pattern}") cannot be read; check that it exists and is readable`));
+        continue;
+      }
+      const parsed = parseDocuments({ path, text });
+      out.push(...parsed.diagnostics);
+      docs.push(...parsed.documents);
+    }
+  });
+  return docs;
+}
+
+/** One entry per document the simulator reads, in file order, with its kind checked. */
+function classify(docs: readonly ParsedDocument[], out: Diagnostic[]): { kind: string; r: Reader }[] {
+  const known = [...readKinds, ...ignoredKinds];
+  const result: { kind: string; r: Reader }[] = [];
+  for (const doc of docs) {
+    const r = new Reader(doc, out);
+    if (!isRecord(doc.value)) {
+      out.push(diagnostic('notAMapping', doc.span([]), 'this document is not a mapping of fields; a topology document is a Kubernetes object or the Cluster, starting with apiVersion and kind'));
+      continue;
+    }
+    const kind = r.str(['kind'], true);
+    if (kind === undefined) continue;
+    if (kind !== 'Cluster') r.fields([], objectFields.reads, 'lenient', objectFields.known);
+    if (isReadKind(kind)) result.push({ kind, r });
+    else if (ignoredKinds.includes(kind)) r.report('ignoredKind', ['kind'], `${kind} is a real Kubernetes kind that does not affect where packets go; it is ignored`);
+    else {
+      const near = nearest(kind, known);
+      if (near) r.report('unknownKind', ['kind'], `unknown kind "${kind}"; did you mean "${near}"? (as written the document is ignored)`);
+      else r.report('ignoredKind', ['kind'], `kind ${kind} is not one the simulator reads; it is ignored`);
+    }
+  }
+  return result;
+}
+
+function cidrOr(text: string): Cidr {
+  return parseCidr(text) as Cidr;
+}
+
+export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  const docs = classify(gather(file, host, diagnostics), diagnostics);
+  const byKind = (k: string): Reader[] => docs.filter((d) => d.kind === k).map((d) => d.r);
+
+  const clusters = byKind('Cluster');
+  for (const extra of clusters.slice(1)) extra.report('secondCluster', ['kind'], 'a topology has one Cluster document and this is a second one; merge them (this one is ignored)');
+  if (clusters.length === 0) {
+    diagnostics.push(diagnostic('noCluster', pointAt(file.path, 1, 1), 'no Cluster document (apiVersion: packetwalk.io/v1alpha1, kind: Cluster) was found; add one that lists the nodes and the CNI'));
+    return { value: undefined, diagnostics };
+  }
+  const draft: ClusterDraft = readCluster(clusters[0]!);
+  const { cni, network } = resolveCni(draft.reader, byKind('ConfigMap').filter((r) => FLANNEL_CONFIGMAPS.includes(String(r.get(['metadata', 'name'])))).map(readNetConf).filter((c) => c !== undefined), byKind('IPPool').map(readIpPool));
+  const clusterCidr = draft.clusterCIDR ?? network ?? cidrOr(DEFAULT_CLUSTER_CIDR);
+  const serviceCidr = draft.serviceCIDR ?? cidrOr(DEFAULT_SERVICE_CIDR);
+  if (cidrsOverlap(clusterCidr, serviceCidr)) {
+    draft.reader.report('serviceCidrOverlap', ['spec', 'serviceCIDR'], `the service CIDR ${formatCidr(serviceCidr)} overlaps the cluster (pod) CIDR ${formatCidr(clusterCidr)}; pods and Services need separate ranges`);
+  }
+
+  // Nodes: the Cluster's, completed and extended by Node objects.
+  const nodeDrafts = firstOfEachName(draft.nodes, (n) => n.name, (n) => ({ reader: n.at.reader, path: [...n.at.path, 'name'] }), 'node');
+  for (const r of byKind('Node')) readK8sNode(r, nodeDrafts);
+  const nodes = nodeDrafts.filter((n) => n.address !== undefined);
+  if (nodes.length === 0) {
+    draft.reader.report('noNodes', ['spec', 'nodes'], 'the topology has no node with an address; list nodes under spec.nodes with name and address', 'key');
+    return { value: undefined, diagnostics };
+  }
+  assignPodCidrs(nodes, clusterCidr, cni.plugin === 'calico' ? cni.blockSize : 24);
+  checkPodCidrs(nodes, clusterCidr);
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+  const addresses = new AddressBook();
+  for (const n of nodes) addresses.claim(n.address!, `node ${n.name}`, { reader: n.at.reader, path: [...n.at.path, 'address'] });
+  for (const e of draft.externals) addresses.claim(e.address, `external ${e.name}`, { reader: e.at.reader, path: [...e.at.path, 'address'] });
+  const externals = firstOfEachName(draft.externals, (e) => e.name, (e) => ({ reader: e.at.reader, path: [...e.at.path, 'name'] }), 'external host');
+
+  // Pods, bare and from workloads, in file order.
+  const drafts: PodDraft[] = [];
+  for (const { kind, r } of docs) {
+    if (kind === 'Pod') {
+      const p = readPod(r);
+      if (p) drafts.push(p);
+    } else if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet' || kind === 'DaemonSet') {
+      const w = expandWorkload(r, kind, nodes);
+      if (w.skipped) r.report('ignoredKind', ['kind'], `this ${kind} is not expanded into pods: ${w.skipped}`);
+      drafts.push(...w.pods);
+    }
+  }
+  const podDrafts = firstOfEachName(drafts, (p) => `${p.namespace}/${p.name}`, (p) => ({ reader: p.reader, path: [...p.path, 'metadata', 'name'] }), 'pod');
+  placePods(podDrafts, nodes);
+  const placed = podDrafts.filter((p) => {
+    if (p.nodeName !== undefined && nodeByName.has(p.nodeName)) return true;
+    const where = p.nodeName === undefined ? 'no node admits its nodeSelector' : `its nodeName ${p.nodeName} is not a node of the topology`;
+    p.reader.report('unknownNode', [...p.path, 'spec', p.nodeName === undefined ? 'nodeSelector' : 'nodeName'], `pod ${p.namespace}/${p.name} cannot be placed: ${where}; use one of ${nodes.map((n) => n.name).join(', ')}`);
+    return false;
+  });
+  const podAddresses = assignPodAddresses(placed, nodeByName, cni, (p, n) => p.reader.report('podCidrExhausted', [...p.path, 'metadata', 'name'], `node ${n.name} has no free pod address left for ${p.namespace}/${p.name}; widen its podCIDR or place the pod elsewhere`));
+  const networks: SecondaryNetwork[] = byKind('NetworkAttachmentDefinition').map(readNad).filter((n) => n !== undefined);
+  const secondary = attachNetworks(placed, networks);
+  const pods: Pod[] = [];
+  for (const p of placed) {
+    const a = podAddresses.get(p);
+    if (!a) continue;
+    const node = nodeByName.get(p.nodeName!)!;
+    checkPodAddress(p, a.ip, node, cni, clusterCidr);
+    if (!p.hostNetwork) addresses.claim(a.ip, `pod ${p.namespace}/${p.name}`, { reader: p.reader, path: [...p.path, p.ip ? 'status' : 'metadata', p.ip ? 'podIP' : 'name'] });
+    pods.push({
+      source: p.source, name: p.name, namespace: p.namespace, labels: p.labels, nodeName: node.name, ip: a.ip, ipDerived: a.derived,
+      mac: p.hostNetwork ? nodeMac(node) : a.mac, hostNetwork: p.hostNetwork, ready: p.ready, containers: p.containers,
+      secondaryInterfaces: secondary.get(p) ?? [], ...(p.ownerKind ? { ownerKind: p.ownerKind } : {}),
+    });
+  }
+
+  // Services, with clusterIPs and nodePorts allocated where the file has none.
+  const serviceDrafts = firstOfEachName(byKind('Service').map(readService).filter((s) => s !== undefined), (s) => `${s.namespace}/${s.name}`, (s) => ({ reader: s.reader, path: ['metadata', 'name'] }), 'Service');
+  const clusterIps = allocateClusterIps(serviceDrafts, serviceCidr);
+  const { nodePort, healthCheck } = allocateNodePorts(serviceDrafts);
+  const seenNodePorts = new Map<number, string>();
+  const services: Service[] = serviceDrafts.map((s: ServiceDraft) => {
+    const ip = clusterIps.get(s) ?? 'None';
+    if (s.clusterIP && s.clusterIP !== 'None') {
+      if (!cidrContains(serviceCidr, parseIPv4(s.clusterIP)!)) s.reader.report('clusterIpOutside', ['spec', 'clusterIP'], `clusterIP ${s.clusterIP} is outside the service CIDR ${formatCidr(serviceCidr)}; the API server would refuse it, pick an address in the range or leave clusterIP out`);
+      addresses.claim(s.clusterIP, `Service ${s.namespace}/${s.name}`, { reader: s.reader, path: ['spec', 'clusterIP'] });
+    }
+    const ports = s.ports.map((p, i) => {
+      const np = nodePort.get(s)![i];
+      if (p.nodePort !== undefined) {
+        const owner = seenNodePorts.get(p.nodePort);
+        if (owner) s.reader.report('duplicateNodePort', ['spec', 'ports', i, 'nodePort'], `nodePort ${p.nodePort} is already used by ${owner}; each nodePort belongs to one Service port`);
+        else seenNodePorts.set(p.nodePort, `Service ${s.namespace}/${s.name}`);
+      }
+      return { name: p.name, protocol: p.protocol, port: p.port, targetPort: p.targetPort, ...(np !== undefined ? { nodePort: np } : {}) };
+    });
+    const hc = healthCheck.get(s);
+    return {
+      source: s.source, name: s.name, namespace: s.namespace, type: s.type, clusterIP: ip, ports, ...(s.selector ? { selector: s.selector } : {}),
+      externalIPs: s.externalIPs, loadBalancerIPs: s.loadBalancerIPs, loadBalancerSourceRanges: s.loadBalancerSourceRanges,
+      externalTrafficPolicy: s.externalTrafficPolicy, internalTrafficPolicy: s.internalTrafficPolicy, sessionAffinity: s.sessionAffinity,
+      sessionAffinityTimeoutSeconds: s.sessionAffinityTimeoutSeconds, ...(hc !== undefined ? { healthCheckNodePort: hc } : {}),
+    };
+  });
+  for (const s of serviceDrafts) checkServiceSelection(s, pods);
+
+  // EndpointSlices: given ones (and Endpoints) stand; Services with selectors and none given get derived ones.
+  const given: { slice: EndpointSlice; r: Reader }[] = [];
+  for (const { kind, r } of docs) {
+    if (kind === 'EndpointSlice') {
+      const s = readEndpointSlice(r);
+      if (s) given.push({ slice: s, r });
+    } else if (kind === 'Endpoints') for (const s of readEndpoints(r)) given.push({ slice: s, r });
+  }
+  const serviceKeys = new Set(services.map((s) => `${s.namespace}/${s.name}`));
+  for (const { slice, r } of given) {
+    if (!serviceKeys.has(`${slice.namespace}/${slice.serviceName}`)) r.report('unknownService', ['metadata', 'name'], `this EndpointSlice (or Endpoints) belongs to Service ${slice.namespace}/${slice.serviceName}, which the topology does not define; add the Service or fix the name`);
+  }
+  const coveredServices = new Set(given.map((g) => `${g.slice.namespace}/${g.slice.serviceName}`));
+  const zoneOf = (node: string): string | undefined => nodeByName.get(node)?.labels['topology.kubernetes.io/zone'];
+  const endpointSlices: EndpointSlice[] = given.map((g) => g.slice);
+  for (const s of serviceDrafts) {
+    if (s.selector && s.type !== 'ExternalName' && !coveredServices.has(`${s.namespace}/${s.name}`)) endpointSlices.push(...deriveEndpointSlices({ ...s, selector: s.selector }, pods, zoneOf));
+  }
+
+  const policies: NetworkPolicy[] = firstOfEachName(byKind('NetworkPolicy').map((r) => ({ r, p: readPolicy(r) })).filter((x) => x.p !== undefined), (x) => `${x.p!.namespace}/${x.p!.name}`, (x) => ({ reader: x.r, path: ['metadata', 'name'] }), 'NetworkPolicy').map((x) => x.p!);
+  if (cni.plugin === 'flannel' || cni.plugin === 'kubenet') {
+    for (const r of byKind('NetworkPolicy')) r.report('policyNotEnforced', ['kind'], `${cni.plugin} does not enforce NetworkPolicy, so a real cluster would let this traffic through; the simulator shows that too. Use canal or calico to enforce it`);
+  }
+
+  // Namespaces: declared ones, then every other one an object uses.
+  const namespaces: Namespace[] = [];
+  const nsSeen = new Set<string>();
+  for (const r of byKind('Namespace')) {
+    const m = readMeta(r);
+    if (!m || nsSeen.has(m.name)) continue;
+    nsSeen.add(m.name);
+    namespaces.push({ source: r.doc.pos, name: m.name, labels: { ...m.labels, 'kubernetes.io/metadata.name': m.name } });
+  }
+  for (const o of [{ namespace: 'default', source: draft.source }, ...pods, ...services, ...policies]) {
+    if (nsSeen.has(o.namespace)) continue;
+    nsSeen.add(o.namespace);
+    namespaces.push({ source: o.source, name: o.namespace, labels: { 'kubernetes.io/metadata.name': o.namespace } });
+  }
+
+  const nodeInfos: NodeInfo[] = nodes.map((n: NodeDraft) => ({
+    source: n.source, name: n.name, address: n.address!, prefixLength: n.prefixLength, interface: n.interface, mac: nodeMac(n),
+    podCIDR: n.podCIDR ?? '0.0.0.0/32', ...(n.gateway ? { gateway: n.gateway } : {}), extraInterfaces: n.extraInterfaces,
+    extraRoutes: n.extraRoutes, labels: n.labels, enis: n.enis,
+  }));
+  const topology: Topology = {
+    cluster: { source: draft.source, name: draft.name, clusterCIDR: formatCidr(clusterCidr), serviceCIDR: formatCidr(serviceCidr), cni, kubeProxy: draft.kubeProxy, networks },
+    nodes: nodeInfos,
+    externals: externals.map((e) => ({ source: e.source, name: e.name, address: e.address, prefixLength: e.prefixLength, mac: e.mac })),
+    namespaces,
+    pods,
+    services,
+    endpointSlices,
+    policies,
+  };
+  return { value: topology, diagnostics };
 }

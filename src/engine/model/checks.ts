@@ -1,0 +1,99 @@
+/** Checks between objects: overlaps, duplicates, references that name nothing. */
+
+import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
+import type { NodeDraft } from './cluster';
+import type { CniConfig, Pod } from './types';
+import type { PodDraft } from './pods';
+import type { Reader } from './reader';
+import type { ServiceDraft } from './services';
+import type { Path } from './path';
+
+export interface Located {
+  readonly reader: Reader;
+  readonly path: Path;
+}
+
+/** Reports every name after its first; returns the items whose names are first seen. */
+export function firstOfEachName<T>(items: readonly T[], key: (t: T) => string, where: (t: T) => Located, what: string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => {
+    const k = key(t);
+    if (!seen.has(k)) return seen.add(k), true;
+    const at = where(t);
+    at.reader.report('duplicateName', at.path, `${what} ${k} is defined twice; rename one of them (the second is ignored)`);
+    return false;
+  });
+}
+
+export function checkPodCidrs(nodes: readonly NodeDraft[], cluster: Cidr): void {
+  const parsed: { node: NodeDraft; cidr: Cidr }[] = [];
+  for (const n of nodes) {
+    const c = n.podCIDR ? parseCidr(n.podCIDR) : undefined;
+    if (typeof c !== 'object') {
+      n.at.reader.report('podCidrExhausted', n.at.path, `no free podCIDR is left in the cluster CIDR ${formatCidr(cluster)} for node ${n.name}; widen spec.clusterCIDR or give the node a podCIDR`);
+      continue;
+    }
+    const at = n.podCidrAt ?? n.at;
+    if (n.podCidrAt && !cidrWithin(c, cluster)) at.reader.report('podCidrOutsideCluster', at.path, `node ${n.name}'s podCIDR ${n.podCIDR} is not inside the cluster CIDR ${formatCidr(cluster)}; pick a subnet of it`);
+    parsed.push({ node: n, cidr: c });
+  }
+  // Sorted by network address, an overlap can only be with a neighbour that starts earlier and reaches this one.
+  const sorted = [...parsed].sort((a, b) => a.cidr.base - b.cidr.base || a.cidr.prefix - b.cidr.prefix);
+  let reach: { node: NodeDraft; cidr: Cidr } | undefined;
+  for (const cur of sorted) {
+    if (reach && cidrsOverlap(reach.cidr, cur.cidr)) {
+      const later = nodes.indexOf(cur.node) > nodes.indexOf(reach.node) ? cur : reach;
+      const earlier = later === cur ? reach : cur;
+      const at = later.node.podCidrAt ?? later.node.at;
+      at.reader.report('podCidrOverlap', at.path, `node ${later.node.name}'s podCIDR ${formatCidr(later.cidr)} overlaps node ${earlier.node.name}'s ${formatCidr(earlier.cidr)}; give each node its own subnet`);
+    }
+    if (!reach || cur.cidr.base + 2 ** (32 - cur.cidr.prefix) > reach.cidr.base + 2 ** (32 - reach.cidr.prefix)) reach = cur;
+  }
+}
+
+/** Reports an address used twice among nodes, externals, pods and clusterIPs, keeping the first owner. */
+export class AddressBook {
+  private readonly owners = new Map<string, string>();
+
+  claim(ip: string, owner: string, at: Located): void {
+    const first = this.owners.get(ip);
+    if (first === undefined) this.owners.set(ip, owner);
+    else at.reader.report('duplicateIp', at.path, `${ip} is used by ${first} and again by ${owner}; give each its own address`);
+  }
+}
+
+/** Whether the CNI keeps each pod inside its node's podCIDR (rather than anywhere in the pool, or in the VPC). */
+export function podsStayInPodCidr(cni: CniConfig): boolean {
+  return cni.plugin === 'flannel' || cni.plugin === 'canal' || cni.plugin === 'kubenet';
+}
+
+export function checkPodAddress(pod: PodDraft, ip: string, node: NodeDraft, cni: CniConfig, cluster: Cidr): void {
+  if (pod.hostNetwork || pod.ip === undefined) return;
+  const n = parseIPv4(ip)!;
+  const at: Path = [...pod.path, 'status', 'podIP'];
+  if (podsStayInPodCidr(cni)) {
+    const range = node.podCIDR ? parseCidr(node.podCIDR) : undefined;
+    if (typeof range === 'object' && !cidrContains(range, n)) {
+      pod.reader.report('podOutsidePodCidr', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside its node ${node.name}'s podCIDR ${node.podCIDR}; ${cni.plugin} gives pods addresses from their node's podCIDR, so fix the IP or the nodeName`);
+    }
+  } else if (cni.plugin !== 'aws-vpc' && !cidrContains(cluster, n)) {
+    pod.reader.report('podOutsidePodCidr', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside the cluster CIDR ${formatCidr(cluster)}; pick an address in it`);
+  }
+}
+
+export function checkServiceSelection(svc: ServiceDraft, pods: readonly Pod[]): void {
+  if (!svc.selector || svc.type === 'ExternalName') return;
+  const sel = svc.selector;
+  const selected = pods.filter((p) => p.namespace === svc.namespace && Object.entries(sel).every(([k, v]) => p.labels[k] === v));
+  if (selected.length === 0) {
+    svc.reader.report('selectsNothing', ['spec', 'selector'], `Service ${svc.namespace}/${svc.name} selects no pod in namespace ${svc.namespace}; it will have no endpoints, check the selector against the pods' labels`);
+    return;
+  }
+  svc.ports.forEach((p, i) => {
+    if (typeof p.targetPort !== 'string') return;
+    const name = p.targetPort;
+    if (!selected.some((pod) => pod.containers.some((c) => c.ports.some((cp) => cp.name === name && cp.protocol === p.protocol)))) {
+      svc.reader.report('unknownTargetPort', ['spec', 'ports', i, 'targetPort'], `targetPort "${name}" names no ${p.protocol} container port of the pods this Service selects; name a port in their containers[].ports or use a number`);
+    }
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Node objects (v1) merge into the Cluster's nodes: a Node adds what the Cluster leaves out
+ * (InternalIP, podCIDR, labels), or a whole node the Cluster does not list. Nodes without a
+ * podCIDR get one as kube-controller-manager would: the next free subnet of the cluster CIDR in
+ * node order (/24, or Calico's block size).
+ */
+
+import { cidrsOverlap, formatCidr, parseCidr, subnetAt, type Cidr } from '../net/cidr';
+import type { NodeDraft } from './cluster';
+import { readMeta } from './meta';
+import type { Reader } from './reader';
+import { readAddress, readCidr } from './values';
+
+export function readK8sNode(r: Reader, nodes: NodeDraft[]): void {
+  const meta = readMeta(r);
+  if (!meta) return;
+  let address: string | undefined;
+  r.arr(['status', 'addresses']).forEach((a, i) => {
+    if (address === undefined && a !== null && typeof a === 'object' && (a as Record<string, unknown>).type === 'InternalIP') address = readAddress(r, ['status', 'addresses', i, 'address']);
+  });
+  const pc = r.get(['spec', 'podCIDR']) === undefined ? undefined : readCidr(r, ['spec', 'podCIDR']);
+  const existing = nodes.find((n) => n.name === meta.name);
+  if (existing) {
+    existing.address ??= address;
+    if (!existing.podCIDR && pc) {
+      existing.podCIDR = pc.text;
+      existing.podCidrAt = { reader: r, path: ['spec', 'podCIDR'] };
+    }
+    existing.labels = { ...meta.labels, ...existing.labels };
+    return;
+  }
+  if (address === undefined) {
+    r.report('missingField', ['status'], `node ${meta.name} has no InternalIP in status.addresses and is not listed in the Cluster's spec.nodes; add its address to one of them`, 'key');
+    return;
+  }
+  nodes.push({
+    source: r.doc.pos,
+    name: meta.name,
+    address,
+    prefixLength: 24,
+    ...(pc ? { podCIDR: pc.text, podCidrAt: { reader: r, path: ['spec', 'podCIDR'] } } : {}),
+    interface: 'eth0',
+    labels: meta.labels,
+    extraInterfaces: [],
+    extraRoutes: [],
+    enis: [],
+    at: { reader: r, path: ['metadata', 'name'] },
+  });
+}
+
+/** Gives every node without a podCIDR the next subnet of `cluster` that no node holds yet. */
+export function assignPodCidrs(nodes: readonly NodeDraft[], cluster: Cidr, prefix: number): void {
+  const taken: Cidr[] = nodes.map((n) => (n.podCIDR ? parseCidr(n.podCIDR) : undefined)).filter((c): c is Cidr => typeof c === 'object');
+  let index = 0;
+  for (const n of nodes) {
+    if (n.podCIDR) continue;
+    for (;;) {
+      const c = subnetAt(cluster, Math.max(prefix, cluster.prefix), index++);
+      if (!c) break;
+      if (taken.some((t) => cidrsOverlap(t, c))) continue;
+      n.podCIDR = formatCidr(c);
+      taken.push(c);
+      break;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Typed, position-aware access to one parsed document. Every read that finds the wrong type
+ * reports it at the offending value and answers `undefined`, so validators read straight down a
+ * document without their own type checks and never throw.
+ */
+
+import type { Diagnostic, SourceSpan } from '../diagnostics';
+import type { CodeKey } from './codes';
+import type { ParsedDocument } from './documents';
+import { nearest, oneOf } from './nearest';
+import { formatPath, type Path, type PathPart } from './path';
+import { diagnostic } from './report';
+
+export type Json = Record<string, unknown>;
+
+export function isRecord(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a sequence';
+  if (v instanceof Date) return 'a date';
+  return typeof v === 'object' ? 'a mapping' : `the ${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** How a field set treats names it does not know. */
+export type FieldPolicy =
+  /** The Cluster document: an unknown name is an error. */
+  | 'strict'
+  /** Kubernetes objects: an unknown name is fine unless it is a near miss of a name the simulator reads. */
+  | 'lenient';
+
+export class Reader {
+  constructor(readonly doc: ParsedDocument, private readonly out: Diagnostic[]) {}
+
+  span(path: Path, part: PathPart = 'value'): SourceSpan {
+    return this.doc.span(path, part);
+  }
+
+  report(key: CodeKey, path: Path, message: string, part: PathPart = 'value'): void {
+    this.out.push(diagnostic(key, this.span(path, part), message));
+  }
+
+  get(path: Path): unknown {
+    let v: unknown = this.doc.value;
+    for (const p of path) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Record<string | number, unknown>)[p];
+    }
+    return v;
+  }
+
+  private typed<T>(path: Path, want: string, ok: (v: unknown) => v is T, required: boolean): T | undefined {
+    const v = this.get(path);
+    if (v === undefined || v === null) {
+      if (required) this.report('missingField', path, `${formatPath(path)} is required; add it`, path.length ? 'key' : 'value');
+      return undefined;
+    }
+    if (ok(v)) return v;
+    this.report('wrongType', path, `${formatPath(path)} must be ${want}, not ${describe(v)}${want === 'a string' ? '; quote it' : ''}`);
+    return undefined;
+  }
+
+  str(path: Path, required = false): string | undefined {
+    return this.typed(path, 'a string', (v): v is string => typeof v === 'string', required);
+  }
+
+  /** A string field that YAML may have read as a number (a port name, an address without dots). */
+  scalarText(path: Path, required = false): string | undefined {
+    const v = this.get(path);
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return this.str(path, required);
+  }
+
+  int(path: Path, min: number, max: number, required = false, code: CodeKey = 'outOfRange'): number | undefined {
+    const v = this.typed(path, 'an integer', (x): x is number => typeof x === 'number', required);
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || v < min || v > max) {
+      this.report(code, path, `${formatPath(path)} is ${v}; it must be a whole number from ${min} to ${max}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  bool(path: Path): boolean | undefined {
+    return this.typed(path, 'true or false', (v): v is boolean => typeof v === 'boolean', false);
+  }
+
+  obj(path: Path, required = false): Json | undefined {
+    return this.typed(path, 'a mapping', isRecord, required);
+  }
+
+  arr(path: Path, required = false): readonly unknown[] {
+    return this.typed(path, 'a sequence', (v): v is unknown[] => Array.isArray(v), required) ?? [];
+  }
+
+  /** One of a fixed set of values, with the nearest one suggested. */
+  oneOf<T extends string>(path: Path, values: readonly T[], fallback: T, code: CodeKey = 'badEnum'): T {
+    const v = this.str(path);
+    if (v === undefined) return fallback;
+    if ((values as readonly string[]).includes(v)) return v as T;
+    const near = nearest(v, values);
+    this.report(code, path, `${formatPath(path)} is "${v}"; it must be ${oneOf(values.map((x) => `"${x}"`))}${near ? ` (did you mean "${near}"?)` : ''}`);
+    return fallback;
+  }
+
+  /** A map of string to string (labels, selectors); values YAML read as numbers or booleans must be quoted. */
+  strMap(path: Path): Record<string, string> {
+    const m = this.obj(path);
+    const out: Record<string, string> = {};
+    if (!m) return out;
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v === 'string') out[k] = v;
+      else if (v === null) out[k] = '';
+      else this.report('wrongType', [...path, k], `${formatPath([...path, k])} must be a string, not ${describe(v)}; quote it ("${String(v)}")`);
+    }
+    return out;
+  }
+
+  /**
+   * Checks the names of a mapping's fields. `reads` are the names the simulator uses; `known` are
+   * other real names that must not be taken for misspellings of them.
+   */
+  fields(path: Path, reads: readonly string[], policy: FieldPolicy, known: readonly string[] = []): void {
+    const m = this.get(path);
+    if (!isRecord(m)) return;
+    for (const k of Object.keys(m)) {
+      if (reads.includes(k) || known.includes(k)) continue;
+      const near = nearest(k, reads);
+      if (policy === 'strict') {
+        this.report('unknownClusterField', [...path, k], `${formatPath([...path, k])} is not a field of the Cluster document${near ? `; did you mean "${near}"?` : `; valid fields here: ${reads.join(', ')}`}`, 'key');
+      } else if (near) {
+        this.report('misspelledField', [...path, k], `${formatPath([...path, k])} is not a Kubernetes field the simulator reads; did you mean "${near}"? (as written it is ignored)`, 'key');
+      }
+    }
+  }
+}

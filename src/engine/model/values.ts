@@ -1,0 +1,54 @@
+/** Readers for the value types topologies are made of: addresses, CIDRs, ports, protocols. */
+
+import { formatCidr, isIPv6, networkOf, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
+import type { Protocol } from './types';
+import { formatPath, type Path } from './path';
+import type { Reader } from './reader';
+
+/** A canonical dotted quad, or undefined after reporting why the value is not one. */
+export function readAddress(r: Reader, path: Path, required = false): string | undefined {
+  const text = r.scalarText(path, required);
+  if (text === undefined) return undefined;
+  if (parseIPv4(text) !== undefined) return text;
+  r.report('badAddress', path, isIPv6(text)
+    ? `${formatPath(path)} is the IPv6 address "${text}"; the simulator models IPv4 only, use an IPv4 address`
+    : `${formatPath(path)} is "${text}", not an IPv4 address; write four numbers from 0 to 255 such as 10.42.1.5`);
+  return undefined;
+}
+
+/**
+ * A CIDR. With `hostBits`, an interface address such as 172.17.0.1/16 is accepted as written;
+ * otherwise a network must have its host bits clear, as Kubernetes requires for its CIDRs.
+ */
+export function readCidr(r: Reader, path: Path, opts: { hostBits?: boolean } = {}): { cidr: Cidr; text: string } | undefined {
+  const text = r.str(path, true);
+  if (text === undefined) return undefined;
+  const c = parseCidr(text);
+  if (typeof c === 'object') return { cidr: c, text: formatCidr(c) };
+  if (c === 'host-bits') {
+    if (opts.hostBits) {
+      const [ip, len] = text.split('/');
+      return { cidr: parseCidr(networkOf(text)!) as Cidr, text: `${ip}/${Number(len)}` };
+    }
+    r.report('badCidr', path, `${formatPath(path)} is "${text}", which has host bits set; write the network, ${networkOf(text)}`);
+    return undefined;
+  }
+  const why = c === 'ipv6' ? 'an IPv6 CIDR; the simulator models IPv4 only' : c === 'prefix' ? 'a CIDR with a bad prefix length (0 to 32)' : 'not a CIDR';
+  r.report('badCidr', path, `${formatPath(path)} is "${text}", ${why}; write an IPv4 network such as 10.42.0.0/16`);
+  return undefined;
+}
+
+export function readPort(r: Reader, path: Path, required = false): number | undefined {
+  return r.int(path, 1, 65535, required, 'badPort');
+}
+
+const protocols: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export function readProtocol(r: Reader, path: Path): Protocol {
+  const v = r.get(path);
+  if (v === undefined || v === null) return 'TCP';
+  if (typeof v === 'string' && (protocols as readonly string[]).includes(v)) return v as Protocol;
+  const upper = typeof v === 'string' ? v.toUpperCase() : '';
+  r.report('badProtocol', path, `${formatPath(path)} is ${JSON.stringify(v)}; Kubernetes protocols are "TCP", "UDP" or "SCTP" (upper case)${(protocols as readonly string[]).includes(upper) ? `: write "${upper}"` : ''}`);
+  return 'TCP';
+}
