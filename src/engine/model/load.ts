@@ -98,6 +98,8 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   const clusters = byKind('Cluster');
   for (const extra of clusters.slice(1)) extra.report('secondCluster', ['kind'], 'a topology has one Cluster document and this is a second one; merge them (this one is ignored)');
   if (clusters.length === 0) {
+    // A file refused whole (binary, oversize) has already said why; "no Cluster" would only repeat it.
+    if (docs.length === 0 && diagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics };
     diagnostics.push(diagnostic('noCluster', pointAt(file.path, 1, 1), 'no Cluster document (apiVersion: packetwalk.io/v1alpha1, kind: Cluster) was found; add one that lists the nodes and the CNI'));
     return { value: undefined, diagnostics };
   }
