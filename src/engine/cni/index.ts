@@ -5,6 +5,7 @@
 
 import type { CniBuilder } from '../dataplane/types';
 import type { CniPlugin, Topology } from '../model/types';
+import { calicoBuilder } from './calico';
 import { flannelBuilder } from './flannel';
 import { weaveBuilder } from './weave';
 import { canalBuilder } from './canal';
@@ -17,6 +18,7 @@ export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {
     if (t.cluster.cni.plugin !== 'flannel') throw new Error('flannel builder used for another plugin');
     return t.cluster.cni;
   }),
+  calico: calicoBuilder,
   weave: weaveBuilder,
   canal: canalBuilder,
   kubenet: kubenetBuilder,

@@ -7,7 +7,7 @@ import { route } from './assemble';
 import type { Route, RouteProto, RouteType, Scope } from './types';
 
 const types: readonly RouteType[] = ['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit'];
-const protos: readonly RouteProto[] = ['kernel', 'boot', 'static', 'dhcp', 'bird', 'ra', 'redirect'];
+const protos: readonly RouteProto[] = ['kernel', 'boot', 'static', 'dhcp', 'bird', 'ra', 'redirect', '80'];
 const scopes: readonly Scope[] = ['global', 'link', 'host'];
 
 function oneOf<T extends string>(values: readonly T[], word: string | undefined): T | undefined {

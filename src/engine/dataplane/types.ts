@@ -10,7 +10,8 @@ import type { NodeInfo, Pod, Topology } from '../model/types';
 /** `node/NAME` (the node's host namespace), `pod/NS/NAME`, `ext/NAME`. */
 export type NetnsId = string;
 
-export type NetnsKind = 'host' | 'pod' | 'external';
+/** `router`: a router of the underlay the cluster relies on (a cloud route table, the VPC router), not a cluster node. */
+export type NetnsKind = 'host' | 'pod' | 'external' | 'router';
 
 /** Address scope as `ip addr` and `ip route` print it. */
 export type Scope = 'global' | 'link' | 'host';
@@ -140,8 +141,11 @@ export interface Prefix {
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
 
-/** Routing protocol as `ip route` prints it (`proto kernel`, `proto bird`, `proto dhcp`). */
-export type RouteProto = 'kernel' | 'boot' | 'static' | 'dhcp' | 'bird' | 'ra' | 'redirect';
+/**
+ * Routing protocol as `ip route` prints it (`proto kernel`, `proto bird`, `proto dhcp`); a number
+ * iproute2 has no name for prints as the number (`proto 80`, what Felix stamps on its routes).
+ */
+export type RouteProto = 'kernel' | 'boot' | 'static' | 'dhcp' | 'bird' | 'ra' | 'redirect' | '80';
 
 export interface Route {
   /** `main` (254), `local` (255), or another table's name. */
@@ -248,6 +252,11 @@ export interface Dataplane {
   ownerOf(address: string): AddressOwner | undefined;
   /** The device with this MAC on an underlay segment, i.e. who receives a frame sent to it. */
   onSegment(segment: string, mac: string): AddressOwner | undefined;
+  /**
+   * The device the underlay fabric delivers an address to when no device of the segment has it
+   * configured: the VPC answers ARP for an ENI's secondary IP with that ENI's MAC.
+   */
+  fabricOwnerOf?(address: string): AddressOwner | undefined;
   /** Notes the CNI reports while building (a host-gw peer off the L2 segment, …). */
   readonly notes: readonly string[];
 }
@@ -273,6 +282,28 @@ export interface CniPodState {
   readonly neighbours: readonly Neighbour[];
 }
 
+/** One interface of an underlay router, on a node segment. */
+export interface RouterInterface {
+  readonly name: string;
+  readonly address: string;
+  readonly prefixLength: number;
+  readonly mac: string;
+  /** The segment it is plugged into, named like the nodes' (`10.240.0.0/16`). */
+  readonly segment: string;
+}
+
+/**
+ * A router of the underlay a CNI relies on without running on it: the cloud route table kubenet
+ * needs, the VPC router. It forwards (TTL decremented) by its routes and has no netfilter.
+ */
+export interface RouterSpec {
+  /** Names its namespace `router/NAME`. */
+  readonly name: string;
+  readonly interfaces: readonly RouterInterface[];
+  /** Routes besides the interfaces' own prefix routes. */
+  readonly routes: readonly Route[];
+}
+
 /** Facts every CNI builder reads, computed once per topology. */
 export interface CniContext {
   readonly topology: Topology;
@@ -294,4 +325,8 @@ export interface CniBuilder {
   hostVethName(pod: Pod): string;
   /** What the plugin would refuse or warn about for this topology (a host-gw peer off the L2 segment, …). */
   notes?(ctx: CniContext): readonly string[];
+  /** Underlay routers the plugin's traffic crosses (kubenet's cloud route table, the AWS VPC router). */
+  routers?(ctx: CniContext): readonly RouterSpec[];
+  /** Addresses the underlay fabric delivers to a device that does not configure them (an ENI's secondary IPs). */
+  fabricAddresses?(ctx: CniContext, node: NodeInfo): readonly { readonly address: string; readonly device: string }[];
 }

@@ -1,0 +1,160 @@
+/**
+ * Calico: each node owns an IPAM block (`blockSize`, the node's podCIDR here), pods hang off
+ * `cali<hash>` veths with no bridge (MAC ee:ee:ee:ee:ee:ee, proxy_arp on, so the pod's ARP for
+ * its 169.254.1.1 gateway is answered by the host), the host holds a `<podIP> dev cali… scope
+ * link` route per pod and a blackhole for its own block, and peer blocks are reached:
+ * - with BIRD (no encapsulation, or IPIP): `<block> via <peer> dev eth0 proto bird`, or
+ *   `… dev tunl0 proto bird onlink` through the IPIP device holding the node's tunnel address;
+ * - with VXLAN (routes written by Felix): `<block> via <peer VTEP> dev vxlan.calico onlink`, a
+ *   permanent neighbour and FDB entry per peer, the blackhole with Felix's `proto 80`.
+ * CrossSubnet keeps peers on the node's own subnet unencapsulated.
+ */
+
+import { hostAddress, route } from '../dataplane/assemble';
+import { inCidr, podNetnsId } from '../dataplane/bridgePlugin';
+import type { CniBuilder, CniContext, CniHostState, CniPodState, DeviceSpec, FdbEntry, Neighbour, Route, RouteProto } from '../dataplane/types';
+import type { CalicoConfig, CalicoEncapMode, NodeInfo, Pod, Topology } from '../model/types';
+import { derivedMac } from '../net/derivedNames';
+import { nthAddress, parsePrefix } from '../net/ipv4';
+import { CALICO_HOST_VETH_MAC, CALICO_POD_GATEWAY, caliVethName } from './canal';
+
+export const CALICO_IPIP_DEVICE = 'tunl0';
+export const CALICO_VXLAN_DEVICE = 'vxlan.calico';
+/** Felix's defaults: VXLANVNI 4096, VXLANPort 4789. */
+export const CALICO_VXLAN_VNI = 4096;
+export const CALICO_VXLAN_PORT = 4789;
+/** The route protocol Felix stamps on the routes it owns (dataplanedefs.DefaultRouteProto). */
+const FELIX_PROTO: RouteProto = '80';
+
+/** How packets to one peer's block leave this node. */
+type PeerPath = 'direct' | 'ipip' | 'vxlan';
+
+export function calicoSettings(topology: Topology): CalicoConfig {
+  if (topology.cluster.cni.plugin !== 'calico') throw new Error('calico builder used for another plugin');
+  return topology.cluster.cni;
+}
+
+/** Which encapsulation the pool asks for; VXLAN wins when both are set, as Felix refuses the mix per pool. */
+function encapOf(c: CalicoConfig): { kind: 'ipip' | 'vxlan'; mode: Exclude<CalicoEncapMode, 'Never'> } | undefined {
+  if (c.vxlanMode !== 'Never') return { kind: 'vxlan', mode: c.vxlanMode };
+  if (c.ipipMode !== 'Never') return { kind: 'ipip', mode: c.ipipMode };
+  return undefined;
+}
+
+/** The node's tunnel address: the first address of its block, which Calico's IPAM hands the tunnel before any pod. */
+export function tunnelAddress(node: NodeInfo): string {
+  const block = parsePrefix(node.podCIDR);
+  return block ? nthAddress(block, 0) : node.podCIDR;
+}
+
+/** vxlan.calico's MAC: random in calico-node (kept on the Node resource), hashed here. */
+export function calicoVtepMac(node: NodeInfo): string {
+  return derivedMac(`${node.name}/${CALICO_VXLAN_DEVICE}`);
+}
+
+function peerPath(ctx: CniContext, c: CalicoConfig, node: NodeInfo, peer: NodeInfo): PeerPath {
+  const encap = encapOf(c);
+  const sameSubnet = ctx.segmentOf.get(node.name) === ctx.segmentOf.get(peer.name);
+  if (!encap || (encap.mode === 'CrossSubnet' && sameSubnet)) return 'direct';
+  return encap.kind;
+}
+
+function tunnelDevice(c: CalicoConfig, node: NodeInfo): DeviceSpec | undefined {
+  const encap = encapOf(c);
+  if (!encap) return undefined;
+  const addresses = [hostAddress(`${tunnelAddress(node)}/32`)];
+  if (encap.kind === 'ipip') return { kind: 'ipip', name: CALICO_IPIP_DEVICE, mtu: c.mtu, up: true, addresses };
+  return {
+    kind: 'vxlan',
+    name: CALICO_VXLAN_DEVICE,
+    mtu: c.mtu,
+    mac: calicoVtepMac(node),
+    up: true,
+    addresses,
+    vni: CALICO_VXLAN_VNI,
+    local: node.address,
+    dstport: CALICO_VXLAN_PORT,
+    dev: node.interface,
+    learning: false,
+  };
+}
+
+/** A peer block's route. BIRD writes the unencapsulated and IPIP ones, Felix the VXLAN ones. */
+function peerRoute(c: CalicoConfig, node: NodeInfo, peer: NodeInfo, path: PeerPath, sameSubnet: boolean): Route {
+  const felix = encapOf(c)?.kind === 'vxlan';
+  switch (path) {
+    case 'direct':
+      // BIRD's `gateway recursive`: a peer off the subnet is reached through the node's own gateway.
+      if (!sameSubnet && node.gateway) return route({ dst: peer.podCIDR, via: node.gateway, dev: node.interface, proto: felix ? FELIX_PROTO : 'bird' });
+      return route({ dst: peer.podCIDR, via: peer.address, dev: node.interface, proto: felix ? FELIX_PROTO : 'bird', ...(felix ? { onlink: true } : {}) });
+    case 'ipip':
+      return route({ dst: peer.podCIDR, via: peer.address, dev: CALICO_IPIP_DEVICE, proto: 'bird', onlink: true });
+    case 'vxlan':
+      return route({ dst: peer.podCIDR, via: tunnelAddress(peer), dev: CALICO_VXLAN_DEVICE, onlink: true });
+  }
+}
+
+export function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
+  const c = calicoSettings(ctx.topology);
+  const tunnel = tunnelDevice(c, node);
+  const pods = (ctx.podsByNode.get(node.name) ?? []).filter((p) => !p.hostNetwork);
+  const veths: DeviceSpec[] = pods.map((pod) => ({
+    kind: 'veth',
+    name: caliVethName(pod),
+    mtu: c.mtu,
+    mac: CALICO_HOST_VETH_MAC,
+    up: true,
+    addresses: [],
+    proxyArp: true,
+    peerNetns: podNetnsId(pod),
+    peerDevice: 'eth0',
+  }));
+  const felix = encapOf(c)?.kind === 'vxlan';
+  const routes: Route[] = [route({ dst: node.podCIDR, type: 'blackhole', proto: felix ? FELIX_PROTO : 'bird', scope: 'global' })];
+  const neighbours: Neighbour[] = [];
+  const fdb: FdbEntry[] = [];
+  const mySegment = ctx.segmentOf.get(node.name);
+  for (const peer of ctx.topology.nodes) {
+    if (peer.name === node.name) continue;
+    const path = peerPath(ctx, c, node, peer);
+    routes.push(peerRoute(c, node, peer, path, ctx.segmentOf.get(peer.name) === mySegment));
+    if (path === 'vxlan') {
+      const mac = calicoVtepMac(peer);
+      neighbours.push({ ip: tunnelAddress(peer), dev: CALICO_VXLAN_DEVICE, lladdr: mac, state: 'PERMANENT', proxy: false });
+      fdb.push({ mac, dev: CALICO_VXLAN_DEVICE, dst: peer.address, self: true, permanent: true });
+    }
+  }
+  routes.push(...pods.map((pod) => route({ dst: pod.ip, dev: caliVethName(pod) })));
+  return { devices: [...(tunnel ? [tunnel] : []), ...veths], routes, neighbours, fdb };
+}
+
+export function calicoPod(ctx: CniContext, pod: Pod): CniPodState {
+  const c = calicoSettings(ctx.topology);
+  return {
+    devices: [{ kind: 'veth', name: 'eth0', mtu: c.mtu, mac: pod.mac, up: true, addresses: [hostAddress(`${pod.ip}/32`)], peerNetns: `node/${pod.nodeName}`, peerDevice: caliVethName(pod) }],
+    routes: [route({ dst: 'default', via: CALICO_POD_GATEWAY, dev: 'eth0' }), route({ dst: CALICO_POD_GATEWAY, dev: 'eth0' })],
+    neighbours: [],
+  };
+}
+
+/** What a real cluster would show going wrong: pods outside their node's block, nodes without a default route. */
+export function calicoNotes(ctx: CniContext): string[] {
+  const notes: string[] = [];
+  for (const node of ctx.topology.nodes) {
+    for (const pod of ctx.podsByNode.get(node.name) ?? []) {
+      if (!pod.hostNetwork && !inCidr(pod.ip, node.podCIDR)) notes.push(`pod ${pod.namespace}/${pod.name} (${pod.ip}) is outside ${node.name}'s Calico block ${node.podCIDR}; BIRD advertises only the block, so other nodes cannot reach it`);
+    }
+    // The kernel answers proxy ARP for 169.254.1.1 only when the host routes that address out another device.
+    if (!node.gateway && !node.extraRoutes.some((r) => r.startsWith('default '))) {
+      notes.push(`${node.name} has no default route: its cali veths cannot answer the pods' ARP for ${CALICO_POD_GATEWAY} (proxy ARP needs a route to it), so its pods reach nothing`);
+    }
+  }
+  return notes;
+}
+
+export const calicoBuilder: CniBuilder = {
+  host: calicoHost,
+  pod: (ctx, pod) => calicoPod(ctx, pod),
+  hostVethName: caliVethName,
+  notes: calicoNotes,
+};
