@@ -3,7 +3,7 @@ import type { Trace } from '../engine/trace/types';
 import type { HostToWebview, RuleView, WebviewToHost } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
 import { readConfig } from './config';
-import type { TraceRequest } from './engine';
+import { vethPeerOf, type TraceRequest } from './engine';
 import { buildGraph } from './graph';
 import { TopologyPanel, type PanelHost } from './panel';
 import { HitDecorations, ruleUri } from './ruleDocs';
@@ -62,9 +62,10 @@ export class Ctx implements PanelHost, vscode.Disposable {
     const expanded = new Set(this.expanded.get(uri.toString()) ?? []);
     // A trace's nodes are always shown in full: the neighbourhood of the path comes first.
     if (last) for (const hop of last.trace.hops) expanded.add(hop.node);
-    const graph = buildGraph(analysis.topology, { collapseThreshold: readConfig().graphCollapseThreshold, expanded });
+    const topology = analysis.topology;
+    const graph = buildGraph(topology, { collapseThreshold: readConfig().graphCollapseThreshold, expanded });
     const messages: HostToWebview[] = [{ type: 'graph', graph, errors: analysis.errors }];
-    messages.push({ type: 'trace', trace: last ? buildTraceView(analysis.topology, last.trace, last.title) : undefined });
+    messages.push({ type: 'trace', trace: last ? buildTraceView(topology, last.trace, last.title, (node, device) => vethPeerOf(topology, node, device)) : undefined });
     return messages;
   }
 

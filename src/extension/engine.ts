@@ -4,7 +4,7 @@ import { createEngine, tryTraceFlow, type Engine } from '../engine/index';
 import type { LoadHost } from '../engine/model/host';
 import { loadTopology } from '../engine/model/load';
 import type { Topology } from '../engine/model/types';
-import { renderRestore } from '../engine/proxy/index';
+import { buildIpvs, findNode, renderIpvsadm, renderRestore } from '../engine/proxy/index';
 import { renderFdb } from '../engine/render/fdb';
 import { renderNeighbours } from '../engine/render/neigh';
 import { renderRoutes } from '../engine/render/routes';
@@ -53,6 +53,12 @@ export function dataplaneOf(topology: Topology): Dataplane {
   return engineOf(topology).dataplane;
 }
 
+/** The namespace at the other end of a veth (`pod/NS/NAME`), for placing hops on the pod they enter. */
+export function vethPeerOf(topology: Topology, nodeName: string, device: string): string | undefined {
+  const d = dataplaneOf(topology).namespace(`node/${nodeName}`)?.devices.find((x) => x.name === device);
+  return d?.kind === 'veth' ? d.peerNetns : undefined;
+}
+
 /** The host-side veth whose peer is the pod's eth0. */
 export function hostVethOf(topology: Topology, nodeName: string, namespace: string, name: string): string | undefined {
   const host = dataplaneOf(topology).namespace(`node/${nodeName}`);
@@ -75,8 +81,12 @@ export function renderNodeView(topology: Topology, node: string, view: RuleView)
   switch (view) {
     case 'iptables':
       return renderRestore(topology, node);
-    case 'ipvs':
-      return { unavailable: 'The IPVS view is not available in this build yet.' };
+    case 'ipvs': {
+      const info = findNode(topology, node);
+      if (!info) return { unavailable: `no node named ${node}` };
+      if (topology.cluster.kubeProxy.mode !== 'ipvs') return `# kube-proxy runs in ${topology.cluster.kubeProxy.mode} mode here: no IPVS virtual servers.\n`;
+      return renderIpvsadm(buildIpvs(topology, info));
+    }
     case 'routes':
     case 'neigh':
     case 'fdb': {

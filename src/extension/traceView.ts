@@ -10,7 +10,7 @@ import { ids } from './graph';
  * then the device it left by), header fields a hop changed marked, each step as a line of text
  * with where a click on it leads.
  */
-export function buildTraceView(topology: Topology, trace: Trace, title: string): TraceView {
+export function buildTraceView(topology: Topology, trace: Trace, title: string, vethPeer: (node: string, device: string) => string | undefined = () => undefined): TraceView {
   const devices = cniDevices(topology.cluster.cni);
   const nodes = new Map(topology.nodes.map((n) => [n.name, n] as const));
   const place = (hop: Hop): string[] => {
@@ -20,6 +20,9 @@ export function buildTraceView(topology: Topology, trace: Trace, title: string):
     const node = nodes.get(hop.node);
     if (!node) return [ids.external(hop.node)];
     if (hop.out === devices.tunnel) return [ids.tunnel(node.name), ids.nic(node.name)];
+    // Into a pod: from the bridge (or the host) to the pod at the veth's other end.
+    const peer = vethPeer(node.name, hop.out);
+    if (peer?.startsWith('pod/')) return [devices.bridge ? ids.bridge(node.name) : ids.nic(node.name), ids.pod(...splitNsName(peer.slice(4)))];
     if (hop.out === node.interface) return [ids.nic(node.name)];
     if (devices.bridge && (hop.out === devices.bridge || hop.in === devices.bridge)) return [ids.bridge(node.name)];
     return [ids.nic(node.name)];

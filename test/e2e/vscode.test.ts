@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 
 const root = path.resolve(__dirname, '../../..');
@@ -140,9 +140,29 @@ after(async () => {
   for (const d of [workspace, userData]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
+afterEach(async (t) => {
+  // Whatever the outcome, keep what the screen showed at the end of each step.
+  if (!skipReason && page) await page.screenshot({ path: path.join(out, `last-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`) }).catch(() => undefined);
+});
+
 function guard(t: { skip(message?: string): void }): boolean {
   if (skipReason) t.skip(skipReason);
   return Boolean(skipReason);
+}
+
+/** Moves the cursor of the active editor to a 1-based line (Go to Line), which scrolls it into view. */
+async function gotoLine(line: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10000 });
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+}
+
+function lineOf(file: string, pattern: RegExp): number {
+  const index = readFileSync(file, 'utf8').split('\n').findIndex((l) => pattern.test(l));
+  assert.ok(index >= 0, `${pattern} in ${file}`);
+  return index + 1;
 }
 
 async function openFile(name: string): Promise<void> {
@@ -153,6 +173,9 @@ async function openFile(name: string): Promise<void> {
 test('opening a seed sample shows CodeLenses on its pods and services', { timeout: 120000 }, async (t) => {
   if (guard(t)) return;
   await openFile(sample);
+  // Lenses render only on visible lines: bring the first Pod into view.
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await gotoLine(lineOf(path.join(workspace, sample), /^kind: Pod$/) + 3);
   const lens = page.locator('.codelens-decoration a').first();
   await lens.waitFor({ timeout: 30000 });
   const texts = await page.locator('.codelens-decoration a').allTextContents();
@@ -209,7 +232,7 @@ test('hovering the hop that crosses the underlay shows the outer VXLAN headers a
 test('a trace from the command palette replaces the one shown', { timeout: 120000 }, async (t) => {
   if (guard(t)) return;
   await page.locator('.tabs-container .tab', { hasText: sample }).first().click();
-  await page.keyboard.press('F1');
+  await page.keyboard.press('Control+Shift+P');
   await quickPick('>Packet Walk: Trace Packet');
   await quickPick('nginx-worker2');
   await quickPick('kube-dns:53');
@@ -234,7 +257,7 @@ test('a netfilter step opens the iptables preview with the rules the trace hit d
   await page.locator('.tabs-container .tab', { hasText: 'iptables.rules' }).first().waitFor({ timeout: 20000 });
   const editorText = await page.locator('.editor-group-container.active .view-lines').textContent();
   assert.match(editorText ?? '', /KUBE-SERVICES/);
-  const decorated = await page.locator('.editor-group-container.active .view-overlays div[class*="ced-"]').count();
+  const decorated = await page.locator('.editor-group-container.active .monaco-editor [class*="ced-"]').count();
   assert.ok(decorated >= 1, 'hit lines are decorated');
   await shot('5-iptables-hits');
 });
@@ -244,18 +267,16 @@ test('an error typed into the YAML shows in the Problems panel', { timeout: 6000
   await page.locator('.tabs-container .tab', { hasText: sample }).first().click();
   const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
   await editor.click();
-  await page.keyboard.press('Control+Home');
-  await page.keyboard.press('Control+f');
-  await page.keyboard.type('clusterCIDR: 10.244.0.0/16');
-  await page.keyboard.press('Escape');
+  // An invalid prefix length on the cluster CIDR: the loader must report it.
+  await gotoLine(lineOf(path.join(workspace, sample), /^\s+clusterCIDR:/));
   await page.keyboard.press('End');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type('99');
+  await page.keyboard.type('9');
+  await page.waitForTimeout(1000);
   await page.keyboard.press('Control+Shift+M');
   const row = page.locator('.markers-panel .monaco-list-row').first();
   await row.waitFor({ timeout: 20000 });
   const problems = await page.locator('.markers-panel').textContent();
-  assert.match(problems ?? '', /10\.244\.0\.0\/99|prefix|CIDR/i);
+  assert.match(problems ?? '', /10\.244\.0\.0\/169|prefix|CIDR/i);
+  assert.ok((await page.locator('.markers-panel .codicon-error').count()) >= 1, 'an error, not only warnings');
   await shot('6-problems');
 });
