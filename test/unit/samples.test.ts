@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { nodeHost } from '../../src/cli/nodeHost';
 import { formatDiagnostic } from '../../src/engine/diagnostics';
 import { loadTopology } from '../../src/engine/model/load';
+import { restoreLines } from '../../src/engine/proxy/index';
 import type { NodeInfo, Pod, Service, Topology } from '../../src/engine/model/types';
 
 const samplesDir = path.resolve(__dirname, '../../../samples');
@@ -280,3 +281,48 @@ for (const [file, check] of Object.entries(keyFacts)) {
     check(load(file).topology);
   });
 }
+
+/** The objects the `Worth running` commands of a sample's header name: each must exist in it. */
+function namedObjects(text: string): { kind: string; ref: string }[] {
+  const refs: { kind: string; ref: string }[] = [];
+  for (const line of header(text).filter((l) => /^#\s+packetwalk /.test(l))) {
+    for (const m of line.matchAll(/(?:--from|--to|--node) (\S+)/g)) {
+      const arg = m[1]!;
+      const typed = /^(pod|svc|ext)\/(.+)$/.exec(arg);
+      if (typed) refs.push({ kind: typed[1]!, ref: typed[2]!.replace(/:\d+$/, '') });
+      else if (!arg.startsWith('ip/')) refs.push({ kind: 'node', ref: arg });
+    }
+  }
+  return refs;
+}
+
+for (const file of sampleFiles) {
+  test(`${file}: the commands its header suggests name objects it has`, () => {
+    const text = readFileSync(path.join(samplesDir, file), 'utf8');
+    const t = load(file).topology;
+    for (const { kind, ref } of namedObjects(text)) {
+      const [a, b] = ref.split('/');
+      const found =
+        kind === 'pod' ? t.pods.some((p) => p.namespace === a && p.name === b) :
+        kind === 'svc' ? t.services.some((s) => s.namespace === a && s.name === b) :
+        kind === 'ext' ? t.externals.some((e) => e.name === ref) :
+        t.nodes.some((n) => n.name === ref);
+      assert.ok(found, `${file} suggests ${kind}/${ref}, which it does not define`);
+    }
+  });
+}
+
+test('the seed 002 samples give the kube-proxy chains the article prints', () => {
+  // Seed 002: KUBE-SVC-7CWUT4JBGBRVUN2L sends half the traffic to KUBE-SEP-U2YYZT2C3O6VM4EV (10.42.1.6)
+  // with `statistic mode random probability 0.5` and the rest to KUBE-SEP-GWUIQWA2TNZI4ESX (10.42.2.6).
+  for (const file of ['seed002-flannel-vxlan.yaml', 'seed002-flannel-host-gw.yaml', 'kubectl-list.yaml']) {
+    const rules = restoreLines(load(file).topology, 'master');
+    const svc = rules.filter((r) => r.startsWith('-A KUBE-SVC-7CWUT4JBGBRVUN2L ') && / -j KUBE-SEP-/.test(r));
+    assert.equal(svc.length, 2, `${file}: ${svc.join('\n')}`);
+    assert.match(svc[0]!, /--probability 0\.5\d* -j KUBE-SEP-U2YYZT2C3O6VM4EV$/);
+    assert.match(svc[1]!, /-j KUBE-SEP-GWUIQWA2TNZI4ESX$/);
+    assert.ok(rules.some((r) => r.startsWith('-A KUBE-SEP-U2YYZT2C3O6VM4EV ') && r.endsWith('-j DNAT --to-destination 10.42.1.6:80')), file);
+    assert.ok(rules.some((r) => r.startsWith('-A KUBE-SEP-GWUIQWA2TNZI4ESX ') && r.endsWith('-j DNAT --to-destination 10.42.2.6:80')), file);
+    assert.ok(rules.some((r) => r.startsWith('-A KUBE-NODEPORTS ') && r.includes('--dport 32506') && r.endsWith('-j KUBE-EXT-7CWUT4JBGBRVUN2L')), file);
+  }
+});
