@@ -12,6 +12,17 @@ import { createEngine } from '../../src/engine/index';
 import { traceFlow } from '../../src/engine/trace/flow';
 import type { Header, Trace } from '../../src/engine/trace/types';
 import type { Topology } from '../../src/engine/model/types';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeHost } from '../../src/cli/nodeHost';
+import { deriveDataplane } from '../../src/engine/dataplane/derive';
+import { lookupPolicyRoute } from '../../src/engine/dataplane/routing';
+import { awsVethName } from '../../src/engine/cni/awsvpc';
+import { loadTopology } from '../../src/engine/model/load';
+import { bridgePluginVethName } from '../../src/engine/net/derivedNames';
+import { formatRoute } from '../../src/engine/render/routes';
+import { formatRule, renderRules } from '../../src/engine/render/rules';
+import { validateTrace } from '../../src/engine/trace/validate';
 import { topology } from './cni-fixtures';
 
 const three = (ips: readonly [string, string, string]) => [
@@ -40,6 +51,13 @@ const aws = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false }, '192
   { name: 'node1', address: '192.168.1.10', podCIDR: '192.168.1.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:10', primary: '192.168.1.10', secondary: ['192.168.1.20', '192.168.1.21'] }] },
   { name: 'node2', address: '192.168.1.11', podCIDR: '192.168.2.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:11', primary: '192.168.1.11', secondary: ['192.168.1.40'] }] },
 ], three(['192.168.1.20', '192.168.1.21', '192.168.1.40']));
+
+function loadSample(name: string): Topology {
+  const path = join(__dirname, '..', '..', '..', 'samples', name);
+  const result = loadTopology({ path, text: readFileSync(path, 'utf8') }, nodeHost);
+  assert.ok(result.value, `${name} loads`);
+  return result.value;
+}
 
 function walk(t: Topology, to: string): Trace {
   return traceFlow(createEngine(t), { from: 'pod/default/a', to, port: 80 });
@@ -110,13 +128,117 @@ test('canal, across nodes: flannel VXLAN on 8472', { todo: 'walk: proxy ARP answ
   assert.ok(t.hops.some((h) => stack(h.headers) === 'eth, ipv4 192.168.205.4>192.168.205.3 ttl 64, udp 8472, vxlan 1, eth, ipv4 10.244.0.2>10.244.1.2 ttl 63, tcp 80'));
 });
 
-test('kubenet, across nodes: via the cloud gateway, which routes the podCIDR to node2', { todo: 'walk: the cloud route table (kubenetCloudRoutes) at the underlay gateway' }, () => {
+test('kubenet, across nodes: via the cloud router, whose route table sends the podCIDR to node2; every router decrements the TTL', () => {
   const t = walk(kubenet, 'pod/default/c');
   assert.equal(t.disposition, 'DELIVERED');
+  assert.deepEqual(
+    t.hops.map((h) => `${h.node} ${h.netns} ${h.out}: ${stack(h.headers)}`),
+    [
+      'node1 pod/default/a eth0: eth, ipv4 10.244.0.2>10.244.1.2 ttl 64, tcp 80',
+      'node1 host eth0: eth, ipv4 10.244.0.2>10.244.1.2 ttl 63, tcp 80',
+      'cloud-router router/cloud-router eth0: eth, ipv4 10.244.0.2>10.244.1.2 ttl 62, tcp 80',
+      'node2 host cbr0: eth, ipv4 10.244.0.2>10.244.1.2 ttl 61, tcp 80',
+      `node2 host ${bridgePluginVethName('default', 'c')}: eth, ipv4 10.244.0.2>10.244.1.2 ttl 61, tcp 80`,
+    ],
+  );
+  const [, fromNode1, fromRouter] = t.hops;
+  assert.ok(fromNode1!.steps.some((s) => s.kind === 'route' && s.line === 'default via 10.128.0.1 dev eth0'));
+  assert.ok(fromRouter!.steps.some((s) => s.kind === 'route' && s.line === '10.244.1.0/24 via 10.128.0.3 dev eth0'));
+  // The router answers ARP for the gateway; the frame it sends is addressed to node2's NIC.
+  const eth = (i: number) => t.hops[i]!.headers[0] as Extract<Header, { layer: 'eth' }>;
+  assert.equal(eth(1).dst, eth(2).src);
+  assert.equal(eth(2).dst, '52:54:00:00:00:03');
+  assert.deepEqual(validateTrace(t), []);
 });
 
-test('AWS VPC CNI, across nodes: the VPC delivers to the ENI holding the secondary IP, no encapsulation', { todo: "walk: VPC fabric answers ARP with the owning ENI's MAC" }, () => {
+test('kubenet without a default gateway: nothing routes the other podCIDR', () => {
+  const noGateway = topology({ plugin: 'kubenet', mtu: 1500 }, '10.244.0.0/16', [
+    { name: 'node1', address: '10.128.0.2', podCIDR: '10.244.0.0/24' },
+    { name: 'node2', address: '10.128.0.3', podCIDR: '10.244.1.0/24' },
+  ], three(['10.244.0.2', '10.244.0.3', '10.244.1.2']));
+  const t = walk(noGateway, 'pod/default/c');
+  assert.equal(t.disposition, 'NO_ROUTE');
+  assert.equal(t.hops.length, 1);
+});
+
+test('kubenet sample: web-0 reaches web-1 on the other node through the cloud router', () => {
+  const loaded = loadSample('kubenet.yaml');
+  const t = traceFlow(createEngine(loaded), { from: 'pod/default/web-0', to: 'pod/default/web-1', port: 80 });
+  assert.equal(t.disposition, 'DELIVERED');
+  assert.deepEqual(t.hops.map((h) => h.netns), ['pod/default/web-0', 'host', 'router/cloud-router', 'host', 'host']);
+  assert.equal(stack(t.hops[3]!.headers), 'eth, ipv4 10.244.0.2>10.244.1.2 ttl 61, tcp 80');
+  assert.deepEqual(validateTrace(t), []);
+});
+
+test('AWS VPC CNI, across nodes: the VPC answers ARP with the MAC of the ENI holding the secondary IP, no encapsulation', () => {
   const t = walk(aws, 'pod/default/c');
   assert.equal(t.disposition, 'DELIVERED');
-  assert.ok(t.hops.some((h) => stack(h.headers) === 'eth, ipv4 192.168.1.20>192.168.1.40 ttl 63, tcp 80'));
+  assert.deepEqual(t.hops.map((h) => `${h.node} ${h.netns} ${h.out}: ${stack(h.headers)}`).slice(0, 2), [
+    'node1 pod/default/a eth0: eth, ipv4 192.168.1.20>192.168.1.40 ttl 64, tcp 80',
+    'node1 host eth0: eth, ipv4 192.168.1.20>192.168.1.40 ttl 63, tcp 80',
+  ]);
+  const underlay = t.hops[1]!;
+  assert.equal((underlay.headers[0] as Extract<Header, { layer: 'eth' }>).dst, '52:54:00:00:00:11');
+  assert.ok(underlay.steps.some((s) => s.kind === 'route' && s.rule === '32766:\tfrom all lookup main' && s.line === '192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.10'));
+  // On node2 the per-pod rule sends the packet to main, where the /32 names the pod's eni veth.
+  const last = t.hops[t.hops.length - 1]!;
+  assert.equal(last.node, 'node2');
+  assert.ok(last.steps.some((s) => s.kind === 'route' && s.rule === '512:\tfrom all to 192.168.1.40 lookup main' && /^192\.168\.1\.40 dev eni[0-9a-f]{11} scope link$/.test(s.line)));
+  assert.equal(stack(last.headers), 'eth, ipv4 192.168.1.20>192.168.1.40 ttl 62, tcp 80');
+  assert.deepEqual(validateTrace(t), []);
+});
+
+/** node1 has a secondary ENI eth1 whose secondary IP 192.168.1.51 pod a holds. */
+const awsSecondary = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false }, '192.168.0.0/16', [
+  { name: 'node1', address: '192.168.1.10', podCIDR: '192.168.1.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:10', primary: '192.168.1.10', secondary: ['192.168.1.20'] }, { name: 'eth1', mac: '02:aa:00:00:01:10', primary: '192.168.1.50', secondary: ['192.168.1.51'] }] },
+  { name: 'node2', address: '192.168.1.11', podCIDR: '192.168.2.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:11', primary: '192.168.1.11', secondary: ['192.168.1.40'] }] },
+], [
+  { name: 'a', node: 'node1', ip: '192.168.1.51' },
+  { name: 'b', node: 'node1', ip: '192.168.1.20' },
+  { name: 'c', node: 'node2', ip: '192.168.1.40' },
+]);
+
+test('AWS VPC CNI, pod on a secondary ENI: rule 1536 sends it out eth1 via the VPC router, which delivers to the owning ENI', () => {
+  const t = walk(awsSecondary, 'pod/default/c');
+  assert.equal(t.disposition, 'DELIVERED');
+  assert.deepEqual(t.hops.map((h) => `${h.netns} ${h.out}: ${stack(h.headers)}`).slice(0, 3), [
+    'pod/default/a eth0: eth, ipv4 192.168.1.51>192.168.1.40 ttl 64, tcp 80',
+    'host eth1: eth, ipv4 192.168.1.51>192.168.1.40 ttl 63, tcp 80',
+    'router/vpc-router eth0: eth, ipv4 192.168.1.51>192.168.1.40 ttl 62, tcp 80',
+  ]);
+  assert.ok(t.hops[1]!.steps.some((s) => s.kind === 'route' && s.rule === '1536:\tfrom 192.168.1.51 lookup 2' && s.table === '2' && s.line === 'default via 192.168.1.1 dev eth1'));
+  assert.equal((t.hops[1]!.headers[0] as Extract<Header, { layer: 'eth' }>).src, '02:aa:00:00:01:10');
+  assert.equal((t.hops[2]!.headers[0] as Extract<Header, { layer: 'eth' }>).dst, '52:54:00:00:00:11');
+  assert.deepEqual(validateTrace(t), []);
+  // The same pod to a pod on its own node: rule 512 comes first and keeps it on the node.
+  const local = walk(awsSecondary, 'pod/default/b');
+  assert.equal(local.disposition, 'DELIVERED');
+  assert.deepEqual(local.hops.map((h) => h.netns), ['pod/default/a', 'host']);
+});
+
+test('ip rule lookup: priority order, from/to/fwmark selectors, a table without a route falls through', () => {
+  const node1 = deriveDataplane(awsSecondary).namespace('node/node1')!;
+  const pick = (src: string, dst: string, mark = 0) => {
+    const r = lookupPolicyRoute(node1, { src, dst, mark, iif: 'eth0' });
+    return r && `${r.rule ? formatRule(r.rule) : '-'} => ${formatRoute(r.route, node1)} (table ${r.route.table})`;
+  };
+  assert.equal(pick('192.168.1.51', '8.8.8.8'), '1536:\tfrom 192.168.1.51 lookup 2 => default via 192.168.1.1 dev eth1 (table 2)');
+  // The connmark rule (1024) outranks the pod's own (1536): marked replies leave by the primary ENI.
+  assert.equal(pick('192.168.1.51', '8.8.8.8', 0x80), '1024:\tfrom all fwmark 0x80/0x80 lookup main => default via 192.168.1.1 dev eth0 (table main)');
+  assert.equal(pick('192.168.1.51', '8.8.8.8', 0x40), '1536:\tfrom 192.168.1.51 lookup 2 => default via 192.168.1.1 dev eth1 (table 2)');
+  assert.equal(pick('192.168.1.11', '192.168.1.20'), '512:\tfrom all to 192.168.1.20 lookup main => 192.168.1.20 dev ' + awsVethName({ namespace: 'default', name: 'b' }) + ' scope link (table main)');
+  // Local addresses are found by rule 0 before anything else.
+  assert.match(pick('192.168.1.51', '192.168.1.10') ?? '', /^0:\tfrom all lookup local => local 192\.168\.1\.10 /);
+  assert.equal(renderRules(node1), [
+    '0:\tfrom all lookup local',
+    // One priority in the order the pods were set up (the kernel appends after equal priorities).
+    '512:\tfrom all to 192.168.1.51 lookup main',
+    '512:\tfrom all to 192.168.1.20 lookup main',
+    '1024:\tfrom all fwmark 0x80/0x80 lookup main',
+    '1536:\tfrom 192.168.1.51 lookup 2',
+    '32765:\tfrom 192.168.1.50 lookup 2',
+    '32766:\tfrom all lookup main',
+    '32767:\tfrom all lookup default',
+    '',
+  ].join('\n'));
 });

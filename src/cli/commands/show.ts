@@ -5,17 +5,18 @@ import { renderFdb } from '../../engine/render/fdb';
 import { renderLinks } from '../../engine/render/links';
 import { renderNeighbours } from '../../engine/render/neigh';
 import { renderRoutes } from '../../engine/render/routes';
+import { renderRules } from '../../engine/render/rules';
 import type { Command } from '../command';
 import { EXIT_OK, EXIT_USAGE } from '../usage';
 import { loadOrReport } from './trace';
 
-const tables = ['routes', 'neigh', 'fdb', 'links', 'addrs', 'bridges'] as const;
+const tables = ['routes', 'neigh', 'fdb', 'links', 'addrs', 'bridges', 'rules'] as const;
 
 export const show: Command = {
   name: 'show',
-  synopsis: 'show FILE --node NAME --table routes|neigh|fdb|links|addrs|bridges',
+  synopsis: 'show FILE --node NAME --table routes|neigh|fdb|links|addrs|bridges|rules',
   summary: "Print a node's Linux networking state as `ip` and `bridge` print it.",
-  optionHelp: ['--node NAME    the node (or pod/NS/NAME, ext/NAME)', '--table T      routes, neigh, fdb, links, addrs or bridges'],
+  optionHelp: ['--node NAME    the node (or pod/NS/NAME, ext/NAME)', '--table T      routes, neigh, fdb, links, addrs, bridges or rules (ip rule)'],
   options: { node: { type: 'string' }, table: { type: 'string' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
@@ -44,6 +45,7 @@ export const show: Command = {
       links: () => renderLinks(ns, dp),
       addrs: () => renderAddrs(ns, dp),
       bridges: () => renderBridges(ns),
+      rules: () => renderRules(ns),
     }[table]();
     io.out(text.replace(/\n$/, ''));
     return EXIT_OK;

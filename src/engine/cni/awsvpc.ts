@@ -16,7 +16,7 @@
 
 import { hostAddress, route } from '../dataplane/assemble';
 import { podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniBuilder, CniContext, CniHostState, CniPodState, DeviceSpec, Neighbour, Route, RoutingRule } from '../dataplane/types';
+import type { CniBuilder, CniContext, CniHostState, CniPodState, DeviceSpec, Neighbour, Route, RouterInterface, RouterSpec, RoutingRule } from '../dataplane/types';
 import type { AwsVpcConfig, NodeInfo, Pod, Topology } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
 import { ipToNum, nthAddress, parsePrefix, prefixOf } from '../net/ipv4';
@@ -136,6 +136,35 @@ export function awsSnatRules(topology: Topology, node: NodeInfo): string[] {
   ];
 }
 
+/** Where the VPC delivers each ENI address of a node: the ENI's device (the node's own interface for the primary ENI). */
+export function awsFabricAddresses(_ctx: CniContext, node: NodeInfo): { address: string; device: string }[] {
+  const out: { address: string; device: string }[] = [];
+  for (const eni of nodeEnis(node)) {
+    const device = eni.deviceNumber === 0 ? node.interface : eni.name;
+    for (const address of [eni.primary, ...eni.secondary]) out.push({ address, device });
+  }
+  return out;
+}
+
+export const AWS_VPC_ROUTER = 'vpc-router';
+
+/**
+ * The VPC's implicit router: the first host of every subnet the nodes are on (GetIPv4Gateway),
+ * one router for the whole VPC, which delivers any VPC address to the ENI holding it.
+ */
+export function awsRouters(ctx: CniContext): RouterSpec[] {
+  const interfaces: RouterInterface[] = [];
+  const seen = new Set<string>();
+  for (const node of ctx.topology.nodes) {
+    const segment = ctx.segmentOf.get(node.name);
+    if (!segment || seen.has(segment)) continue;
+    seen.add(segment);
+    const address = subnetRouter(node.address, node.prefixLength);
+    interfaces.push({ name: `eth${interfaces.length}`, address, prefixLength: node.prefixLength, mac: derivedMac(`${AWS_VPC_ROUTER}/${address}`), segment });
+  }
+  return interfaces.length > 0 ? [{ name: AWS_VPC_ROUTER, interfaces, routes: [] }] : [];
+}
+
 function notes(ctx: CniContext): string[] {
   const out: string[] = [];
   const stray: string[] = [];
@@ -156,4 +185,6 @@ export const awsVpcBuilder: CniBuilder = {
   pod: awsPod,
   hostVethName: awsVethName,
   notes,
+  routers: awsRouters,
+  fabricAddresses: awsFabricAddresses,
 };

@@ -9,9 +9,9 @@
 
 import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
 import { route } from '../dataplane/assemble';
-import type { CniBuilder, CniContext, Route } from '../dataplane/types';
+import type { CniBuilder, CniContext, Route, RouterInterface, RouterSpec } from '../dataplane/types';
 import type { Topology } from '../model/types';
-import { bridgePluginVethName } from '../net/derivedNames';
+import { bridgePluginVethName, derivedMac } from '../net/derivedNames';
 
 export const KUBENET_BRIDGE = 'cbr0';
 
@@ -41,6 +41,32 @@ export function kubenetCloudRoutes(topology: Topology): Route[] {
   return topology.nodes.map((n) => route({ dst: n.podCIDR, via: n.address }));
 }
 
+/** The namespace name of the cloud's router in the simulation. */
+export const KUBENET_CLOUD_ROUTER = 'cloud-router';
+
+/**
+ * The cloud's router as the nodes see it: one interface at each distinct default gateway the
+ * nodes name, holding the cloud route table, each podCIDR via its node on that node's segment.
+ */
+export function kubenetRouters(ctx: CniContext): RouterSpec[] {
+  const interfaces: RouterInterface[] = [];
+  const bySegment = new Map<string, RouterInterface>();
+  for (const node of ctx.topology.nodes) {
+    const segment = ctx.segmentOf.get(node.name);
+    if (!node.gateway || !segment || bySegment.has(segment)) continue;
+    const iface: RouterInterface = { name: `eth${interfaces.length}`, address: node.gateway, prefixLength: node.prefixLength, mac: derivedMac(`${KUBENET_CLOUD_ROUTER}/${node.gateway}`), segment };
+    interfaces.push(iface);
+    bySegment.set(segment, iface);
+  }
+  if (interfaces.length === 0) return [];
+  const routes: Route[] = [];
+  for (const node of ctx.topology.nodes) {
+    const iface = bySegment.get(ctx.segmentOf.get(node.name) ?? '');
+    if (iface) routes.push(route({ dst: node.podCIDR, via: node.address, dev: iface.name }));
+  }
+  return [{ name: KUBENET_CLOUD_ROUTER, interfaces, routes }];
+}
+
 function notes(ctx: CniContext): string[] {
   const out: string[] = [
     `kubenet writes no routes between nodes: the cloud route table sends each podCIDR to its node (${kubenetCloudRoutes(ctx.topology).map((r) => `${r.dst} via ${r.via}`).join(', ')})`,
@@ -58,4 +84,5 @@ export const kubenetBuilder: CniBuilder = {
   pod: (ctx, pod, node) => bridgePodState(pod, node, options(ctx.topology), vethName(pod)),
   hostVethName: vethName,
   notes,
+  routers: kubenetRouters,
 };

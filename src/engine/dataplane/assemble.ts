@@ -4,7 +4,7 @@
  */
 
 import { broadcastOf, formatRouteDst, ipToNum, numToIp, parsePrefix, prefixOf } from '../net/ipv4';
-import type { Address, Device, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsKind, Neighbour, Route } from './types';
+import type { Address, Device, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsKind, Neighbour, Route, RoutingRule } from './types';
 
 /** An address with its `brd` filled in the way `ip addr add … brd +` and the CNIs set it. */
 export function hostAddress(cidr: string, scope: Address['scope'] = 'global'): Address {
@@ -77,6 +77,8 @@ export interface NamespaceSpec {
   readonly routes: readonly Route[];
   readonly neighbours: readonly Neighbour[];
   readonly fdb: readonly FdbEntry[];
+  /** `ip rule`, when a CNI adds rules of its own. */
+  readonly rules?: readonly RoutingRule[];
   readonly ipForward: boolean;
 }
 
@@ -98,6 +100,7 @@ export function assembleNamespace(spec: NamespaceSpec): NetNamespace {
     routes: [...main, ...others, ...local],
     neighbours: spec.neighbours,
     fdb: spec.fdb,
+    ...(spec.rules ? { rules: spec.rules } : {}),
     ipForward: spec.ipForward,
   };
 }

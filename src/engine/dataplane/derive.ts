@@ -10,7 +10,7 @@ import { formatCidr, ipToNum, prefixOf } from '../net/ipv4';
 import { assembleNamespace, hostAddress, loopback, route } from './assemble';
 import { multicastFdb, podNetnsId } from './bridgePlugin';
 import { parseRouteLine } from './routeLine';
-import type { AddressOwner, CniContext, Dataplane, DeviceSpec, NetNamespace, NetnsId, Route } from './types';
+import type { AddressOwner, CniContext, Dataplane, DeviceSpec, NetNamespace, NetnsId, Route, RouterSpec } from './types';
 
 export function segmentOf(address: string, prefixLength: number): string {
   return formatCidr(prefixOf(ipToNum(address), prefixLength));
@@ -65,6 +65,7 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
     routes: [...routes, ...(cni?.routes ?? [])],
     neighbours: cni?.neighbours ?? [],
     fdb: [...multicastFdb(node.interface, node.mac), ...(cni?.fdb ?? [])],
+    ...(cni?.rules ? { rules: cni.rules } : {}),
     ipForward: true,
   });
 }
@@ -95,6 +96,25 @@ function externalNamespace(ext: ExternalHost): NetNamespace {
     neighbours: [],
     fdb: [],
     ipForward: false,
+  });
+}
+
+export function routerNetnsId(name: string): NetnsId {
+  return `router/${name}`;
+}
+
+function routerNamespace(router: RouterSpec): NetNamespace {
+  const id = routerNetnsId(router.name);
+  return assembleNamespace({
+    id,
+    kind: 'router',
+    node: router.name,
+    label: id,
+    devices: [loopback, ...router.interfaces.map((i): DeviceSpec => ({ kind: 'physical', name: i.name, mtu: 1500, mac: i.mac, up: true, addresses: [hostAddress(`${i.address}/${i.prefixLength}`)], segment: i.segment }))],
+    routes: router.routes,
+    neighbours: [],
+    fdb: [],
+    ipForward: true,
   });
 }
 
@@ -134,11 +154,28 @@ export function deriveDataplane(topology: Topology): Dataplane {
     owners.set(ext.address, { netns: id, device: 'eth0' });
     macs.set(`${segmentOf(ext.address, ext.prefixLength)} ${ext.mac}`, { netns: id, device: 'eth0' });
   }
+  const builder = cniBuilderFor(topology);
+  // Underlay routers come after the externals; an address a file already gives a host keeps it.
+  for (const router of builder?.routers?.(ctx) ?? []) {
+    const id = routerNetnsId(router.name);
+    if (builders.has(id) || router.interfaces.some((i) => owners.has(i.address))) continue;
+    ids.push(id);
+    builders.set(id, () => routerNamespace(router));
+    for (const i of router.interfaces) {
+      owners.set(i.address, { netns: id, device: i.name });
+      macs.set(`${i.segment} ${i.mac}`, { netns: id, device: i.name });
+    }
+  }
+  const fabric = new Map<string, AddressOwner>();
+  if (builder?.fabricAddresses) {
+    for (const node of topology.nodes) {
+      for (const a of builder.fabricAddresses(ctx, node)) fabric.set(a.address, { netns: nodeNetnsId(node.name), device: a.device });
+    }
+  }
   // Pods scheduled on a node the topology does not list have nowhere to live.
   for (const pod of topology.pods) if (!nodesByName.has(pod.nodeName)) owners.delete(pod.ip);
 
   const built = new Map<NetnsId, NetNamespace>();
-  const builder = cniBuilderFor(topology);
   return {
     topology,
     ids,
@@ -154,6 +191,7 @@ export function deriveDataplane(topology: Topology): Dataplane {
     },
     ownerOf: (address) => owners.get(address),
     onSegment: (segment, mac) => macs.get(`${segment} ${mac}`),
+    ...(fabric.size > 0 ? { fabricOwnerOf: (address: string) => fabric.get(address) } : {}),
     notes: builder?.notes?.(ctx) ?? [],
   };
 }

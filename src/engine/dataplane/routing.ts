@@ -4,13 +4,15 @@
  * indexed once, on its first lookup.
  */
 
-import { ipToNum } from '../net/ipv4';
+import { ipToNum, prefixContains } from '../net/ipv4';
 import { LpmTable } from '../net/lpm';
-import type { Device, NetNamespace, Route } from './types';
+import type { Device, NetNamespace, Route, RoutingRule } from './types';
 
 interface Tables {
   readonly local: LpmTable<Route>;
   readonly main: LpmTable<Route>;
+  /** Tables other than local and main, by name (`2`, `default`), for `ip rule` lookups. */
+  readonly others: ReadonlyMap<string, LpmTable<Route>>;
   readonly devices: ReadonlyMap<string, Device>;
 }
 
@@ -19,10 +21,16 @@ const indexed = new WeakMap<NetNamespace, Tables>();
 function tablesOf(ns: NetNamespace): Tables {
   let t = indexed.get(ns);
   if (!t) {
-    t = { local: new LpmTable(), main: new LpmTable(), devices: new Map(ns.devices.map((d) => [d.name, d])) };
+    const others = new Map<string, LpmTable<Route>>();
+    t = { local: new LpmTable(), main: new LpmTable(), others, devices: new Map(ns.devices.map((d) => [d.name, d])) };
     for (const r of ns.routes) {
       if (r.table === 'local') t.local.insert(r.prefix, r);
       else if (r.table === 'main') t.main.insert(r.prefix, r);
+      else {
+        let table = others.get(r.table);
+        if (!table) others.set(r.table, (table = new LpmTable()));
+        table.insert(r.prefix, r);
+      }
     }
     indexed.set(ns, t);
   }
@@ -37,13 +45,63 @@ export function deviceOf(ns: NetNamespace, name: string): Device | undefined {
 export function lookupRoute(ns: NetNamespace, dst: string): Route | undefined {
   const address = ipToNum(dst);
   const t = tablesOf(ns);
+  return lookupLocal(t, address) ?? lookupTable(t, t.main, address);
+}
+
+function lookupLocal(t: Tables, address: number): Route | undefined {
   const local = t.local.lookup(address).find((r) => r.type === 'local' || r.type === 'broadcast');
-  if (local && (local.prefix.length === 32 || local.type === 'local')) return local;
-  for (const bucket of t.main.matches(address)) {
+  return local && (local.prefix.length === 32 || local.type === 'local') ? local : undefined;
+}
+
+function lookupTable(t: Tables, table: LpmTable<Route> | undefined, address: number): Route | undefined {
+  if (!table) return undefined;
+  for (const bucket of table.matches(address)) {
     // Routes over a device that is down are not used; among the rest the lowest metric wins.
     const usable = bucket.filter((r) => !r.dev || t.devices.get(r.dev)?.up !== false);
     if (usable.length === 0) continue;
     return usable.reduce((best, r) => ((r.metric ?? 0) < (best.metric ?? 0) ? r : best));
+  }
+  return undefined;
+}
+
+/** What policy routing selects on: the packet's addresses, its mark, and the device it came in by (`lo` when sent locally). */
+export interface RuleKey {
+  readonly src: string;
+  readonly dst: string;
+  readonly mark: number;
+  readonly iif: string;
+}
+
+/** A route and the `ip rule` whose table gave it (absent in a namespace with only the kernel's rules). */
+export interface PolicyRoute {
+  readonly route: Route;
+  readonly rule?: RoutingRule;
+}
+
+function ruleMatches(r: RoutingRule, key: RuleKey, src: number, dst: number): boolean {
+  if (!prefixContains(r.fromPrefix, src)) return false;
+  if (r.toPrefix && !prefixContains(r.toPrefix, dst)) return false;
+  if (r.fwmark && (key.mark & r.fwmark.mask) >>> 0 !== r.fwmark.value) return false;
+  return r.iif === undefined || r.iif === key.iif;
+}
+
+/**
+ * The route as the kernel's FIB rules find it: rules in priority order, each matching rule's table
+ * consulted until one yields a route. Without rules of a CNI's own, the same as `lookupRoute`.
+ */
+export function lookupPolicyRoute(ns: NetNamespace, key: RuleKey): PolicyRoute | undefined {
+  if (!ns.rules) {
+    const route = lookupRoute(ns, key.dst);
+    return route && { route };
+  }
+  const t = tablesOf(ns);
+  const src = ipToNum(key.src);
+  const dst = ipToNum(key.dst);
+  for (const rule of ns.rules) {
+    if (!ruleMatches(rule, key, src, dst)) continue;
+    const table = rule.table === 'local' ? undefined : rule.table === 'main' ? t.main : t.others.get(rule.table);
+    const route = rule.table === 'local' ? lookupLocal(t, dst) : lookupTable(t, table, dst);
+    if (route) return { route, rule };
   }
   return undefined;
 }

@@ -109,6 +109,8 @@ export interface RouteStep {
   readonly line: string;
   readonly outDevice: string;
   readonly nextHop?: string;
+  /** The `ip rule` line whose table gave the route, in a namespace with policy routing rules. */
+  readonly rule?: string;
 }
 
 export interface NeighbourStep {

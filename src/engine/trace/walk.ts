@@ -6,13 +6,14 @@
  * hop with the header stack a capture there would show.
  */
 
-import { deviceOf, isLocalAddress, lookupRoute, sourceAddressFor } from '../dataplane/routing';
+import { deviceOf, isLocalAddress, lookupPolicyRoute, lookupRoute, sourceAddressFor } from '../dataplane/routing';
 import type { Dataplane, Device, NetNamespace, Neighbour, Route } from '../dataplane/types';
 import type { Pod, Protocol, Topology } from '../model/types';
 import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
 import { formatFdb } from '../render/fdb';
 import { formatNeighbour } from '../render/neigh';
 import { formatRoute } from '../render/routes';
+import { formatRule } from '../render/rules';
 import type { FlowKey, NetfilterHook, PolicyHook, PolicyPeer } from './hooks';
 import { DEFAULT_TTL, flowOf, headerStack, type Encapsulation, type Packet, vxlanSourcePort } from './packet';
 import type { Disposition, EthHeader, Hop, Ipv4Header, NetfilterHookName, Step, Trace } from './types';
@@ -202,11 +203,15 @@ function arpAnswer(ctx: WalkContext, ns: NetNamespace, dev: Device, ip: string):
     case 'bridge':
       return bridgeDomainAnswer(ctx, ns, dev, ip);
     case 'physical': {
-      const owner = dp.ownerOf(ip);
-      if (!owner || !dev.segment) return undefined;
-      const ons = dp.namespace(owner.netns);
-      const od = ons && deviceOf(ons, owner.device);
-      return od && od.kind === 'physical' && od.segment === dev.segment ? od.mac : undefined;
+      if (!dev.segment) return undefined;
+      // A device on the segment configured with the address answers; failing that, the fabric
+      // answers for an address it delivers to a device (the VPC for an ENI's secondary IP).
+      for (const owner of [dp.ownerOf(ip), dp.fabricOwnerOf?.(ip)]) {
+        const ons = owner && dp.namespace(owner.netns);
+        const od = ons && deviceOf(ons, owner.device);
+        if (od && od.kind === 'physical' && od.segment === dev.segment) return od.mac;
+      }
+      return undefined;
     }
     default:
       return undefined;
@@ -314,19 +319,21 @@ function step(state: WalkState, pos: Position): Outcome | { next: Position; hops
       if (isOutcome(r)) return r;
       p = r;
     }
-    let route = lookupRoute(ns, p.dst);
-    if (!route) return finish('NO_ROUTE', [...s, note(`no route to ${p.dst} in ${ns.label} on ${ns.node}`)]);
+    const routeFor = (q: Packet) => lookupPolicyRoute(ns, { src: q.src, dst: q.dst, mark: st.mark, iif: at.inDev ?? 'lo' });
+    let chosen = routeFor(p);
+    if (!chosen) return finish('NO_ROUTE', [...s, note(`no route to ${p.dst} in ${ns.label} on ${ns.node}`)]);
     if (isOrigin) {
-      const r = runHook(st, at, 'OUTPUT', p, s, { out: route.dev ?? '' });
+      const r = runHook(st, at, 'OUTPUT', p, s, { out: chosen.route.dev ?? '' });
       if (isOutcome(r)) return r;
       if (r.dst !== p.dst) {
         p = r;
-        route = lookupRoute(ns, p.dst);
-        if (!route) return finish('NO_ROUTE', [...s, note(`no route to ${p.dst} after DNAT`)]);
+        chosen = routeFor(p);
+        if (!chosen) return finish('NO_ROUTE', [...s, note(`no route to ${p.dst} after DNAT`)]);
       }
       p = r;
     }
-    s.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: route.dev ?? '', ...(route.via ? { nextHop: route.via } : {}) });
+    const route = chosen.route;
+    s.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: route.dev ?? '', ...(route.via ? { nextHop: route.via } : {}), ...(chosen.rule ? { rule: formatRule(chosen.rule) } : {}) });
     if (route.type === 'local') {
       if (!isOrigin) {
         const r = runHook(st, at, 'INPUT', p, s, { in: at.inDev! });
