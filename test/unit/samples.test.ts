@@ -112,12 +112,12 @@ function shopPolicy(t: Topology): void {
   assert.deepEqual(readyEndpoints(t, 'shop', 'db'), [pod(t, 'shop', 'db').ip]);
 }
 
-function seed002Service(t: Topology): void {
-  const svc = service(t, 'default', 'nginx-test');
+function seed002Service(t: Topology, name = 'nginx-test-service'): void {
+  const svc = service(t, 'default', name);
   assert.equal(svc.clusterIP, '10.43.6.58');
   assert.equal(svc.type, 'NodePort');
   assert.deepEqual(svc.ports.map((p) => [p.name, p.port, p.nodePort, p.protocol]), [['80-80', 80, 32506, 'TCP']]);
-  assert.deepEqual(readyEndpoints(t, 'default', 'nginx-test'), ['10.42.1.6', '10.42.2.6']);
+  assert.deepEqual(readyEndpoints(t, 'default', name), ['10.42.1.6', '10.42.2.6']);
 }
 
 /** What each sample must say once loaded: the facts its seed prints. */
@@ -241,7 +241,7 @@ const keyFacts: Record<string, (t: Topology) => void> = {
     assert.deepEqual(readyEndpoints(t, 'default', 'broken'), []);
   },
   'kubectl-list.yaml': (t) => {
-    seed002Service(t);
+    seed002Service(t, 'nginx-test');
     // The EndpointSlice comes from the List as the controller wrote it, not derived from the selector.
     const slices = t.endpointSlices.filter((s) => s.serviceName === 'nginx-test');
     assert.deepEqual(slices.map((s) => [s.name, s.derived]), [['nginx-test-8xq2v', false]]);
@@ -312,10 +312,10 @@ for (const file of sampleFiles) {
   });
 }
 
-test('the seed 002 samples give the kube-proxy chains the article prints', () => {
+test('the kubectl dump of the seed 002 cluster gives the kube-proxy chains the article prints', () => {
   // Seed 002: KUBE-SVC-7CWUT4JBGBRVUN2L sends half the traffic to KUBE-SEP-U2YYZT2C3O6VM4EV (10.42.1.6)
   // with `statistic mode random probability 0.5` and the rest to KUBE-SEP-GWUIQWA2TNZI4ESX (10.42.2.6).
-  for (const file of ['seed002-flannel-vxlan.yaml', 'seed002-flannel-host-gw.yaml', 'kubectl-list.yaml']) {
+  for (const file of ['kubectl-list.yaml']) {
     const rules = restoreLines(load(file).topology, 'master');
     const svc = rules.filter((r) => r.startsWith('-A KUBE-SVC-7CWUT4JBGBRVUN2L ') && / -j KUBE-SEP-/.test(r));
     assert.equal(svc.length, 2, `${file}: ${svc.join('\n')}`);
@@ -324,5 +324,19 @@ test('the seed 002 samples give the kube-proxy chains the article prints', () =>
     assert.ok(rules.some((r) => r.startsWith('-A KUBE-SEP-U2YYZT2C3O6VM4EV ') && r.endsWith('-j DNAT --to-destination 10.42.1.6:80')), file);
     assert.ok(rules.some((r) => r.startsWith('-A KUBE-SEP-GWUIQWA2TNZI4ESX ') && r.endsWith('-j DNAT --to-destination 10.42.2.6:80')), file);
     assert.ok(rules.some((r) => r.startsWith('-A KUBE-NODEPORTS ') && r.includes('--dport 32506') && r.endsWith('-j KUBE-EXT-7CWUT4JBGBRVUN2L')), file);
+  }
+});
+
+test('the seed 002 samples give the shape of the article\'s chains for nginx-test-service', () => {
+  for (const file of ['seed002-flannel-vxlan.yaml', 'seed002-flannel-host-gw.yaml']) {
+    const rules = restoreLines(load(file).topology, 'master');
+    const jump = rules.find((r) => r.startsWith('-A KUBE-SERVICES ') && r.includes('default/nginx-test-service:80-80 cluster IP') && r.includes('-d 10.43.6.58 '));
+    assert.ok(jump, `${file}: no KUBE-SERVICES rule for the ClusterIP`);
+    const svcChain = /-j (KUBE-SVC-[A-Z2-7]{16})$/.exec(jump)![1]!;
+    const seps = rules.filter((r) => r.startsWith(`-A ${svcChain} `) && / -j KUBE-SEP-/.test(r));
+    assert.equal(seps.length, 2, `${file}: ${seps.join('\n')}`);
+    assert.match(seps[0]!, /--probability 0\.5000000000 -j KUBE-SEP-/);
+    for (const ip of ['10.42.1.6', '10.42.2.6']) assert.ok(rules.some((r) => r.endsWith(`-j DNAT --to-destination ${ip}:80`)), `${file}: DNAT to ${ip}`);
+    assert.ok(rules.some((r) => r.startsWith('-A KUBE-NODEPORTS ') && r.includes('--dport 32506')), file);
   }
 });
