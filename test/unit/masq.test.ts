@@ -1,0 +1,180 @@
+/**
+ * The CNI's egress NAT: the rules each CNI writes (flanneld's FLANNEL-POSTRTG, Felix's nat
+ * chains with their hash comments), their place among kube-proxy's, and the walk of pod traffic
+ * leaving the cluster: MASQUERADE to the node address on the underlay, un-SNAT on the reply.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { nodeHost } from '../../src/cli/nodeHost';
+import { CALICO_NAT_HASHES, calicoRules, cniNat, flannelRules } from '../../src/engine/cni/masquerade';
+import { createEngine, tryTraceFlow } from '../../src/engine/index';
+import { loadTopology } from '../../src/engine/model/load';
+import type { CalicoConfig, Topology } from '../../src/engine/model/types';
+import { createNetfilterHook, nodeRuleSet } from '../../src/engine/netfilter/hook';
+import { renderTrace } from '../../src/engine/render/trace';
+import type { Trace } from '../../src/engine/trace/types';
+import { topology } from './cni-fixtures';
+
+function loadSample(name: string): Topology {
+  const path = join(__dirname, '..', '..', '..', 'samples', name);
+  const result = loadTopology({ path, text: readFileSync(path, 'utf8') }, nodeHost);
+  assert.ok(result.value, `${name} loads`);
+  return result.value;
+}
+
+function trace(t: Topology, from: string, to: string, port?: number): Trace {
+  const r = tryTraceFlow(createEngine(t), { from, to, ...(port ? { port } : {}) });
+  if (!r.ok) throw new Error(r.error);
+  return r.value.trace;
+}
+
+const masqSteps = (t: Trace) => t.hops.flatMap((h) => h.steps).filter((s) => s.kind === 'netfilter' && s.verdict === 'MASQUERADE');
+
+/** Felix's generictables.RuleHashes: SHA-224 chained over the chain name and each rule rendered with `HASH` for its comment. */
+function felixHashes(chain: string, rules: readonly string[]): string[] {
+  let hash = createHash('sha224').update(chain).digest();
+  return rules.map((rule) => {
+    hash = createHash('sha224').update(hash).update(`-A ${chain} HASH ${rule}`).digest();
+    return hash.toString('base64url').slice(0, 16);
+  });
+}
+
+test('Felix hash comments: each constant is what Felix computes for that rule', () => {
+  const h = CALICO_NAT_HASHES;
+  assert.deepEqual(felixHashes('PREROUTING', ['--jump cali-PREROUTING']), [h.preroutingJump]);
+  assert.deepEqual(felixHashes('OUTPUT', ['--jump cali-OUTPUT']), [h.outputJump]);
+  assert.deepEqual(felixHashes('POSTROUTING*appends*', ['--jump cali-POSTROUTING']), [h.postroutingJump]);
+  assert.deepEqual(felixHashes('cali-PREROUTING', ['--jump cali-fip-dnat']), [h.preroutingFipDnat]);
+  assert.deepEqual(felixHashes('cali-OUTPUT', ['--jump cali-fip-dnat']), [h.outputFipDnat]);
+  const tunnelMasq = (dev: string) => `--out-interface ${dev} -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL --jump MASQUERADE --random-fully`;
+  for (const dev of ['tunl0', 'vxlan.calico']) {
+    assert.deepEqual(felixHashes('cali-POSTROUTING', ['--jump cali-fip-snat', '--jump cali-nat-outgoing', tunnelMasq(dev)]), [h.postroutingFipSnat, h.postroutingNatOutgoing, h.tunnelMasq[dev]]);
+  }
+  assert.deepEqual(
+    felixHashes('cali-nat-outgoing', ['-m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst --jump MASQUERADE --random-fully']),
+    [h.natOutgoing],
+  );
+});
+
+const calicoCni = (natOutgoing: boolean, ipipMode: CalicoConfig['ipipMode'] = 'Always'): CalicoConfig => ({ plugin: 'calico', ipipMode, vxlanMode: 'Never', natOutgoing, blockSize: 26, mtu: 1440 });
+
+function calicoCluster(natOutgoing: boolean): Topology {
+  const t = topology(calicoCni(natOutgoing), '10.42.0.0/16', [
+    { name: 'master', address: '192.168.205.4', podCIDR: '10.42.0.64/26', gateway: '192.168.205.1' },
+    { name: 'node1', address: '192.168.205.3', podCIDR: '10.42.1.0/26', gateway: '192.168.205.1' },
+  ], [
+    { name: 'busybox', node: 'master', ip: '10.42.0.65' },
+    { name: 'nginx-1', node: 'node1', ip: '10.42.1.9' },
+  ]);
+  return { ...t, externals: [{ source: t.cluster.source, name: 'backup', address: '192.168.205.50', prefixLength: 24, mac: '52:54:00:12:34:32' }] };
+}
+
+test('Calico nat rules as iptables-save prints them, with natOutgoing and the IPIP tunnel rule', () => {
+  const nat = calicoRules(calicoCluster(true));
+  assert.deepEqual(nat.rules.map((r) => r.rule), [
+    '-A PREROUTING -m comment --comment "cali:6gwbT8clXdHdC1b1" -j cali-PREROUTING',
+    '-A OUTPUT -m comment --comment "cali:tVnHkvAo15HuiPy0" -j cali-OUTPUT',
+    '-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING',
+    '-A cali-OUTPUT -m comment --comment "cali:GBTAv2p5CwevEyJm" -j cali-fip-dnat',
+    '-A cali-POSTROUTING -m comment --comment "cali:Z-c7XtVd2Bq7s_hA" -j cali-fip-snat',
+    '-A cali-POSTROUTING -m comment --comment "cali:nYKhEzDlr11Jccal" -j cali-nat-outgoing',
+    '-A cali-POSTROUTING -o tunl0 -m comment --comment "cali:SXWvdsbh4Mw7wOln" -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE --random-fully',
+    '-A cali-PREROUTING -m comment --comment "cali:r6XmIziWUJsdOK6Z" -j cali-fip-dnat',
+    '-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully',
+  ]);
+  assert.deepEqual(calicoRules(calicoCluster(false)).ipsets.find((s) => s.name === 'cali40masq-ipam-pools')?.members, []);
+});
+
+test('flanneld --ip-masq rules for a node, as flannel v0.2x writes them', () => {
+  assert.deepEqual(flannelRules('10.42.0.0/16', '10.42.1.0/24', true).filter((r) => r.table === 'nat').map((r) => r.rule), [
+    '-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
+    '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG -s 10.42.1.0/24 -d 10.42.0.0/16 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG -s 10.42.0.0/16 -d 10.42.1.0/24 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG ! -s 10.42.0.0/16 -d 10.42.1.0/24 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG -s 10.42.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+    '-A FLANNEL-POSTRTG ! -s 10.42.0.0/16 -d 10.42.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+  ]);
+  assert.equal(flannelRules('10.42.0.0/16', '10.42.1.0/24', false).filter((r) => r.table === 'nat').length, 0);
+});
+
+test('each daemon\'s base-chain rules sit where it puts them: Felix inserts before kube-proxy, flanneld appends after', () => {
+  const calico = nodeRuleSet(calicoCluster(true), 'master').get('nat')!;
+  assert.match(calico.get('PREROUTING')![0]!.text, /-j cali-PREROUTING$/);
+  assert.match(calico.get('PREROUTING')![1]!.text, /-j KUBE-SERVICES$/);
+  const post = calico.get('POSTROUTING')!.map((r) => r.text);
+  assert.match(post[0]!, /-j KUBE-POSTROUTING$/);
+  assert.match(post[post.length - 1]!, /-j cali-POSTROUTING$/);
+  const flannel = nodeRuleSet(loadSample('egress-snat.yaml'), 'node1').get('nat')!.get('POSTROUTING')!.map((r) => r.text);
+  assert.deepEqual(flannel.map((r) => r.split(' -j ')[1]), ['KUBE-POSTROUTING', 'FLANNEL-POSTRTG']);
+});
+
+test('egress-snat sample: the pod\'s packet to a LAN host leaves node1 MASQUERADEd to 192.168.205.3; the reply is un-SNATed back to the pod', () => {
+  const t = trace(loadSample('egress-snat.yaml'), 'pod/default/app', 'ext/backup', 22);
+  assert.equal(t.disposition, 'DELIVERED');
+  const masq = masqSteps(t);
+  assert.equal(masq.length, 1);
+  assert.equal(masq[0]!.kind === 'netfilter' && masq[0]!.rule, '-A FLANNEL-POSTRTG -s 10.42.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully');
+  const out = t.hops.find((h) => h.netns === 'host' && h.out === 'enp0s1')!;
+  assert.equal(out.headers[1]!.layer === 'ipv4' && `${out.headers[1]!.src}>${out.headers[1]!.dst} ttl ${out.headers[1]!.ttl}`, '192.168.205.3>192.168.205.50 ttl 63');
+  assert.equal(t.reply?.disposition, 'DELIVERED');
+  assert.ok(t.reply!.hops.flatMap((h) => h.steps).some((s) => s.kind === 'nat' && s.type === 'un-SNAT'));
+  const last = t.reply!.hops[t.reply!.hops.length - 1]!;
+  assert.equal(last.headers[1]!.layer === 'ipv4' && last.headers[1]!.dst, '10.42.1.2');
+});
+
+test('egress-snat sample: to the Internet through the router, the SNATed source is already on the underlay hop', () => {
+  const t = trace(loadSample('egress-snat.yaml'), 'pod/default/app', 'ip/1.1.1.1:443');
+  const out = t.hops.find((h) => h.netns === 'host' && h.out === 'enp0s1')!;
+  assert.equal(out.headers[0]!.layer === 'eth' && out.headers[0]!.dst, '52:54:00:12:34:01');
+  assert.equal(out.headers[1]!.layer === 'ipv4' && out.headers[1]!.src, '192.168.205.3');
+});
+
+test('pod to pod across nodes is never masqueraded, with flannel or Calico', () => {
+  const sample = loadSample('egress-snat.yaml');
+  const withPeer: Topology = { ...sample, pods: [...sample.pods, { ...sample.pods[0]!, name: 'peer', nodeName: 'master', ip: '10.42.0.9', mac: '0a:58:0a:2a:00:09' }] };
+  assert.equal(masqSteps(trace(withPeer, 'pod/default/app', 'pod/default/peer')).length, 0);
+  assert.equal(masqSteps(trace(calicoCluster(true), 'pod/default/busybox', 'pod/default/nginx-1')).length, 0);
+});
+
+test('Calico natOutgoing: cali-nat-outgoing MASQUERADEs pool traffic to the node address; with natOutgoing off the pod address goes out', () => {
+  const on = trace(calicoCluster(true), 'pod/default/busybox', 'ext/backup', 22);
+  assert.equal(on.disposition, 'DELIVERED');
+  assert.match(masqSteps(on).map((s) => (s.kind === 'netfilter' ? s.rule : '')).join('\n'), /^-A cali-nat-outgoing .*-j MASQUERADE --random-fully$/);
+  const out = on.hops.find((h) => h.out === 'eth0' && h.netns === 'host')!;
+  assert.equal(out.headers[1]!.layer === 'ipv4' && out.headers[1]!.src, '192.168.205.4');
+  assert.equal(on.reply?.disposition, 'DELIVERED');
+  const off = trace(calicoCluster(false), 'pod/default/busybox', 'ext/backup', 22);
+  assert.equal(masqSteps(off).length, 0);
+  const raw = off.hops.find((h) => h.out === 'eth0' && h.netns === 'host')!;
+  assert.equal(raw.headers[1]!.layer === 'ipv4' && raw.headers[1]!.src, '10.42.0.65');
+});
+
+test('kubenet and the AWS VPC CNI: their SNAT rules fire in POSTROUTING for pod traffic leaving their range', () => {
+  const kubenet = topology({ plugin: 'kubenet', mtu: 1500 }, '10.244.0.0/16', [{ name: 'node1', address: '10.128.0.2', podCIDR: '10.244.0.0/24', gateway: '10.128.0.1' }], [{ name: 'a', node: 'node1', ip: '10.244.0.2' }]);
+  const aws = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false }, '192.168.0.0/16', [
+    { name: 'node1', address: '192.168.1.10', podCIDR: '192.168.1.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:10', primary: '192.168.1.10', secondary: ['192.168.1.20'] }] },
+  ], [{ name: 'a', node: 'node1', ip: '192.168.1.20' }]);
+  for (const [t, src, expected] of [[kubenet, '10.244.0.2', 'MASQUERADE'], [aws, '192.168.1.20', 'SNAT']] as const) {
+    const r = createNetfilterHook(t).run({ node: 'node1', hook: 'POSTROUTING', flow: { src, dst: '8.8.8.8', proto: 'tcp', sport: 40000, dport: 443 }, mark: 0, outDevice: 'eth0', newConnection: true, isLocalAddress: () => false });
+    assert.equal(r.flow.src, t.nodes[0]!.address);
+    assert.ok(r.steps.some((s) => s.kind === 'netfilter' && s.verdict === expected && cniNat(t, t.nodes[0]!).rules.some((c) => c.rule === s.rule)));
+  }
+});
+
+test('golden traces: pod to external with SNAT, flannel and Calico', () => {
+  const dir = join(__dirname, '..', '..', '..', 'test', 'baselines', 'walk');
+  mkdirSync(dir, { recursive: true });
+  const cases = {
+    'flannel-egress-snat.trace.txt': renderTrace(trace(loadSample('egress-snat.yaml'), 'pod/default/app', 'ext/backup', 22), 'flannel vxlan, --ip-masq: pod to a LAN host'),
+    'calico-egress-snat.trace.txt': renderTrace(trace(calicoCluster(true), 'pod/default/busybox', 'ext/backup', 22), 'calico ipip, natOutgoing: pod to a LAN host'),
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    const file = join(dir, name);
+    if (!existsSync(file) || process.env['UPDATE_BASELINES'] === '1') writeFileSync(file, text);
+    assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from its baseline`);
+  }
+});
