@@ -52,9 +52,13 @@ export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions
     animate: false,
     nodeDimensionsIncludeLabels: true,
     packComponents: true,
-    idealEdgeLength: () => 60,
-    nodeRepulsion: () => 6000,
-    nestingFactor: 0.6,
+    idealEdgeLength: () => 45,
+    nodeRepulsion: () => 4500,
+    nodeSeparation: 50,
+    nestingFactor: 0.4,
+    gravity: 0.5,
+    gravityCompound: 1.5,
+    tile: true,
     fixedNodeConstraint: leaves.filter((n) => Boolean(known[n.id()])).map((n) => ({ nodeId: n.id(), position: known[n.id()]! })),
   } as cytoscape.LayoutOptions);
   layout.one('layoutstop', () => {
@@ -74,7 +78,7 @@ export function positionsOf(cy: cytoscape.Core): Positions {
 
 function styles(c: Palette): cytoscape.StylesheetJson {
   return [
-    { selector: 'node', style: { label: 'data(label)', color: c.fg, 'font-size': 10, 'text-valign': 'bottom', 'text-margin-y': 3, 'background-color': c.muted, width: 18, height: 18, 'border-width': 1, 'border-color': c.border } },
+    { selector: 'node', style: { label: 'data(label)', color: c.fg, 'font-size': 10, 'min-zoomed-font-size': 6, 'text-valign': 'bottom', 'text-margin-y': 3, 'background-color': c.muted, width: 18, height: 18, 'border-width': 1, 'border-color': c.border } },
     { selector: 'node.node', style: { shape: 'round-rectangle', 'background-color': c.node, 'background-opacity': 0.6, 'text-valign': 'top', 'font-weight': 'bold', 'font-size': 12, padding: '12px' } },
     { selector: 'node.pod', style: { 'background-color': c.pod, shape: 'ellipse' } },
     { selector: 'node.aggregate', style: { 'background-color': c.pod, shape: 'hexagon', width: 28, height: 28 } },

@@ -101,7 +101,11 @@ function drawTrace(): void {
     aside.hidden = true;
     return;
   }
-  aside.hidden = false;
+  if (aside.hidden) {
+    aside.hidden = false;
+    cy.resize();
+    cy.fit(undefined, 30);
+  }
   aside.append(el('div', `disposition disposition-${trace.disposition}`, `${trace.title}: ${trace.disposition}`));
   const path = trace.hops.flatMap((h) => h.path);
   path.forEach((id, i) => {
@@ -260,6 +264,10 @@ function exportAs(format: 'png' | 'svg'): void {
 
 // Theme switches change the body's class: re-read the colours.
 new MutationObserver(() => restyle(cy, palette())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-window.addEventListener('resize', () => placeBadges());
+window.addEventListener('resize', () => {
+  cy.resize();
+  cy.fit(undefined, 30);
+  placeBadges();
+});
 
 post({ type: 'ready' });

@@ -1,6 +1,3 @@
-// Measured from the moment the bundle starts evaluating: VS Code's activation cost includes it.
-const bundleStarted = performance.now();
-
 import * as vscode from 'vscode';
 import { TopologyCodeLenses } from './codelens';
 import { createCommands } from './commands';
@@ -11,11 +8,16 @@ import { TopologyQuickFixes } from './quickfix';
 import { RuleDocuments, ruleScheme } from './ruleDocs';
 import { TopologyStatus } from './status';
 
+// The bundle's banner (esbuild.mjs) records when evaluation began; imports are hoisted above this line.
+declare const __packetwalkLoadStart: number | undefined;
+const loadMs = typeof __packetwalkLoadStart === 'number' ? performance.now() - __packetwalkLoadStart : 0;
+
 /**
  * Activation registers providers and commands and looks at the already open documents; nothing
  * is loaded until a topology file (or a command) asks for it.
  */
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('Packet Walk', { log: true });
   const ctx = new Ctx(context, log);
   const status = new TopologyStatus(ctx.store);
@@ -45,7 +47,9 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   void vscode.commands.executeCommand('setContext', 'packetwalk.canRunLab', process.platform === 'linux' && process.getuid?.() === 0);
   for (const d of vscode.workspace.textDocuments) ctx.store.schedule(d);
-  log.info(`Packet Walk activated in ${(performance.now() - bundleStarted).toFixed(1)} ms`);
+  // VS Code's activation cost is loading the bundle plus running activate(); both are reported.
+  const activateMs = performance.now() - started;
+  log.info(`Packet Walk activated in ${(loadMs + activateMs).toFixed(1)} ms (bundle load ${loadMs.toFixed(1)} ms, activate ${activateMs.toFixed(1)} ms)`);
 }
 
 export function deactivate(): void {}

@@ -120,7 +120,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri, document: vscod
 </head>
 <body data-document="${doc}">
 <div id="toolbar"></div>
-<div id="main"><div id="graph"></div><div id="badges"></div><aside id="trace"></aside></div>
+<div id="main"><div id="stage"><div id="graph"></div><div id="badges"></div></div><aside id="trace"></aside></div>
 <div id="tooltip" role="tooltip" hidden></div>
 <div id="status"></div>
 <script nonce="${nonce}" src="${script.toString()}"></script>
