@@ -269,7 +269,7 @@ test('a netfilter step opens the iptables preview with the rules the trace hit d
   const decorated = await page
     .waitForFunction(() => document.querySelectorAll('.editor-group-container.active .monaco-editor .view-overlays [class*="ced-"], .editor-group-container.active .monaco-editor .view-lines [class*="ced-"]').length, undefined, { timeout: 10000 })
     .then((h) => h.jsonValue() as Promise<number>, async () => {
-      const classes = await page.evaluate(() => [...new Set([...document.querySelectorAll('.editor-group-container.active .monaco-editor .view-overlays *')].map((e) => e.className))].join(' | '));
+      const classes = await page.evaluate(() => [...new Set(Array.from(document.querySelectorAll('.editor-group-container.active .monaco-editor .view-overlays *')).map((e) => e.className))].join(' | '));
       assert.fail(`no decorated line; overlay classes: ${classes}`);
     });
   assert.ok(decorated >= 1, 'hit lines are decorated');
