@@ -163,10 +163,20 @@ function showTooltip(hop: TraceHopView, anchor: HTMLElement): void {
   clearTimeout(hideTimer);
   tooltip.replaceChildren(renderHop(hop, openStep));
   tooltip.hidden = false;
+  // Beside the badge, never over it: right, else left, else below or above.
   const r = anchor.getBoundingClientRect();
-  const left = Math.min(r.right + 8, window.innerWidth - tooltip.offsetWidth - 8);
-  tooltip.style.left = `${Math.max(8, left)}px`;
-  tooltip.style.top = `${Math.max(8, Math.min(r.top, window.innerHeight - tooltip.offsetHeight - 8))}px`;
+  const w = tooltip.offsetWidth;
+  const h = tooltip.offsetHeight;
+  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(v, hi));
+  let left = r.right + 8;
+  let top = clamp(r.top, 8, window.innerHeight - h - 8);
+  if (left + w > window.innerWidth - 8) left = r.left - w - 8;
+  if (left < 8) {
+    left = clamp(r.left, 8, window.innerWidth - w - 8);
+    top = r.bottom + 8 + h <= window.innerHeight - 8 ? r.bottom + 8 : Math.max(8, r.top - h - 8);
+  }
+  tooltip.style.left = `${left}px`;
+  tooltip.style.top = `${top}px`;
 }
 
 function hideTooltipSoon(): void {

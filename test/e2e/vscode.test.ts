@@ -47,12 +47,12 @@ async function shot(name: string): Promise<void> {
 }
 
 /** The topology webview's inner frame (webviews live in nested iframes). */
-async function webviewFrame(timeout = 30000): Promise<Frame> {
+async function webviewFrame(file = sample, timeout = 30000): Promise<Frame> {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
     for (const f of page.frames()) {
       try {
-        if (await f.$('#graph')) return f;
+        if (await f.$(`body[data-document$="${file}"] #graph`)) return f;
       } catch {
         // A frame navigating away: look again.
       }
@@ -293,4 +293,26 @@ test('an error typed into the YAML shows in the Problems panel', { timeout: 6000
   assert.match(problems ?? '', /10\.244\.0\.0\/169|prefix|CIDR/i);
   assert.ok((await page.locator('.markers-panel .codicon-error').count()) >= 1, 'an error, not only warnings');
   await shot('6-problems');
+});
+
+test('a held-out topology (upstream guestbook manifests on Calico) shows lenses, its graph and a trace', { timeout: 120000 }, async (t) => {
+  if (guard(t)) return;
+  const file = 'guestbook.packetwalk.yaml';
+  await page.keyboard.press('Control+P');
+  await quickPick(file);
+  await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor({ timeout: 20000 });
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await gotoLine(lineOf(path.join(workspace, file), /^  name: redis-leader$/) + 4);
+  await page.locator('.codelens-decoration a', { hasText: 'Trace from a pod…' }).first().click();
+  await quickPick('frontend');
+  await quickPick('tcp');
+  const frame = await webviewFrame(file);
+  await frame.waitForSelector('body[data-graph="ready"]', { timeout: 30000 });
+  await frame.waitForFunction(() => document.querySelector('.disposition')?.textContent?.includes('redis-leader'), undefined, { timeout: 30000 });
+  const status = (await frame.textContent('#status')) ?? '';
+  assert.match(status, /^guestbook: 3 nodes, 4 pods shown, 2 services/);
+  const disposition = (await frame.textContent('.disposition')) ?? '';
+  assert.match(disposition, /pod\/default\/frontend-\S+ → svc\/default\/redis-leader:6379 tcp\/6379: [A-Z_]+/);
+  writeFileSync(path.join(out, 'heldout-disposition.txt'), `${disposition}\n`);
+  await shot('7-heldout');
 });
