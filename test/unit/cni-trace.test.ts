@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { createEngine } from '../../src/engine/index';
 import { traceFlow } from '../../src/engine/trace/flow';
 import type { Header, Trace } from '../../src/engine/trace/types';
-import type { Topology } from '../../src/engine/model/types';
+import type { Pod, Topology } from '../../src/engine/model/types';
+import { weaveCluster, weaveVethName as weaveVethNameOf } from '../../src/engine/cni/weave';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeHost } from '../../src/cli/nodeHost';
@@ -51,6 +52,17 @@ const aws = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false }, '192
   { name: 'node1', address: '192.168.1.10', podCIDR: '192.168.1.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:10', primary: '192.168.1.10', secondary: ['192.168.1.20', '192.168.1.21'] }] },
   { name: 'node2', address: '192.168.1.11', podCIDR: '192.168.2.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:11', primary: '192.168.1.11', secondary: ['192.168.1.40'] }] },
 ], three(['192.168.1.20', '192.168.1.21', '192.168.1.40']));
+
+const pods = { a: { namespace: 'default', name: 'a' }, c: { namespace: 'default', name: 'c' } } as const;
+
+/** The host veth name depends only on the pod's namespace and name. */
+function weaveVethName(pod: Pick<Pod, 'namespace' | 'name'>): string {
+  return weaveVethNameOf(pod as Pod);
+}
+
+function bridgeIpOf(node: string): string {
+  return weaveCluster(weave('fastdp'))!.byName.get(node)!.bridgeIp;
+}
 
 function loadSample(name: string): Topology {
   const path = join(__dirname, '..', '..', '..', 'samples', name);
@@ -104,16 +116,48 @@ test('AWS VPC CNI, same node: routed by the host through the /32 eni route, TTL 
   assert.ok(last.steps.some((s) => s.kind === 'route' && /^192\.168\.1\.21 dev eni[0-9a-f]{11} scope link$/.test(s.line)));
 });
 
-test('weave fastdp, across nodes: VXLAN on 6784 with the peer-pair VNI, inner TTL untouched', { todo: 'walk: bridge port into another bridge, vxlan port with per-entry vni' }, () => {
+test('weave fastdp, across nodes: bridge to datapath to the vxlan vport, VXLAN on 6784 with the peer-pair VNI, inner frame untouched', () => {
   const t = walk(weave('fastdp'), 'pod/default/c');
   assert.equal(t.disposition, 'DELIVERED');
-  assert.ok(t.hops.some((h) => stack(h.headers) === `eth, ipv4 192.168.1.11>192.168.1.12 ttl 64, udp 6784, vxlan ${1 | (2 << 12)}, eth, ipv4 10.32.0.2>10.40.0.1 ttl 64, tcp 80`));
+  assert.deepEqual(t.hops.map((h) => `${h.node} ${h.in ?? '-'}>${h.out}`), [
+    'node1 ->eth0',
+    `node1 ${weaveVethName(pods.a)}>vethwe-bridge`,
+    'node1 vethwe-datapath>eth0',
+    'node2 vxlan-6784>vethwe-datapath',
+    `node2 vethwe-bridge>${weaveVethName(pods.c)}`,
+  ]);
+  const underlay = t.hops[2]!;
+  assert.equal(stack(underlay.headers), `eth, ipv4 192.168.1.11>192.168.1.12 ttl 64, udp 6784, vxlan ${1 | (2 << 12)}, eth, ipv4 10.32.0.2>10.40.0.1 ttl 64, tcp 80`);
+  // The VXLAN payload is the pod's own frame: pod a's MAC to pod c's MAC.
+  assert.deepEqual(underlay.headers[4], { layer: 'eth', src: '0a:58:0a:20:00:02', dst: '0a:58:0a:28:00:01', type: 'IPv4' });
+  assert.ok(underlay.steps.some((s) => s.kind === 'fdb' && s.line === '0a:58:0a:28:00:01 dev vxlan-6784 dst 192.168.1.12 vni 8193 self permanent'));
+  assert.ok(t.hops[3]!.steps.some((s) => s.kind === 'decap' && s.device === 'vxlan-6784'));
+  // Pod a resolved pod c by ARP across both nodes' bridges: the answer is pod c's own MAC.
+  assert.ok(t.hops[0]!.steps.some((s) => s.kind === 'neighbour' && s.line === '10.40.0.1 dev eth0 lladdr 0a:58:0a:28:00:01 REACHABLE' && s.resolvedByArp));
+  assert.deepEqual(validateTrace(t), []);
 });
 
-test('weave sleeve, across nodes: weaver sends UDP 6783 to the peer', { todo: 'walk: frames into a pcap-read port (tun with an L2 payload)' }, () => {
+test('weave sleeve, across nodes: weaver sends the frame in UDP 6783 to the peer, 62 bytes over the inner packet', () => {
   const t = walk(weave('sleeve'), 'pod/default/c');
   assert.equal(t.disposition, 'DELIVERED');
-  assert.ok(t.hops.some((h) => stack(h.headers).startsWith('eth, ipv4 192.168.1.11>192.168.1.12 ttl 64, udp 6783')));
+  const underlay = t.hops.find((h) => h.out === 'eth0' && h.netns === 'host')!;
+  assert.equal(stack(underlay.headers), 'eth, ipv4 192.168.1.11>192.168.1.12 ttl 64, udp 6783, eth, ipv4 10.32.0.2>10.40.0.1 ttl 64, tcp 80');
+  const outer = underlay.headers[1] as Extract<Header, { layer: 'ipv4' }>;
+  assert.equal(outer.length, 60 + 62);
+  assert.equal(outer.df, true);
+  assert.deepEqual(underlay.headers[2], { layer: 'udp', sport: 6783, dport: 6783, length: 102 });
+  assert.equal(underlay.in, 'vethwe-pcap');
+  assert.ok(underlay.steps.some((s) => s.kind === 'encap' && s.tunnel === 'sleeve'));
+  const last = t.hops[t.hops.length - 1]!;
+  assert.equal(last.out, weaveVethName(pods.c));
+  assert.ok(last.steps.some((s) => s.kind === 'decap' && s.tunnel === 'sleeve'));
+  assert.deepEqual(validateTrace(t), []);
+});
+
+test('weave, pod to the other node\'s weave bridge address: ARP answered by that bridge, delivered to its host', () => {
+  const t = walk(weave('fastdp'), `ip/${bridgeIpOf('node2')}`);
+  assert.equal(t.disposition, 'DELIVERED');
+  assert.equal(t.hops[t.hops.length - 1]!.node, 'node2');
 });
 
 test('canal, same node: proxy ARP on the cali veth, routed by the host', { todo: 'walk: proxy ARP answered by a veth with proxy_arp' }, () => {

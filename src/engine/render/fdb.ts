@@ -6,6 +6,8 @@ export function formatFdb(e: FdbEntry): string {
   const parts = [e.mac, 'dev', e.dev];
   if (e.vlan !== undefined) parts.push('vlan', String(e.vlan));
   if (e.dst) parts.push('dst', e.dst);
+  // The kernel reports an entry's VNI only where it differs from the device's, which is when the model sets it.
+  if (e.vni !== undefined) parts.push('vni', String(e.vni));
   if (e.self) parts.push('self');
   if (e.master) parts.push('master', e.master);
   // A learned entry has no state word; iproute2 still prints the separating space.

@@ -29,7 +29,9 @@ export interface Packet {
 export type Encapsulation =
   | { readonly kind: 'vxlan'; readonly outer: Ipv4Header; readonly sport: number; readonly dport: number; readonly vni: number; readonly innerEth: EthHeader }
   | { readonly kind: 'ipip'; readonly outer: Ipv4Header }
-  | { readonly kind: 'udp'; readonly outer: Ipv4Header; readonly sport: number; readonly dport: number };
+  | { readonly kind: 'udp'; readonly outer: Ipv4Header; readonly sport: number; readonly dport: number }
+  /** Weave sleeve: weaver's UDP carrying the whole frame, Ethernet header included. */
+  | { readonly kind: 'sleeve'; readonly outer: Ipv4Header; readonly sport: number; readonly dport: number; readonly innerEth: EthHeader };
 
 export const DEFAULT_TTL = 64;
 /** IPv4 20 + TCP 20 + the 20 bytes of options Linux puts on a SYN. */
@@ -102,6 +104,8 @@ export function headerStack(eth: EthHeader, p: Packet, encap?: Encapsulation): H
       return [eth, encap.outer, ...inner];
     case 'udp':
       return [eth, encap.outer, { layer: 'udp', sport: encap.sport, dport: encap.dport, length: encap.outer.length - 20 }, ...inner];
+    case 'sleeve':
+      return [eth, encap.outer, { layer: 'udp', sport: encap.sport, dport: encap.dport, length: encap.outer.length - 20 }, encap.innerEth, ...inner];
   }
 }
 

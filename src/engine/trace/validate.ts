@@ -6,7 +6,8 @@
 
 import type { Header, Hop, Ipv4Header, Step, Trace } from './types';
 
-const overhead: Record<string, number> = { vxlan: 50, ipip: 20, udp: 28 };
+/** Outer bytes over the inner IPv4 packet; sleeve's 62 are weave's UDP, peer-name prefix, frame header and the frame's Ethernet header. */
+const overhead: Record<string, number> = { vxlan: 50, ipip: 20, udp: 28, sleeve: 62 };
 
 function shapeOf(headers: readonly Header[]): string | undefined {
   const layers = headers.map((h) => h.layer).join(',');
@@ -15,6 +16,7 @@ function shapeOf(headers: readonly Header[]): string | undefined {
   if (new RegExp(`^eth,ipv4,udp,vxlan,eth,ipv4,${l4}$`).test(layers)) return 'vxlan';
   if (new RegExp(`^eth,ipv4,ipv4,${l4}$`).test(layers)) return 'ipip';
   if (new RegExp(`^eth,ipv4,udp,ipv4,${l4}$`).test(layers)) return 'udp';
+  if (new RegExp(`^eth,ipv4,udp,eth,ipv4,${l4}$`).test(layers)) return 'sleeve';
   return undefined;
 }
 

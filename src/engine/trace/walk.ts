@@ -7,7 +7,7 @@
  */
 
 import { deviceOf, isLocalAddress, lookupPolicyRoute, lookupRoute, sourceAddressFor } from '../dataplane/routing';
-import type { Dataplane, Device, NetNamespace, Neighbour, Route } from '../dataplane/types';
+import type { Dataplane, Device, NetNamespace, Neighbour, Route, TunLease } from '../dataplane/types';
 import type { Pod, Protocol, Topology } from '../model/types';
 import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
 import { formatFdb } from '../render/fdb';
@@ -59,7 +59,16 @@ interface WalkState {
   delivered?: { readonly packet: Packet; readonly ns: NetNamespace };
 }
 
-type Outcome = { readonly done: true; readonly disposition: Disposition; readonly final: Step[] };
+/** `hops`: links the packet crossed on the way to this end that are not yet in the trace (bridged links, an underlay hop). */
+type Outcome = { readonly done: true; readonly disposition: Disposition; readonly final: Step[]; readonly hops?: readonly Hop[] };
+
+/** Where a frame came out after crossing devices, with the hops it made on the way. */
+type Crossing = { readonly next: Position; readonly hops: readonly Hop[] };
+
+/** The hops of `first`, then the outcome or crossing that followed it. */
+function after(first: Hop, rest: Outcome | Crossing): Outcome | Crossing {
+  return { ...rest, hops: [first, ...(rest.hops ?? [])] };
+}
 
 const MAX_NAMESPACE_VISITS = 64;
 
@@ -218,29 +227,71 @@ function arpAnswer(ctx: WalkContext, ns: NetNamespace, dev: Device, ip: string):
   }
 }
 
-/** ARP on a bridge's broadcast domain: the bridge itself or a pod behind one of its ports. */
-function bridgeDomainAnswer(ctx: WalkContext, ns: NetNamespace, bridge: Device, ip: string): string | undefined {
-  if (bridge.kind !== 'bridge') return undefined;
+/**
+ * ARP on a bridge's broadcast domain: the bridge itself, a pod behind one of its ports, or anything
+ * the broadcast reaches beyond a port: a veth into another bridge, a vxlan port to the peers its
+ * FDB names, a port read by a daemon that relays to its peers (weave's one L2 network over nodes).
+ */
+function bridgeDomainAnswer(ctx: WalkContext, ns: NetNamespace, bridge: Device, ip: string, visited: Set<string> = new Set()): string | undefined {
+  if (bridge.kind !== 'bridge' || visited.has(`${ns.id} ${bridge.name}`)) return undefined;
+  visited.add(`${ns.id} ${bridge.name}`);
   if (hasAddress(bridge, ip)) return bridge.mac;
+  const dp = ctx.dataplane;
+  const into = (where: NetNamespace | undefined, name: string | undefined): string | undefined => {
+    const b = where && name ? deviceOf(where, name) : undefined;
+    return b && where ? bridgeDomainAnswer(ctx, where, b, ip, visited) : undefined;
+  };
   for (const port of bridge.ports) {
     const d = deviceOf(ns, port);
-    if (d?.kind !== 'veth') continue;
-    const podNs = ctx.dataplane.namespace(d.peerNetns);
-    const eth = podNs && deviceOf(podNs, d.peerDevice);
-    if (eth && hasAddress(eth, ip)) return eth.mac;
+    if (d?.kind === 'veth') {
+      const peerNs = dp.namespace(d.peerNetns);
+      const peer = peerNs && deviceOf(peerNs, d.peerDevice);
+      if (!peerNs || !peer) continue;
+      if (hasAddress(peer, ip)) return peer.mac;
+      const found = peer.master ? into(peerNs, peer.master) : peer.kind === 'tun' ? relayedAnswer(ctx, peerNs, peer, ip, visited) : undefined;
+      if (found) return found;
+    } else if (d?.kind === 'vxlan') {
+      for (const e of ns.fdb) {
+        if (e.dev !== d.name || !e.self || !e.dst) continue;
+        const remote = dp.ownerOf(e.dst);
+        const remoteNs = remote && dp.namespace(remote.netns);
+        const vport = remoteNs?.devices.find((x) => x.kind === 'vxlan' && x.dstport === d.dstport && x.master);
+        const found = into(remoteNs, vport?.master);
+        if (found) return found;
+      }
+    }
   }
   return undefined;
 }
 
+/** A broadcast a daemon relays to every peer in its lease table: answered from the peers' bridges. */
+function relayedAnswer(ctx: WalkContext, ns: NetNamespace, tun: Device & { kind: 'tun' }, ip: string, visited: Set<string>): string | undefined {
+  for (const publicIp of new Set(tun.leases.map((l) => l.publicIp))) {
+    const remote = ctx.dataplane.ownerOf(publicIp);
+    const remoteNs = remote && remote.netns !== ns.id ? ctx.dataplane.namespace(remote.netns) : undefined;
+    const uplink = remoteNs && daemonUplink(remoteNs, tun);
+    const bridge = uplink?.master && remoteNs ? deviceOf(remoteNs, uplink.master) : undefined;
+    const found = bridge && remoteNs ? bridgeDomainAnswer(ctx, remoteNs, bridge, ip, visited) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** On a peer, the bridge port whose other end the same daemon reads (weave's vethwe-bridge opposite vethwe-pcap). */
+function daemonUplink(ns: NetNamespace, like: Device & { kind: 'tun' }): Device | undefined {
+  const tun = ns.devices.find((x) => x.kind === 'tun' && x.daemon === like.daemon && x.port === like.port);
+  return tun && ns.devices.find((x) => x.kind === 'veth' && x.peerNetns === ns.id && x.peerDevice === tun.name);
+}
+
 /** A frame handed to a device: where it comes out (next namespace and device), with any extra hop a bridge adds. */
-function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader, p: Packet, encap: Encapsulation | undefined): Outcome | { next: Position; bridgeHop?: Hop } {
+function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader, p: Packet, encap: Encapsulation | undefined): Outcome | Crossing {
   const dp = state.ctx.dataplane;
   switch (dev.kind) {
     case 'veth': {
       const peerNs = dp.namespace(dev.peerNetns);
       const peer = peerNs && deviceOf(peerNs, dev.peerDevice);
       if (!peerNs || !peer) return finish('DROPPED', [note(`${dev.name}'s peer ${dev.peerNetns} ${dev.peerDevice} does not exist`)]);
-      if (!peer.master) return { next: { ns: peerNs, inDev: peer.name, packet: p } };
+      if (!peer.master) return { next: { ns: peerNs, inDev: peer.name, packet: p }, hops: [] };
       const bridge = deviceOf(peerNs, peer.master);
       if (bridge?.kind !== 'bridge') return finish('DROPPED', [note(`bridge ${peer.master} missing`)]);
       return bridgeForward(state, peerNs, bridge, peer.name, eth, p, encap);
@@ -252,7 +303,7 @@ function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader
       if (!owner) return finish('EXITS_CLUSTER', [note(`${eth.dst} is not a host this topology models; the frame leaves on ${dev.segment ?? dev.name}`)]);
       const ons = dp.namespace(owner.netns);
       if (!ons) return finish('DROPPED', [note(`no namespace ${owner.netns}`)]);
-      return { next: { ns: ons, inDev: owner.device, packet: p, ...(encap ? { encap } : {}) } };
+      return { next: { ns: ons, inDev: owner.device, packet: p, ...(encap ? { encap } : {}) }, hops: [] };
     }
     default:
       return finish('DROPPED', [note(`the walk cannot send a frame on ${dev.kind} device ${dev.name}`)]);
@@ -260,9 +311,9 @@ function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader
 }
 
 /** Bridge forwarding: to the bridge itself (its own MAC), or out the port its FDB names. */
-function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined): Outcome | { next: Position; bridgeHop?: Hop } {
+function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, pre: readonly Step[] = []): Outcome | Crossing {
   if (eth.dst === bridge.mac || ns.fdb.some((e) => e.master === bridge.name && e.local && e.mac === eth.dst)) {
-    return { next: { ns, inDev: bridge.name, packet: p } };
+    return { next: { ns, inDev: bridge.name, packet: p }, hops: [] };
   }
   const entry = ns.fdb.find((e) => e.master === bridge.name && !e.local && e.mac === eth.dst);
   let outPort = entry?.dev;
@@ -278,8 +329,9 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
     });
   }
   if (!outPort) return finish('DROPPED', [note(`no port of ${bridge.name} leads to ${eth.dst}`)]);
-  steps.unshift({ kind: 'bridge', bridge: bridge.name, inPort, outPort, decision: entry ? 'fdb' : 'flood' });
+  steps.unshift(...pre, { kind: 'bridge', bridge: bridge.name, inPort, outPort, decision: entry ? 'fdb' : 'flood' });
   const port = deviceOf(ns, outPort);
+  if (port?.kind === 'vxlan' && !encap) return vportSend(state, ns, inPort, port, eth, p, steps);
   if (port?.kind !== 'veth') return finish('DROPPED', [note(`${outPort} is not a veth`)]);
   // br_netfilter (bridge-nf-call-iptables=1, which kube-proxy requires) passes bridged IPv4 through
   // conntrack: a reply bridged between two pods of one node is un-DNATed like a routed one.
@@ -294,7 +346,68 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
   const hop: Hop = { node: ns.node, netns: ns.label, in: inPort, out: outPort, headers: headerStack(eth, p, encap), steps };
   const peerNs = state.ctx.dataplane.namespace(port.peerNetns);
   if (!peerNs) return finish('DROPPED', [note(`no namespace ${port.peerNetns}`)]);
-  return { next: { ns: peerNs, inDev: port.peerDevice, packet: p }, bridgeHop: hop };
+  const peer = deviceOf(peerNs, port.peerDevice);
+  // The port's veth leads into another bridge (weave's vethwe-bridge into the datapath), or to a
+  // device a daemon reads frames from (weave sleeve's vethwe-pcap).
+  if (peer?.master && !encap) {
+    const next = deviceOf(peerNs, peer.master);
+    if (next?.kind !== 'bridge') return after(hop, finish('DROPPED', [note(`bridge ${peer.master} missing`)]));
+    return after(hop, bridgeForward(state, peerNs, next, peer.name, eth, p, undefined));
+  }
+  if (peer?.kind === 'tun' && !encap) return after(hop, sleeveSend(state, peerNs, peer, eth, p));
+  return { next: { ns: peerNs, inDev: port.peerDevice, packet: p }, hops: [hop] };
+}
+
+/**
+ * A frame switched to a vxlan port whose VNI is chosen per destination (weave's vxlan vport in the
+ * Open vSwitch datapath): the port's FDB entry for the MAC gives the peer and the VNI, and the
+ * whole frame, its Ethernet header unchanged, goes in VXLAN to that peer.
+ */
+function vportSend(state: WalkState, ns: NetNamespace, inPort: string, port: Device & { kind: 'vxlan' }, eth: EthHeader, p: Packet, steps: Step[]): Outcome | Crossing {
+  const fdb = ns.fdb.find((e) => e.dev === port.name && e.self && e.mac === eth.dst && e.dst);
+  if (!fdb?.dst) return finish('DROPPED', [...steps, note(`no FDB entry for ${eth.dst} on ${port.name}`)]);
+  const vni = fdb.vni ?? port.vni;
+  steps.push({ kind: 'fdb', device: port.name, line: formatFdb(fdb) });
+  steps.push({ kind: 'encap', tunnel: 'vxlan', device: port.name, line: formatFdb(fdb) });
+  steps.push(note(`outer UDP source port is the kernel's hash of the inner flow (32768-60999); ${vxlanSourcePort(p)} stands in for it`));
+  const outer = outerHeader(port.local, fdb.dst, 'udp', p.length + 50, DEFAULT_TTL, false);
+  return sendOuter(state, ns, inPort, p, { kind: 'vxlan', outer, sport: vxlanSourcePort(p), dport: port.dstport, vni, innerEth: eth }, steps);
+}
+
+/**
+ * Weave's sleeve: weaver reads the frame from its pcap port in userspace, finds the peer that has
+ * the destination, and sends the frame in UDP from port 6783 to the peer's 6783, prefixed by the
+ * sender's peer name (6 bytes) and the frame's source and destination peer names and length
+ * (6 + 6 + 2): 62 bytes more than the inner IPv4 packet with UDP, IPv4 and the frame's Ethernet
+ * header. Frames with DF go by weaver's raw socket with DF set (router/sleeve.go).
+ */
+function sleeveSend(state: WalkState, ns: NetNamespace, tun: Device & { kind: 'tun' }, eth: EthHeader, p: Packet): Outcome | Crossing {
+  const steps: Step[] = [];
+  const lease = leaseFor(tun, p.dst);
+  if (!lease) return finish('DROPPED', [note(`${tun.daemon} knows no peer with ${eth.dst} (${p.dst})`)]);
+  steps.push(note(`${tun.daemon} reads the frame from ${tun.name} by pcap in userspace; ${eth.dst} is at the peer ${lease.publicIp} (${lease.subnet})`));
+  steps.push({ kind: 'encap', tunnel: 'sleeve', device: tun.name, line: `${lease.subnet} -> ${lease.publicIp}` });
+  const outerRoute = lookupRoute(ns, lease.publicIp);
+  const src = outerRoute && sourceAddressFor(ns, outerRoute);
+  if (!src) return finish('NO_ROUTE', [...steps, note(`no route to ${lease.publicIp}`)]);
+  const outer = outerHeader(src, lease.publicIp, 'udp', p.length + SLEEVE_OVERHEAD, DEFAULT_TTL, p.df);
+  return sendOuter(state, ns, tun.name, p, { kind: 'sleeve', outer, sport: tun.port, dport: tun.port, innerEth: eth }, steps);
+}
+
+/** UDP and IPv4 (28), weave's packet prefix (6), frame header (14), the frame's Ethernet header (14). */
+const SLEEVE_OVERHEAD = 62;
+
+function leaseFor(tun: Device & { kind: 'tun' }, dst: string): TunLease | undefined {
+  let best: TunLease | undefined;
+  let bestLength = -1;
+  for (const l of tun.leases) {
+    const prefix = parsePrefix(l.subnet);
+    if (prefix && prefix.length > bestLength && prefixContains(prefix, ipToNum(dst))) {
+      best = l;
+      bestLength = prefix.length;
+    }
+  }
+  return best;
 }
 
 function outerHeader(src: string, dst: string, proto: 'udp' | 'ipip', length: number, ttl: number, df: boolean): Ipv4Header {
@@ -318,6 +431,15 @@ function step(state: WalkState, pos: Position): Outcome | { next: Position; hops
     const kind = pos.encap.kind === 'udp' ? 'udp' : pos.encap.kind;
     const decap: Step[] = [{ kind: 'decap', tunnel: kind, device: tunnel.name }];
     if (pos.encap.kind === 'udp') decap.push(note(`flanneld reads UDP ${pos.encap.dport} in userspace and writes the inner packet to ${tunnel.name}`));
+    // A frame, not a packet, came out: it is switched by the bridge the tunnel's frames enter.
+    if (pos.encap.kind === 'sleeve' || (pos.encap.kind === 'vxlan' && tunnel.master)) {
+      const intoBridge = tunnel.kind === 'tun' ? daemonUplink(ns, tunnel) : tunnel;
+      const bridge = intoBridge?.master ? deviceOf(ns, intoBridge.master) : undefined;
+      if (!intoBridge || bridge?.kind !== 'bridge') return finish('DROPPED', [...decap, note(`${tunnel.name}'s frames enter no bridge on ${ns.node}`)]);
+      if (tunnel.kind === 'tun') decap.push(note(`${tunnel.daemon} receives UDP ${pos.encap.dport} in userspace and injects the frame into ${tunnel.name}`));
+      const crossed = bridgeForward(state, ns, bridge, intoBridge.name, pos.encap.innerEth, p, undefined, decap);
+      return 'done' in crossed ? crossed : { next: crossed.next, hops: [...crossed.hops] };
+    }
     return stepInner(state, { ns, inDev: tunnel.name, packet: p }, decap);
   }
   return stepInner(state, pos, steps, origin);
@@ -385,10 +507,12 @@ function findTunnelFor(ns: NetNamespace, encap: Encapsulation): Device | undefin
   return ns.devices.find((d) => {
     switch (encap.kind) {
       case 'vxlan':
-        return d.kind === 'vxlan' && d.vni === encap.vni && d.dstport === encap.dport;
+        // A bridge port with VNI 0 takes its VNI per FDB entry (weave's vport): it accepts any.
+        return d.kind === 'vxlan' && d.dstport === encap.dport && (d.vni === encap.vni || (d.vni === 0 && d.master !== undefined));
       case 'ipip':
         return d.kind === 'ipip';
       case 'udp':
+      case 'sleeve':
         return d.kind === 'tun' && d.port === encap.dport;
     }
   });
@@ -497,13 +621,9 @@ function sendOuter(state: WalkState, ns: NetNamespace, inDev: string | undefined
 
 function emit(state: WalkState, ns: NetNamespace, inDev: string | undefined, dev: Device, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, steps: Step[]): Outcome | { next: Position; hops: Hop[] } {
   const hop: Hop = { node: ns.node, netns: ns.label, ...(inDev ? { in: inDev } : {}), out: dev.name, headers: headerStack(eth, p, encap), steps };
-  const received = receive(state, ns, dev, eth, p, encap);
-  if ('done' in received) {
-    state.hops.push(hop);
-    return received;
-  }
-  const hops = received.bridgeHop ? [hop, received.bridgeHop] : [hop];
-  return { next: received.next, hops };
+  const received = after(hop, receive(state, ns, dev, eth, p, encap));
+  if ('done' in received) return received;
+  return { next: received.next, hops: [...received.hops] };
 }
 
 export interface WalkStart {
@@ -524,6 +644,7 @@ export function walk(ctx: WalkContext, start: WalkStart, reverse?: readonly Conn
     state.seen.add(key);
     const outcome = step(state, pos);
     if ('done' in outcome) {
+      state.hops.push(...(outcome.hops ?? []));
       return { trace: { disposition: outcome.disposition, hops: state.hops, final: outcome.final }, conntrack: state.conntrack, ...(state.delivered ? { delivered: state.delivered } : {}) };
     }
     state.hops.push(...outcome.hops);
