@@ -14,7 +14,7 @@ import type { Header, HeaderStack } from '../../src/engine/trace/types';
 import { labRefusal, missingFeatures } from '../../src/cli/lab/kernel';
 import { teardown } from '../../src/cli/lab/state';
 import { labUp } from '../../src/cli/lab/up';
-import { verifyTrace } from '../../src/cli/lab/verify';
+import { verifyTraces } from '../../src/cli/lab/verify';
 import { topology } from '../unit/cni-fixtures';
 
 const prefix = 'pwl-';
@@ -40,7 +40,7 @@ async function crossNode(t: Topology, expectLayers: string): Promise<void> {
   try {
     assert.equal(up.kind, 'built', up.kind === 'failed' ? `${up.failure.argv.join(' ')}: ${up.failure.stderr}` : up.kind === 'refused' ? up.reason : '');
     if (up.kind !== 'built') return;
-    const reports = await verifyTrace(engine.dataplane, up.plan, trace);
+    const reports = (await verifyTraces(engine, up.plan, [trace], 'a -> b')).hops;
     const underlay = reports.find((r) => r.where === 'master host eth0');
     assert.ok(underlay, `the trace has an underlay hop: ${reports.map((r) => r.where).join(', ')}`);
     assert.equal(underlay.predicted.map((h) => h.layer).join(','), expectLayers);

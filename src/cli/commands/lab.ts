@@ -8,6 +8,7 @@ import { teardown } from '../lab/state';
 import { labUp, planFor } from '../lab/up';
 import { nodeHost, readSource } from '../nodeHost';
 import { EXIT_INPUT, EXIT_OK, UsageError } from '../usage';
+import { runVerify } from '../lab/verifyRun';
 
 /** The lab could not do what was asked on this machine (not root, a kernel feature missing, a command failed). */
 const EXIT_LAB = 4;
@@ -34,16 +35,28 @@ function quote(argv: readonly string[]): string {
 
 export const lab: Command = {
   name: 'lab',
-  synopsis: 'lab up|verify|down FILE [--from SRC --to DST] [--json] [--prefix P] [--dry-run]',
+  synopsis: 'lab up|verify|down FILE [--from SRC --to DST [--proto P] [--port N]] [--json] [--prefix P] [--dry-run]',
   summary: 'Build the topology in network namespaces, send the traced packets for real, compare hop by hop.',
   optionHelp: [
     'up          build the namespaces, devices, routes, neighbours, FDB and rules (Linux, root)',
-    'verify      send packets and compare captures with the traces',
+    'verify      send each trace\'s packet for real, capture on every link of its predicted path,',
+    '            and compare hop by hop (using the lab that is up, else building one and removing',
+    '            it afterwards); also compares iptables-save on each node with rules --format save',
+    '--from SRC --to DST  the one trace to verify (as for trace); without them, one trace per path',
+    '            kind the topology has: same-node and cross-node pod-to-pod, pod-to-node,',
+    '            node-to-pod, pod-to-ClusterIP, service without endpoints, pod-to-external,',
+    '            external-to-NodePort on each node',
+    '--proto P   tcp (default), udp or icmp, with --from/--to',
+    '--port N    destination port when DST carries none (default 80), with --from/--to',
+    '--json      verify: the per-hop comparison as JSON',
     'down        remove exactly what up made (also after a crash: every name has the prefix)',
     '--prefix P  namespace name prefix (default pw + 4 hex digits of the cluster name + -)',
     '--dry-run   with up: print the commands instead of running them',
+    'Exit codes: 0 done (verify: every hop of every trace and every node\'s rules match),',
+    '1 input errors, 2 usage errors, 3 verify found a difference, 4 the lab cannot run here',
+    '(not Linux, not root, a tool or a kernel feature missing; the reason is printed).',
   ],
-  options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' }, prefix: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  options: { from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, prefix: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   positionals: [2, 2],
   run: ({ positionals, values, io }) => {
     const [action, file] = positionals as [string, string];
@@ -68,10 +81,7 @@ export const lab: Command = {
       io.out(`removed ${removed.length} network namespace${removed.length === 1 ? '' : 's'}${removed.length ? `: ${removed.join(' ')}` : ''}`);
       return EXIT_OK;
     }
-    if (action === 'verify') {
-      io.err('packetwalk lab verify: the packet walk it compares against is not available yet');
-      return EXIT_LAB;
-    }
+    if (action === 'verify') return runVerify(topology, file, prefix, values, io);
     const result = labUp(topology, file, prefix);
     switch (result.kind) {
       case 'refused':

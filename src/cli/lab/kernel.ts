@@ -87,6 +87,9 @@ export function missingFeatures(features: readonly LabFeature[], scratch: string
         case 'nfacct':
           if (run(['sh', '-c', 'command -v nfacct']).status !== 0) missing.set(f, "kube-proxy's rules count with nfacct, and the 'nfacct' tool is missing (scripts/setup.sh installs it)");
           break;
+        case 'ipset':
+          if (run(['sh', '-c', 'command -v ipset']).status !== 0) missing.set(f, "the CNI's rules match ipsets, and the 'ipset' tool is missing (scripts/setup.sh installs it)");
+          break;
         case 'ipvs':
           if (run(['ip', 'netns', 'exec', scratch, 'test', '-e', '/proc/net/ip_vs']).status !== 0) missing.set(f, '/proc/net/ip_vs does not exist: the kernel has no IPVS (ip_vs module)');
           break;

@@ -5,7 +5,7 @@
 
 import { deriveDataplane } from '../../engine/dataplane/derive';
 import { defaultPrefix, planLab, type LabPlan } from '../../engine/lab/plan';
-import { kubeProxyPayloads } from '../../engine/lab/rules';
+import { nodePayloads } from '../../engine/lab/rules';
 import type { Topology } from '../../engine/model/types';
 import { labRefusal, missingFeatures, runAll, type CommandFailure } from './kernel';
 import { teardown, writeState } from './state';
@@ -16,7 +16,7 @@ export type UpResult =
   | { readonly kind: 'failed'; readonly plan: LabPlan; readonly failure: CommandFailure };
 
 export function planFor(topology: Topology, prefix = defaultPrefix(topology)): LabPlan {
-  return planLab(deriveDataplane(topology), { prefix, rules: (node) => kubeProxyPayloads(topology, node) });
+  return planLab(deriveDataplane(topology), { prefix, rules: (node) => nodePayloads(topology, node) });
 }
 
 export function labUp(topology: Topology, file: string, prefix = defaultPrefix(topology)): UpResult {

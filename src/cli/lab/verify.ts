@@ -1,24 +1,21 @@
 /**
- * `lab verify` for one trace: capture on the link of every predicted hop, send the trace's packet
+ * `lab verify` for one trace request: capture on the link of every predicted hop, send the packet
  * for real from its source namespace (a listener waiting where it should be delivered), read the
- * captures back, and compare each hop with the packet seen on its link.
+ * captures back, and compare each hop with the packet seen on its link. Where kube-proxy picks an
+ * endpoint at random (`-m statistic --mode random`), every alternative is walked and captured,
+ * and the one the kernel took is the one compared.
  */
 
-import { spawn } from 'node:child_process';
-import { bestMatch, type FieldDifference } from '../../engine/lab/compare';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { bestMatch } from '../../engine/lab/compare';
 import type { LabPlan } from '../../engine/lab/plan';
-import { parseTcpdump } from '../../engine/lab/tcpdump';
-import type { Dataplane } from '../../engine/dataplane/types';
+import { observedOutcome, predictedOutcome, type HopReport, type TraceReport } from '../../engine/lab/report';
+import { parseTcpdump, type CapturedPacket } from '../../engine/lab/tcpdump';
+import { tryTraceFlow, type Engine, type TraceRequest } from '../../engine/index';
 import type { Header, HeaderStack, Hop, Trace } from '../../engine/trace/types';
 import { run } from './kernel';
 
-export interface HopReport {
-  readonly hop: number;
-  readonly where: string;
-  readonly predicted: HeaderStack;
-  readonly captured?: HeaderStack;
-  readonly differences: readonly FieldDifference[];
-}
+export type { HopReport, TraceReport } from '../../engine/lab/report';
 
 function netnsIdOf(hop: Hop): string {
   return hop.netns === 'host' ? `node/${hop.node}` : hop.netns;
@@ -29,46 +26,131 @@ function innermost<L extends Header['layer']>(stack: HeaderStack, layer: L): Ext
   return undefined;
 }
 
-function capture(ns: string, dev: string, seconds: number): Promise<string> {
+interface Capture {
+  readonly stop: () => Promise<string>;
+}
+
+/** tcpdump on one link, resolved once it says it is listening (so nothing sent after is missed). */
+function startCapture(ns: string, dev: string): Promise<Capture> {
   return new Promise((resolve) => {
-    const p = spawn('ip', ['netns', 'exec', ns, 'timeout', String(seconds), 'tcpdump', '-i', dev, '-e', '-vv', '-n', '-l', '-U', '(arp or ip) and not igmp'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', dev, '-e', '-vv', '-n', '-l', '-U', '(arp or ip) and not igmp'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let ready = false;
+    const closed = new Promise<void>((done) => p.on('close', () => done()));
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', () => resolve(out));
+    const capture: Capture = {
+      stop: async () => {
+        p.kill('SIGINT');
+        await closed;
+        return out;
+      },
+    };
+    const go = (): void => {
+      if (ready) return;
+      ready = true;
+      resolve(capture);
+    };
+    p.stderr.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening on')) go();
+    });
+    // A device tcpdump cannot open ends the process at once; the hop then shows nothing captured.
+    void closed.then(go);
+    setTimeout(go, 3000);
   });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Sends the trace's first packet and compares every hop. Skips the source port for random-fully MASQUERADE. */
-export async function verifyTrace(dp: Dataplane, plan: LabPlan, trace: Trace): Promise<HopReport[]> {
-  const first = trace.hops[0];
-  if (!first) return [];
-  const nsName = (id: string): string => plan.netnsNames.get(id) ?? id;
-  const ip = innermost(first.headers, 'ipv4')!;
-  const tcp = innermost(first.headers, 'tcp');
-  const udp = innermost(first.headers, 'udp');
-  const last = trace.hops[trace.hops.length - 1]!;
-  const deliveredTo = innermost(last.headers, 'ipv4');
-  const owner = deliveredTo ? dp.ownerOf(deliveredTo.dst) : undefined;
-  const listenPort = innermost(last.headers, 'tcp')?.dport ?? innermost(last.headers, 'udp')?.dport;
-  const captures = trace.hops.map((h) => capture(nsName(netnsIdOf(h)), h.out, 4));
-  const listener = owner && listenPort !== undefined
-    ? spawn('ip', ['netns', 'exec', nsName(owner.netns), 'timeout', '4', 'nc', '-l', ...(udp ? ['-u'] : []), '-p', String(listenPort)], { stdio: 'ignore' })
-    : undefined;
-  await sleep(1000);
-  const src = nsName(netnsIdOf(first));
-  if (tcp) run(['ip', 'netns', 'exec', src, 'nc', '-z', '-w', '2', '-p', String(tcp.sport), ip.dst, String(tcp.dport)]);
-  else if (udp) run(['ip', 'netns', 'exec', src, 'sh', '-c', `echo x | nc -u -w 1 -p ${udp.sport} ${ip.dst} ${udp.dport}`]);
-  else run(['ip', 'netns', 'exec', src, 'ping', '-c', '1', '-W', '1', ip.dst]);
-  const texts = await Promise.all(captures);
-  listener?.kill();
-  // The port MASQUERADE --random-fully picks is the kernel's secret from that hop on.
+/** How many endpoints kube-proxy (or IPVS) chooses among on this trace's path. */
+function alternativesOf(trace: Trace): number {
+  let n = 1;
+  for (const s of [...trace.hops.flatMap((h) => h.steps), ...trace.final]) {
+    if ((s.kind === 'netfilter' || s.kind === 'ipvs') && s.alternatives) n = Math.max(n, s.alternatives.length);
+  }
+  return n;
+}
+
+function linkKey(ns: string, dev: string): string {
+  return `${ns} ${dev}`;
+}
+
+function listen(ns: string, port: number, udp: boolean): ChildProcess {
+  return spawn('ip', ['netns', 'exec', ns, 'timeout', '5', 'nc', '-l', ...(udp ? ['-u'] : []), '-p', String(port)], { stdio: 'ignore' });
+}
+
+/** Compares one walked trace with the captures; the port MASQUERADE --random-fully picks is skipped from that hop on. */
+function compareTrace(trace: Trace, packetsOn: (hop: Hop) => CapturedPacket[]): HopReport[] {
   const masqueradeAt = trace.hops.findIndex((h) => h.steps.some((s) => s.kind === 'nat' && s.type === 'MASQUERADE'));
   return trace.hops.map((h, i) => {
-    const packets = parseTcpdump(texts[i]!).map((p) => p.headers).filter((s) => s[1]?.layer !== 'arp');
+    const packets = packetsOn(h).map((p) => p.headers).filter((s) => s[1]?.layer !== 'arp');
     const randomPort = masqueradeAt >= 0 && i >= masqueradeAt;
     const m = bestMatch(h.headers, packets, randomPort ? { skip: new Set(['tcp.sport', 'udp.sport']) } : {});
-    return { hop: i, where: `${h.node} ${h.netns} ${h.out}`, predicted: h.headers, captured: m.captured, differences: m.differences };
+    return { hop: i, where: `${h.node} ${h.netns} ${h.out}`, predicted: h.headers, ...(m.captured ? { captured: m.captured } : {}), differences: m.differences };
   });
+}
+
+const differenceCount = (hops: readonly HopReport[]): number => hops.reduce((n, h) => n + h.differences.length, 0);
+
+/** Sends the request's packet once and reports every hop of the trace the kernel followed. */
+export async function verifyRequest(engine: Engine, plan: LabPlan, request: TraceRequest, label: string, kind?: string): Promise<TraceReport> {
+  const first = tryTraceFlow(engine, request);
+  if (!first.ok) return { label, ...(kind ? { kind } : {}), disposition: 'NO_ROUTE', hops: [], error: first.error };
+  const base = first.value.trace;
+  const n = alternativesOf(base);
+  const traces = n > 1 ? Array.from({ length: n }, (_, i) => tryTraceFlow(engine, { ...request, endpointIndex: i })).flatMap((r) => (r.ok ? [r.value.trace] : [])) : [base];
+  return verifyTraces(engine, plan, traces, label, kind);
+}
+
+/** The same for traces already walked (alternatives of one request: the kernel takes one of them). */
+export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readonly Trace[], label: string, kind?: string): Promise<TraceReport> {
+  const base = traces[0]!;
+  const start = base.hops[0];
+  if (!start) return { label, ...(kind ? { kind } : {}), disposition: base.disposition, hops: [], error: 'the walk has no hop to send' };
+  const nsName = (id: string): string => plan.netnsNames.get(id) ?? id;
+  const links = new Map<string, [string, string]>();
+  for (const t of traces) for (const h of t.hops) links.set(linkKey(nsName(netnsIdOf(h)), h.out), [nsName(netnsIdOf(h)), h.out]);
+  const captures = new Map<string, Capture>();
+  await Promise.all([...links].map(async ([key, [ns, dev]]) => captures.set(key, await startCapture(ns, dev))));
+
+  const ip = innermost(start.headers, 'ipv4')!;
+  const tcp = innermost(start.headers, 'tcp');
+  const udp = innermost(start.headers, 'udp');
+  const listeners: ChildProcess[] = [];
+  const listening = new Set<string>();
+  for (const t of traces) {
+    if (t.disposition !== 'DELIVERED') continue;
+    const last = t.hops[t.hops.length - 1]!.headers;
+    const dst = innermost(last, 'ipv4');
+    const owner = dst ? engine.dataplane.ownerOf(dst.dst) : undefined;
+    const port = innermost(last, 'tcp')?.dport ?? innermost(last, 'udp')?.dport;
+    if (!owner || port === undefined || listening.has(`${owner.netns} ${port}`)) continue;
+    listening.add(`${owner.netns} ${port}`);
+    listeners.push(listen(nsName(owner.netns), port, udp !== undefined));
+  }
+  await sleep(300);
+  const src = nsName(netnsIdOf(start));
+  if (tcp) run(['ip', 'netns', 'exec', src, 'nc', '-z', '-w', '1', '-p', String(tcp.sport), ip.dst, String(tcp.dport)]);
+  else if (udp) run(['ip', 'netns', 'exec', src, 'sh', '-c', `echo x | nc -u -q 0 -w 1 -p ${udp.sport} ${ip.dst} ${udp.dport}`]);
+  else run(['ip', 'netns', 'exec', src, 'ping', '-c', '1', '-W', '1', ip.dst]);
+  await sleep(300);
+  const texts = new Map<string, CapturedPacket[]>();
+  await Promise.all([...captures].map(async ([key, c]) => texts.set(key, parseTcpdump(await c.stop()))));
+  for (const l of listeners) l.kill();
+
+  const packetsOn = (h: Hop): CapturedPacket[] => texts.get(linkKey(nsName(netnsIdOf(h)), h.out)) ?? [];
+  const compared = traces.map((t) => compareTrace(t, packetsOn));
+  let best = 0;
+  compared.forEach((hops, i) => {
+    if (differenceCount(hops) < differenceCount(compared[best]!)) best = i;
+  });
+  const chosen = traces[best]!;
+  const predicted = predictedOutcome(chosen);
+  return {
+    label,
+    ...(kind ? { kind } : {}),
+    disposition: chosen.disposition,
+    ...(traces.length > 1 ? { alternative: { index: best, of: traces.length } } : {}),
+    hops: compared[best]!,
+    ...(predicted ? { outcome: { predicted, observed: observedOutcome(packetsOn(start), ip.src) } } : {}),
+  };
 }

@@ -12,7 +12,7 @@ import type { Dataplane, Device, FdbEntry, NetNamespace, NetnsId, Neighbour, Rou
 import { assertNever } from '../trace/types';
 
 /** A kernel feature some device or rule needs; the runner checks each before building. */
-export type LabFeature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'dummy' | 'macvlan' | 'iptables' | 'nfacct' | 'ipvs';
+export type LabFeature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'dummy' | 'macvlan' | 'iptables' | 'nfacct' | 'ipset' | 'ipvs';
 
 export interface LabCommand {
   readonly argv: readonly string[];
@@ -320,7 +320,7 @@ export function planLab(dp: Dataplane, options: PlanOptions): LabPlan {
     b.add(P_SYSCTL, ['ip', 'netns', 'exec', name, 'sysctl', '-qw', `net.ipv4.ip_forward=${ns.ipForward ? 1 : 0}`]);
     if (ns.kind === 'host' && options.rules) {
       for (const payload of options.rules(ns.node)) {
-        b.requires.add(payload.argv[0] === 'nfacct' ? 'nfacct' : 'iptables');
+        b.requires.add(payload.argv[0] === 'nfacct' || payload.argv[0] === 'ipset' ? payload.argv[0] : 'iptables');
         b.add(P_RULES, ['ip', 'netns', 'exec', name, ...payload.argv], payload.text);
       }
     }

@@ -5,6 +5,7 @@
  * so what the kernel holds is exactly what `packetwalk rules` prints.
  */
 
+import { cniNat, type CniRule } from '../cni/masquerade';
 import type { Topology } from '../model/types';
 import { renderRestore } from '../proxy';
 import { jumpRules } from '../proxy/jumps';
@@ -41,4 +42,60 @@ export function kubeProxyPayloads(topology: Topology, nodeName: string): LabComm
     { argv: ['iptables-restore', '--noflush'], text: `${lines.join('\n')}\n` },
     { argv: ['iptables-restore', '--noflush', '--counters'], text: payload },
   ];
+}
+
+const builtinChains = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+
+/**
+ * The CNI's own rules (flanneld's masquerade and forward chains, Felix's nat chains, kubenet's and
+ * aws-node's SNAT) loaded after kube-proxy's, as each daemon adds them: appended, or inserted as a
+ * block ahead of everything in the base chain. The walk evaluates the same rules in the same
+ * places (netfilter/hook.ts), so the kernel and the model hold one rule set.
+ */
+export function cniPayloads(topology: Topology, nodeName: string): LabCommandInput[] {
+  const node = topology.nodes.find((n) => n.name === nodeName);
+  if (!node) return [];
+  const nat = cniNat(topology, node);
+  if (nat.rules.length === 0) return [];
+  const out: LabCommandInput[] = [];
+  for (const set of nat.ipsets) {
+    out.push({ argv: ['ipset', 'create', set.name, 'hash:net'] });
+    for (const m of set.members) out.push({ argv: ['ipset', 'add', set.name, m] });
+  }
+  const lines: string[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    const rules = nat.rules.filter((r) => r.table === table);
+    if (rules.length === 0) continue;
+    const chains = [...new Set(rules.map(chainOf))].filter((c) => !builtinChains.has(c));
+    lines.push(`*${table}`, ...chains.map((c) => `:${c} - [0:0]`));
+    const inserted = new Map<string, number>();
+    for (const r of rules) {
+      const chain = chainOf(r);
+      if (r.position === 'last') lines.push(r.rule);
+      else {
+        const at = (inserted.get(chain) ?? 0) + 1;
+        inserted.set(chain, at);
+        lines.push(`-I ${chain} ${at} ${r.rule.slice(`-A ${chain} `.length)}`);
+      }
+    }
+    lines.push('COMMIT');
+  }
+  out.push({ argv: ['iptables-restore', '--noflush'], text: `${lines.join('\n')}\n` });
+  return out;
+}
+
+function chainOf(r: CniRule): string {
+  return r.rule.split(' ')[1]!;
+}
+
+/** The `-A …` lines and chain names the CNI adds to `iptables-save`, so a read-back can set them apart from kube-proxy's. */
+export function cniSaveLines(topology: Topology, nodeName: string): { readonly rules: ReadonlySet<string>; readonly chains: ReadonlySet<string> } {
+  const node = topology.nodes.find((n) => n.name === nodeName);
+  const rules = node ? cniNat(topology, node).rules : [];
+  return { rules: new Set(rules.map((r) => r.rule)), chains: new Set(rules.map(chainOf).filter((c) => !builtinChains.has(c))) };
+}
+
+/** Everything a lab node loads: kube-proxy's rules, then the CNI's. */
+export function nodePayloads(topology: Topology, nodeName: string): LabCommandInput[] {
+  return [...kubeProxyPayloads(topology, nodeName), ...cniPayloads(topology, nodeName)];
 }
