@@ -163,20 +163,14 @@ function showTooltip(hop: TraceHopView, anchor: HTMLElement): void {
   clearTimeout(hideTimer);
   tooltip.replaceChildren(renderHop(hop, openStep));
   tooltip.hidden = false;
-  // Beside the badge, never over it: right, else left, else below or above.
+  // Beside the badge, never over it: on the side of the view with more room (the tooltip is at
+  // most 44% of the view wide), top aligned with the badge as far as the view allows.
   const r = anchor.getBoundingClientRect();
   const w = tooltip.offsetWidth;
   const h = tooltip.offsetHeight;
-  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(v, hi));
-  let left = r.right + 8;
-  let top = clamp(r.top, 8, window.innerHeight - h - 8);
-  if (left + w > window.innerWidth - 8) left = r.left - w - 8;
-  if (left < 8) {
-    left = clamp(r.left, 8, window.innerWidth - w - 8);
-    top = r.bottom + 8 + h <= window.innerHeight - 8 ? r.bottom + 8 : Math.max(8, r.top - h - 8);
-  }
-  tooltip.style.left = `${left}px`;
-  tooltip.style.top = `${top}px`;
+  const left = r.left + r.width / 2 < window.innerWidth / 2 ? r.right + 8 : r.left - w - 8;
+  tooltip.style.left = `${Math.max(0, left)}px`;
+  tooltip.style.top = `${Math.max(8, Math.min(r.top, window.innerHeight - h - 8))}px`;
 }
 
 function hideTooltipSoon(): void {
