@@ -286,3 +286,36 @@ test('ip rule lookup: priority order, from/to/fwmark selectors, a table without 
     '',
   ].join('\n'));
 });
+
+test('Multus macvlan (bridge mode): pod to pod on one parent turns inside it, from net1 with net1\'s address, no NetworkPolicy', () => {
+  const engine = createEngine(loadSample('multus-macvlan.yaml'));
+  assert.deepEqual(engine.dataplane.ownerOf('192.168.1.201'), { netns: 'pod/default/samplepod-2', device: 'net1' });
+  const t = traceFlow(engine, { from: 'pod/default/samplepod-1', to: 'ip/192.168.1.201:80', port: 80 });
+  assert.equal(t.disposition, 'DELIVERED');
+  assert.equal(t.hops.length, 1);
+  const [hop] = t.hops;
+  assert.equal(hop!.out, 'net1');
+  assert.equal(stack(hop!.headers), 'eth, ipv4 192.168.1.200>192.168.1.201 ttl 64, tcp 80');
+  const net1 = (pod: string) => engine.dataplane.namespace(`pod/default/${pod}`)!.devices.find((d) => d.name === 'net1')!.mac;
+  assert.deepEqual(hop!.headers[0], { layer: 'eth', src: net1('samplepod-1'), dst: net1('samplepod-2'), type: 'IPv4' });
+  assert.ok(!t.final.some((s) => s.kind === 'policy'));
+  assert.deepEqual(validateTrace(t), []);
+});
+
+test('Multus macvlan: net1 to another machine on the LAN leaves on the parent\'s segment with the pod\'s MAC, and the reply finds net1', () => {
+  const engine = createEngine(loadSample('multus-macvlan.yaml'));
+  const t = traceFlow(engine, { from: 'pod/default/samplepod-1', to: 'ip/192.168.1.11:22', port: 22 });
+  assert.equal(t.disposition, 'DELIVERED');
+  assert.equal(t.hops.length, 1);
+  assert.equal((t.hops[0]!.headers[0] as Extract<Header, { layer: 'eth' }>).dst, engine.dataplane.namespace('node/node-2')!.devices.find((d) => d.name === 'eth0')!.mac);
+  assert.ok(t.final.some((s) => s.kind === 'deliver' && s.to === '192.168.1.11:22/tcp (host node-2)'));
+  assert.equal(t.reply?.disposition, 'DELIVERED');
+  assert.equal(t.reply!.hops[t.reply!.hops.length - 1]!.node, 'node-2');
+  assert.ok(t.reply!.final.some((s) => s.kind === 'deliver' && s.to.startsWith('192.168.1.200:')));
+});
+
+test('Multus macvlan: the parent never hears its own macvlans, so net1 cannot reach its node', () => {
+  const t = traceFlow(createEngine(loadSample('multus-macvlan.yaml')), { from: 'pod/default/samplepod-1', to: 'ip/192.168.1.10:22', port: 22 });
+  assert.equal(t.disposition, 'DROPPED');
+  assert.equal(t.hops.length, 0);
+});

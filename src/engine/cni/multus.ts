@@ -31,7 +31,7 @@ function networkKey(n: SecondaryNetwork): string {
   return `${n.namespace}/${n.name}`;
 }
 
-function findNetwork(topology: Topology, pod: Pod, iface: PodSecondaryInterface): SecondaryNetwork | undefined {
+export function findNetwork(topology: Topology, pod: Pod, iface: PodSecondaryInterface): SecondaryNetwork | undefined {
   const networks = topology.cluster.networks;
   return (
     networks.find((n) => networkKey(n) === iface.network) ??

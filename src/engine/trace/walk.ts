@@ -218,13 +218,34 @@ function arpAnswer(ctx: WalkContext, ns: NetNamespace, dev: Device, ip: string):
       for (const owner of [dp.ownerOf(ip), dp.fabricOwnerOf?.(ip)]) {
         const ons = owner && dp.namespace(owner.netns);
         const od = ons && deviceOf(ons, owner.device);
-        if (od && od.kind === 'physical' && od.segment === dev.segment) return od.mac;
+        if (od && segmentOfDevice(ctx, od) === dev.segment) return od.mac;
       }
       return undefined;
+    }
+    case 'macvlan': {
+      // Bridge mode: a sibling macvlan of the same parent answers inside the parent; the parent
+      // itself never hears its macvlans; anything else answers on the parent's segment.
+      const owner = dp.ownerOf(ip);
+      const ons = owner && dp.namespace(owner.netns);
+      const od = ons && deviceOf(ons, owner.device);
+      if (od?.kind === 'macvlan' && od.masterNetns === dev.masterNetns && od.masterDevice === dev.masterDevice) return dev.mode === 'bridge' ? od.mac : undefined;
+      if (owner?.netns === dev.masterNetns && owner.device === dev.masterDevice) return undefined;
+      const parentNs = dp.namespace(dev.masterNetns);
+      const parent = parentNs && deviceOf(parentNs, dev.masterDevice);
+      return parent?.kind === 'physical' && parentNs ? arpAnswer(ctx, parentNs, parent, ip) : undefined;
     }
     default:
       return undefined;
   }
+}
+
+/** The underlay segment a device's frames appear on: a NIC's own, or a macvlan's parent's. */
+function segmentOfDevice(ctx: WalkContext, d: Device): string | undefined {
+  if (d.kind === 'physical') return d.segment;
+  if (d.kind !== 'macvlan') return undefined;
+  const parentNs = ctx.dataplane.namespace(d.masterNetns);
+  const parent = parentNs && deviceOf(parentNs, d.masterDevice);
+  return parent?.kind === 'physical' ? parent.segment : undefined;
 }
 
 /**
@@ -298,6 +319,15 @@ function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader
     }
     case 'bridge':
       return bridgeForward(state, ns, dev, dev.name, eth, p, encap);
+    case 'macvlan': {
+      // The frame leaves by the parent: to a sibling macvlan inside it (bridge mode), else onto the parent's segment.
+      const segment = segmentOfDevice(state.ctx, dev);
+      const owner = segment ? dp.onSegment(segment, eth.dst) : undefined;
+      if (!owner) return finish('EXITS_CLUSTER', [note(`${eth.dst} is not a host this topology models; the frame leaves by ${dev.masterDevice} on ${segment ?? dev.masterDevice}`)]);
+      const ons = dp.namespace(owner.netns);
+      if (!ons) return finish('DROPPED', [note(`no namespace ${owner.netns}`)]);
+      return { next: { ns: ons, inDev: owner.device, packet: p }, hops: [] };
+    }
     case 'physical': {
       const owner = dev.segment ? dp.onSegment(dev.segment, eth.dst) : undefined;
       if (!owner) return finish('EXITS_CLUSTER', [note(`${eth.dst} is not a host this topology models; the frame leaves on ${dev.segment ?? dev.name}`)]);
@@ -454,6 +484,11 @@ function step(state: WalkState, pos: Position): Outcome | { next: Position; hops
     const routeFor = (q: Packet) => lookupPolicyRoute(ns, { src: q.src, dst: q.dst, mark: st.mark, iif: at.inDev ?? 'lo' });
     let chosen = routeFor(p);
     if (!chosen) return finish('NO_ROUTE', [...s, note(`no route to ${p.dst} in ${ns.label} on ${ns.node}`)]);
+    // An unbound socket takes the route's preferred source: a pod sending out net1 uses net1's address.
+    if (isOrigin && ns.kind === 'pod' && st.reverse === undefined && chosen.route.type === 'unicast') {
+      const preferred = sourceAddressFor(ns, chosen.route);
+      if (preferred && preferred !== p.src) p = { ...p, src: preferred };
+    }
     if (isOrigin) {
       const r = runHook(st, at, 'OUTPUT', p, s, { out: chosen.route.dev ?? '' });
       if (isOutcome(r)) return r;
@@ -581,12 +616,13 @@ function transmit(state: WalkState, ns: NetNamespace, inDev: string | undefined,
     }
     case 'veth':
     case 'physical':
-    case 'bridge': {
+    case 'bridge':
+    case 'macvlan': {
       const tooBig = mtuExceeded(p, dev, steps);
       if (tooBig) return tooBig;
       const neigh = resolveNeighbour(state.ctx, ns, dev, nextHop);
       if (!neigh) {
-        if (!state.ctx.dataplane.ownerOf(nextHop) && dev.kind === 'physical') {
+        if (!state.ctx.dataplane.ownerOf(nextHop) && (dev.kind === 'physical' || dev.kind === 'macvlan')) {
           return finish('EXITS_CLUSTER', [...steps, note(`next hop ${nextHop} is outside the topology; the packet leaves ${ns.node} on ${dev.name}`)]);
         }
         return finish('DROPPED', [...steps, note(`no ARP reply for ${nextHop} on ${dev.name}: host unreachable`)]);
@@ -598,7 +634,6 @@ function transmit(state: WalkState, ns: NetNamespace, inDev: string | undefined,
     case 'loopback':
       return finish('DELIVERED', [...steps, { kind: 'deliver', to: `${p.dst} on lo` }]);
     case 'dummy':
-    case 'macvlan':
       return finish('DROPPED', [...steps, note(`the walk does not model sending on ${dev.kind} ${dev.name}`)]);
   }
 }
