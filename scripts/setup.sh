@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 # chromium, libkrb5-dev, pkg-config and ripgrep: the end-to-end suite's real VS Code (scripts/e2e-setup.sh).
-for pkg in iproute2 iptables tcpdump netcat-openbsd ipset nfacct iputils-ping chromium libkrb5-dev pkg-config ripgrep; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+# bridge-utils: brctl, the oracle of the `show --table bridges` kernel test.
+for pkg in iproute2 bridge-utils iptables tcpdump netcat-openbsd ipset nfacct iputils-ping chromium libkrb5-dev pkg-config ripgrep; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 if [ "${#need[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi

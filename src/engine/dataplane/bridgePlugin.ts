@@ -56,14 +56,24 @@ export function bridgeHostDevices(node: NodeInfo, pods: readonly Pod[], options:
     fdb.push({ mac, dev: name, master: options.bridge, self: false, permanent: true, local: true });
     fdb.push(...multicastFdb(name, mac));
   }
-  // The bridge's own MAC, set apart from its ports', and the groups it joins as a multicast router.
-  const own: FdbEntry[] = [
-    { mac: bridgeMac, dev: options.bridge, master: options.bridge, self: false, permanent: true, local: true },
-    ...multicastFdb(options.bridge, bridgeMac),
-    { mac: '01:00:5e:00:00:6a', dev: options.bridge, self: true, permanent: true },
-    { mac: '33:33:00:00:00:6a', dev: options.bridge, self: true, permanent: true },
+  return { devices, fdb: [...bridgeOwnFdb(options.bridge, bridgeMac, true), ...fdb] };
+}
+
+/**
+ * A bridge's own entries as `bridge fdb show` lists them (seen on the kernel): the groups it joins,
+ * all-nodes, the multicast-router groups (224.0.0.106, ff02::6a), all-hosts and, once it has an
+ * IPv6 link-local address (not while it has no carrier), its solicited-node group; then its MAC.
+ */
+export function bridgeOwnFdb(bridge: string, mac: string, carrier: boolean): FdbEntry[] {
+  const group = (m: string): FdbEntry => ({ mac: m, dev: bridge, self: true, permanent: true });
+  return [
+    group('33:33:00:00:00:01'),
+    group('01:00:5e:00:00:6a'),
+    group('33:33:00:00:00:6a'),
+    group('01:00:5e:00:00:01'),
+    ...(carrier ? [group(`33:33:ff:${mac.slice(9)}`)] : []),
+    { mac, dev: bridge, master: bridge, self: false, permanent: true, local: true },
   ];
-  return { devices, fdb: [...own, ...fdb] };
 }
 
 /**

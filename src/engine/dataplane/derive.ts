@@ -5,13 +5,12 @@
  */
 
 import { cniBuilderFor } from '../cni/index';
-import { findNetwork } from '../cni/multus';
 import type { ExternalHost, NodeInfo, Pod, Topology } from '../model/types';
 import { formatCidr, ipToNum, prefixOf } from '../net/ipv4';
 import { assembleNamespace, hostAddress, loopback, route } from './assemble';
-import { multicastFdb, podNetnsId } from './bridgePlugin';
+import { bridgeOwnFdb, multicastFdb, podNetnsId } from './bridgePlugin';
 import { parseRouteLine } from './routeLine';
-import type { AddressOwner, CniContext, Dataplane, DeviceSpec, NetNamespace, NetnsId, Route, RouterSpec } from './types';
+import type { AddressOwner, CniContext, Dataplane, DeviceSpec, FdbEntry, NetNamespace, NetnsId, Route, RouterSpec } from './types';
 
 export function segmentOf(address: string, prefixLength: number): string {
   return formatCidr(prefixOf(ipToNum(address), prefixLength));
@@ -23,6 +22,14 @@ export function nodeNetnsId(node: string): NetnsId {
 
 export function externalNetnsId(name: string): NetnsId {
   return `ext/${name}`;
+}
+
+/** What `bridge fdb show` lists for a device the Cluster document adds (docker0 and the like). */
+function extraFdb(d: DeviceSpec): FdbEntry[] {
+  if (!d.up || d.mac === undefined) return [];
+  if (d.kind === 'bridge') return bridgeOwnFdb(d.name, d.mac, !d.noCarrier);
+  // Without carrier a device has no IPv6 link-local address, so no solicited-node group.
+  return d.noCarrier ? multicastFdb(d.name, d.mac).slice(0, 2) : multicastFdb(d.name, d.mac);
 }
 
 function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
@@ -65,7 +72,7 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
     devices: [loopback, nic, ...extras, ...(cni?.devices ?? [])],
     routes: [...routes, ...(cni?.routes ?? [])],
     neighbours: cni?.neighbours ?? [],
-    fdb: [...multicastFdb(node.interface, node.mac), ...(cni?.fdb ?? [])],
+    fdb: [...multicastFdb(node.interface, node.mac), ...extras.flatMap(extraFdb), ...(cni?.fdb ?? [])],
     ...(cni?.rules ? { rules: cni.rules } : {}),
     ipForward: true,
   });
@@ -146,14 +153,6 @@ export function deriveDataplane(topology: Topology): Dataplane {
       ids.push(podId);
       builders.set(podId, () => podNamespace(ctx, pod, node));
       owners.set(pod.ip, { netns: podId, device: 'eth0' });
-      for (const iface of pod.secondaryInterfaces) {
-        const network = findNetwork(topology, pod, iface);
-        // ipvlan is not built; host-local on two nodes can hand out one address twice, and the first pod keeps it.
-        if (!network || network.type === 'ipvlan' || owners.has(iface.address)) continue;
-        owners.set(iface.address, { netns: podId, device: iface.name });
-        // A macvlan of the node's NIC is a station of its own on the NIC's segment.
-        if (network.type === 'macvlan' && network.master === node.interface) macs.set(`${segments.get(node.name)} ${iface.mac}`, { netns: podId, device: iface.name });
-      }
     }
   }
   for (const ext of topology.externals) {
