@@ -5,6 +5,7 @@
  */
 
 import { cniBuilderFor } from '../cni/index';
+import { findNetwork } from '../cni/multus';
 import type { ExternalHost, NodeInfo, Pod, Topology } from '../model/types';
 import { formatCidr, ipToNum, prefixOf } from '../net/ipv4';
 import { assembleNamespace, hostAddress, loopback, route } from './assemble';
@@ -153,6 +154,14 @@ export function deriveDataplane(topology: Topology): Dataplane {
       ids.push(podId);
       builders.set(podId, () => podNamespace(ctx, pod, node));
       owners.set(pod.ip, { netns: podId, device: 'eth0' });
+      for (const iface of pod.secondaryInterfaces) {
+        const network = findNetwork(topology, pod, iface);
+        // ipvlan is not built; host-local on two nodes can hand out one address twice, and the first pod keeps it.
+        if (!network || network.type === 'ipvlan' || owners.has(iface.address)) continue;
+        owners.set(iface.address, { netns: podId, device: iface.name });
+        // A macvlan of the node's NIC is a station of its own on the NIC's segment.
+        if (network.type === 'macvlan' && network.master === node.interface) macs.set(`${segments.get(node.name)} ${iface.mac}`, { netns: podId, device: iface.name });
+      }
     }
   }
   for (const ext of topology.externals) {
