@@ -1,15 +1,27 @@
-import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
+import { compareDiagnostics, formatDiagnostic, hasErrors, type Diagnostic } from '../../engine/diagnostics';
 import { loadTopology } from '../../engine/model/load';
 import type { Command } from '../command';
 import { readSource, nodeHost } from '../nodeHost';
 import { EXIT_INPUT, EXIT_OK } from '../usage';
 
+/** Which diagnostics a run shows: errors always, warnings unless --quiet, info notes only with --infos. */
+function shown(d: Diagnostic, quiet: boolean, infos: boolean): boolean {
+  switch (d.severity) {
+    case 'error':
+      return true;
+    case 'warning':
+      return !quiet;
+    case 'info':
+      return infos && !quiet;
+  }
+}
+
 export const check: Command = {
   name: 'check',
-  synopsis: 'check FILE [--quiet]',
+  synopsis: 'check FILE [--quiet] [--infos]',
   summary: 'Load and validate a topology; print FILE:LINE:COL diagnostics; exit 1 on any error.',
-  optionHelp: ['--quiet   print errors only'],
-  options: { quiet: { type: 'boolean' } },
+  optionHelp: ['--quiet   print errors only', '--infos   also print info notes (kinds and fields the simulator passes over)'],
+  options: { quiet: { type: 'boolean' }, infos: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
     const source = readSource(positionals[0]!);
@@ -18,8 +30,8 @@ export const check: Command = {
       return EXIT_INPUT;
     }
     const result = loadTopology(source, nodeHost);
-    const shown = [...result.diagnostics].sort(compareDiagnostics).filter((d) => !values.quiet || d.severity === 'error');
-    for (const d of shown) io.out(formatDiagnostic(d));
-    return hasErrors(result.diagnostics) ? EXIT_INPUT : EXIT_OK;
+    const list = [...result.diagnostics].sort(compareDiagnostics).filter((d) => shown(d, values.quiet === true, values.infos === true));
+    for (const d of list) io.out(formatDiagnostic(d));
+    return hasErrors(result.diagnostics) || result.value === undefined ? EXIT_INPUT : EXIT_OK;
   },
 };

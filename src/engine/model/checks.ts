@@ -7,6 +7,7 @@ import type { PodDraft } from './pods';
 import type { Reader } from './reader';
 import type { ServiceDraft } from './services';
 import type { Path } from './path';
+import type { SelectorIndex } from './selectIndex';
 
 export interface Located {
   readonly reader: Reader;
@@ -81,10 +82,9 @@ export function checkPodAddress(pod: PodDraft, ip: string, node: NodeDraft, cni:
   }
 }
 
-export function checkServiceSelection(svc: ServiceDraft, pods: readonly Pod[]): void {
+export function checkServiceSelection(svc: ServiceDraft, pods: SelectorIndex<Pod>): void {
   if (!svc.selector || svc.type === 'ExternalName') return;
-  const sel = svc.selector;
-  const selected = pods.filter((p) => p.namespace === svc.namespace && Object.entries(sel).every(([k, v]) => p.labels[k] === v));
+  const selected = pods.select(svc.namespace, svc.selector);
   if (selected.length === 0) {
     svc.reader.report('selectsNothing', ['spec', 'selector'], `Service ${svc.namespace}/${svc.name} selects no pod in namespace ${svc.namespace}; it will have no endpoints, check the selector against the pods' labels`);
     return;

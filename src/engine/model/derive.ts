@@ -11,6 +11,7 @@ import type { NodeDraft } from './cluster';
 import type { CniConfig, Container, Endpoint, EndpointSlice, Protocol } from './types';
 import { generatedSuffix } from './names';
 import type { PodDraft } from './pods';
+import type { SelectorIndex } from './selectIndex';
 import type { ServiceDraft } from './services';
 
 const CONTROL_PLANE_LABELS = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'];
@@ -155,10 +156,9 @@ export interface SelectablePod {
  * pods grouped by the ports their targetPorts resolve to (a pod that lacks a named port is left
  * out of that port), one slice per group, and an empty placeholder when no pod is selected.
  */
-export function deriveEndpointSlices(svc: ServiceDraft & { selector: Readonly<Record<string, string>> }, pods: readonly SelectablePod[], zoneOf: (node: string) => string | undefined): EndpointSlice[] {
+export function deriveEndpointSlices(svc: ServiceDraft & { selector: Readonly<Record<string, string>> }, pods: SelectorIndex<SelectablePod>, zoneOf: (node: string) => string | undefined): EndpointSlice[] {
   const groups = new Map<string, { ports: EndpointSlice['ports']; endpoints: Endpoint[] }>();
-  for (const pod of pods) {
-    if (pod.namespace !== svc.namespace || !matches(svc.selector, pod.labels)) continue;
+  for (const pod of pods.select(svc.namespace, svc.selector)) {
     const ports = svc.ports.flatMap((sp) => {
       const port = typeof sp.targetPort === 'number' ? sp.targetPort : findNamedPort(pod.containers, sp.targetPort, sp.protocol);
       return port === undefined ? [] : [{ name: sp.name, port, protocol: sp.protocol }];

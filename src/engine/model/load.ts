@@ -25,6 +25,7 @@ import { readPod, type PodDraft } from './pods';
 import { readPolicy } from './policies';
 import { isRecord, Reader } from './reader';
 import { diagnostic, pointAt } from './report';
+import { SelectorIndex } from './selectIndex';
 import { readService, type ServiceDraft } from './services';
 import { expandWorkload } from './workloads';
 
@@ -192,7 +193,8 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
       sessionAffinityTimeoutSeconds: s.sessionAffinityTimeoutSeconds, ...(hc !== undefined ? { healthCheckNodePort: hc } : {}),
     };
   });
-  for (const s of serviceDrafts) checkServiceSelection(s, pods);
+  const podIndex = new SelectorIndex(pods);
+  for (const s of serviceDrafts) checkServiceSelection(s, podIndex);
 
   // EndpointSlices: given ones (and Endpoints) stand; Services with selectors and none given get derived ones.
   const given: { slice: EndpointSlice; r: Reader }[] = [];
@@ -210,7 +212,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   const zoneOf = (node: string): string | undefined => nodeByName.get(node)?.labels['topology.kubernetes.io/zone'];
   const endpointSlices: EndpointSlice[] = given.map((g) => g.slice);
   for (const s of serviceDrafts) {
-    if (s.selector && s.type !== 'ExternalName' && !coveredServices.has(`${s.namespace}/${s.name}`)) endpointSlices.push(...deriveEndpointSlices({ ...s, selector: s.selector }, pods, zoneOf));
+    if (s.selector && s.type !== 'ExternalName' && !coveredServices.has(`${s.namespace}/${s.name}`)) endpointSlices.push(...deriveEndpointSlices({ ...s, selector: s.selector }, podIndex, zoneOf));
   }
 
   const policies: NetworkPolicy[] = firstOfEachName(byKind('NetworkPolicy').map((r) => ({ r, p: readPolicy(r) })).filter((x) => x.p !== undefined), (x) => `${x.p!.namespace}/${x.p!.name}`, (x) => ({ reader: x.r, path: ['metadata', 'name'] }), 'NetworkPolicy').map((x) => x.p!);

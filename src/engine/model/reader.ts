@@ -31,6 +31,18 @@ export type FieldPolicy =
   /** Kubernetes objects: an unknown name is fine unless it is a near miss of a name the simulator reads. */
   | 'lenient';
 
+const none: readonly string[] = [];
+const accepted = new WeakMap<readonly string[], WeakMap<readonly string[], Set<string>>>();
+
+/** The names a field set accepts, as a set built once per pair of lists. */
+function acceptedNames(reads: readonly string[], known: readonly string[]): Set<string> {
+  let byKnown = accepted.get(reads);
+  if (!byKnown) accepted.set(reads, (byKnown = new WeakMap()));
+  let names = byKnown.get(known);
+  if (!names) byKnown.set(known, (names = new Set([...reads, ...known])));
+  return names;
+}
+
 export class Reader {
   constructor(readonly doc: ParsedDocument, private readonly out: Diagnostic[]) {}
 
@@ -122,11 +134,12 @@ export class Reader {
    * Checks the names of a mapping's fields. `reads` are the names the simulator uses; `known` are
    * other real names that must not be taken for misspellings of them.
    */
-  fields(path: Path, reads: readonly string[], policy: FieldPolicy, known: readonly string[] = []): void {
+  fields(path: Path, reads: readonly string[], policy: FieldPolicy, known: readonly string[] = none): void {
     const m = this.get(path);
     if (!isRecord(m)) return;
-    for (const k of Object.keys(m)) {
-      if (reads.includes(k) || known.includes(k)) continue;
+    const accepted = acceptedNames(reads, known);
+    for (const k in m) {
+      if (accepted.has(k)) continue;
       const near = nearest(k, reads);
       if (policy === 'strict') {
         this.report('unknownClusterField', [...path, k], `${formatPath([...path, k])} is not a field of the Cluster document${near ? `; did you mean "${near}"?` : `; valid fields here: ${reads.join(', ')}`}`, 'key');

@@ -15,18 +15,27 @@ export interface Cidr {
 /** Why a text is not an IPv4 address or CIDR, phrased to finish "… is not valid: ". */
 export type AddressProblem = 'ipv6' | 'syntax' | 'host-bits' | 'prefix';
 
-/** The unsigned value of a dotted quad, or undefined when it is not one in canonical form. */
+/** The unsigned value of a dotted quad, or undefined when it is not one in canonical form (no leading zeros). */
 export function parseIPv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   let value = 0;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    value = value * 256 + n;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return undefined;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else return undefined;
   }
-  return value;
+  return dots === 3 && digits > 0 ? value * 256 + octet : undefined;
 }
 
 export function formatIPv4(n: number): string {

@@ -1,0 +1,120 @@
+// Loader benchmark: load + validate time and peak memory, against js-yaml's own loadAll of the
+// same text, for the largest sample and for generated topologies (10 MB; 38 MB with --big).
+// Each measurement runs in a fresh process so its peak RSS is its own.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+if (process.argv[2] === '--measure') {
+  const [, , , mode, file] = process.argv;
+  const text = readFileSync(file, 'utf8');
+  const start = performance.now();
+  let summary = '';
+  if (mode === 'js-yaml') {
+    const yaml = require(path.join(root, 'node_modules/js-yaml'));
+    summary = `${yaml.loadAll(text).length} documents`;
+  } else {
+    const { loadTopology } = require(path.join(root, 'out/src/engine/model/load.js'));
+    const r = loadTopology({ path: file, text }, { expandInclude: () => [], readFile: () => undefined });
+    summary = `${r.value?.pods.length ?? 0} pods, ${r.value?.services.length ?? 0} services, ${r.diagnostics.length} diagnostics`;
+  }
+  const ms = performance.now() - start;
+  process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, summary }));
+  process.exit(0);
+}
+
+/** A flannel cluster of `nodes` nodes with pods, Deployments' worth of Services, written as kubectl would. */
+function generate(targetBytes) {
+  const nodes = 50;
+  const out = [`apiVersion: packetwalk.io/v1alpha1
+kind: Cluster
+metadata: {name: bench}
+spec:
+  clusterCIDR: 10.0.0.0/8
+  serviceCIDR: 172.20.0.0/16
+  cni: {plugin: flannel, backend: vxlan}
+  nodes:
+${Array.from({ length: nodes }, (_, i) => `  - {name: node-${i}, address: 192.168.${i >> 8}.${(i & 255) + 1}, podCIDR: 10.${i >> 8}.${i & 255}.0/24}`).join('\n')}
+`];
+  let size = out[0].length;
+  for (let i = 0; size < targetBytes; i++) {
+    const node = i % nodes;
+    const doc = i % 10 === 9
+      ? `apiVersion: v1
+kind: Service
+metadata:
+  name: svc-${i}
+  namespace: default
+  labels: {app: app-${i - 9}}
+spec:
+  type: ClusterIP
+  selector: {app: app-${i - 9}}
+  ports:
+  - {name: http, port: 80, targetPort: http, protocol: TCP}
+`
+      : `apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-${i}
+  namespace: default
+  labels: {app: app-${i - (i % 10)}, tier: web}
+  annotations: {note: "generated pod ${i}"}
+spec:
+  nodeName: node-${node}
+  containers:
+  - name: web
+    image: nginx:1.25
+    ports:
+    - {name: http, containerPort: 8080, protocol: TCP}
+status:
+  phase: Running
+  podIP: 10.${node >> 8}.${node & 255}.${Math.floor(i / nodes) % 250 + 2}
+  conditions:
+  - {type: Ready, status: "True"}
+`;
+    out.push(doc);
+    size += doc.length + 4;
+  }
+  return out.join('---\n');
+}
+
+function measure(mode, file) {
+  const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--measure', mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+function report(label, file) {
+  const mb = (statSync(file).size / 1e6).toFixed(1);
+  const bare = [measure('js-yaml', file), measure('js-yaml', file)].sort((a, b) => a.ms - b.ms)[0];
+  const ours = [measure('loader', file), measure('loader', file)].sort((a, b) => a.ms - b.ms)[0];
+  console.log(`${label} (${mb} MB): js-yaml loadAll ${bare.ms.toFixed(0)} ms, peak RSS ${bare.maxRssMb.toFixed(0)} MB`);
+  console.log(`${' '.repeat(label.length)}   load + validate ${ours.ms.toFixed(0)} ms (${(ours.ms / bare.ms).toFixed(2)}x), peak RSS ${ours.maxRssMb.toFixed(0)} MB; ${ours.summary}`);
+}
+
+const samples = path.join(root, 'samples');
+let largest;
+try {
+  for (const f of readdirSync(samples).filter((x) => /\.ya?ml$/.test(x))) {
+    const p = path.join(samples, f);
+    if (!largest || statSync(p).size > statSync(largest).size) largest = p;
+  }
+} catch { /* no samples yet */ }
+if (largest) report(`largest sample ${path.basename(largest)}`, largest);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-bench-loader-'));
+try {
+  const sizes = process.argv.includes('--big') ? [10e6, 38e6] : [10e6];
+  for (const s of sizes) {
+    const file = path.join(dir, `generated-${s / 1e6}mb.yaml`);
+    writeFileSync(file, generate(s));
+    report(`generated ${s / 1e6} MB`, file);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
