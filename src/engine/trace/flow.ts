@@ -6,6 +6,7 @@
 import { nodeNetnsId, externalNetnsId } from '../dataplane/derive';
 import { podNetnsId } from '../dataplane/bridgePlugin';
 import type { Dataplane, NetNamespace } from '../dataplane/types';
+import { lookupRoute, sourceAddressFor } from '../dataplane/routing';
 import type { Pod, Topology } from '../model/types';
 import { parseEndpoint, resolveEndpoint, type EndpointSpec, type Parsed, type ResolvedEndpoint } from './endpoint';
 import type { NetfilterHook, PolicyHook } from './hooks';
@@ -52,6 +53,17 @@ function sourceNamespace(engine: Engine, from: ResolvedEndpoint): NetNamespace |
   return owner ? dp.namespace(owner.netns) : undefined;
 }
 
+/**
+ * The address a node's own socket sends from: the kernel's source selection, the route's `src` or
+ * else the primary address of its device, so a node reaching a pod over flannel.1 sends from
+ * flannel.1's `10.42.0.0`, not from its underlay address. Pods and externals have one address.
+ */
+function sourceAddress(ns: NetNamespace, from: ResolvedEndpoint, dst: string): string {
+  if (ns.kind !== 'host' || !(from.node || from.pod?.hostNetwork)) return from.ip;
+  const route = lookupRoute(ns, dst);
+  return (route && sourceAddressFor(ns, route)) ?? from.ip;
+}
+
 export interface PlannedFlow {
   readonly from: ResolvedEndpoint;
   readonly to: ResolvedEndpoint;
@@ -72,7 +84,7 @@ export function tryTraceFlow(engine: Engine, request: TraceRequest): Parsed<Plan
   const ns = sourceNamespace(engine, from.value);
   if (!ns) return { ok: false, error: `no host in the topology has address ${from.value.ip}` };
   const proto = request.proto ?? 'tcp';
-  const packet = newPacket(from.value.ip, to.value.ip, proto, to.value.port ?? request.port ?? 80, request.sport);
+  const packet = newPacket(sourceAddress(ns, from.value, to.value.ip), to.value.ip, proto, to.value.port ?? request.port ?? 80, request.sport);
   const ctx: WalkContext = {
     ...engine,
     ...(request.endpointIndex !== undefined ? { endpointIndex: request.endpointIndex } : {}),

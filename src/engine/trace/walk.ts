@@ -92,6 +92,10 @@ function fmtEnd(ip: string, port: number): string {
   return port ? `${ip}:${port}` : ip;
 }
 
+function primaryAddress(ns: NetNamespace, device: string): string | undefined {
+  return deviceOf(ns, device)?.addresses.find((a) => a.scope === 'global')?.address;
+}
+
 /** Runs one netfilter hook in a host namespace; the packet comes back rewritten when NAT applies. */
 function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packet: Packet, steps: Step[], devices: { in?: string; out?: string }): Packet | Outcome {
   if (pos.ns.kind !== 'host') return packet;
@@ -121,6 +125,8 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
     mark: state.mark,
     ...(devices.in ? { inDevice: devices.in } : {}),
     ...(devices.out ? { outDevice: devices.out } : {}),
+    // MASQUERADE takes the primary address of the device the packet leaves by (flannel.1's, cni0's), not the node's.
+    ...(devices.out && primaryAddress(pos.ns, devices.out) ? { outDeviceAddress: primaryAddress(pos.ns, devices.out)! } : {}),
     newConnection: !isReply,
     ...(state.ctx.endpointIndex !== undefined ? { endpointIndex: state.ctx.endpointIndex } : {}),
     ...(state.ctx.endpointSeed !== undefined ? { endpointSeed: state.ctx.endpointSeed } : {}),
