@@ -105,7 +105,7 @@ export async function verifyRequest(engine: Engine, plan: LabPlan, request: Trac
 export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readonly Trace[], label: string, kind?: string): Promise<TraceReport> {
   const base = traces[0]!;
   const start = base.hops[0];
-  if (!start) return { label, ...(kind ? { kind } : {}), disposition: base.disposition, hops: [], error: 'the walk has no hop to send' };
+  if (!start) return { label, ...(kind ? { kind } : {}), disposition: base.disposition, hops: [], unchecked: 'the walk ends inside the source before any link, so there is nothing to capture' };
   const nsName = (id: string): string => plan.netnsNames.get(id) ?? id;
   const links = new Map<string, [string, string]>();
   for (const t of traces) for (const h of t.hops) links.set(linkKey(nsName(netnsIdOf(h)), h.out), [nsName(netnsIdOf(h)), h.out]);
@@ -118,19 +118,17 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   const listeners: ChildProcess[] = [];
   const listening = new Set<string>();
   for (const t of traces) {
-    if (t.disposition !== 'DELIVERED') continue;
-    const last = t.hops[t.hops.length - 1]!.headers;
-    const dst = innermost(last, 'ipv4');
-    const owner = dst ? engine.dataplane.ownerOf(dst.dst) : undefined;
-    const port = innermost(last, 'tcp')?.dport ?? innermost(last, 'udp')?.dport;
-    if (!owner || port === undefined || listening.has(`${owner.netns} ${port}`)) continue;
-    listening.add(`${owner.netns} ${port}`);
-    listeners.push(listen(nsName(owner.netns), port, udp !== undefined));
+    const at = deliveredAt(t);
+    const owner = at && engine.dataplane.ownerOf(at.ip);
+    if (!at || !owner || listening.has(`${owner.netns} ${at.port}`)) continue;
+    listening.add(`${owner.netns} ${at.port}`);
+    listeners.push(listen(nsName(owner.netns), at.port, udp !== undefined));
   }
   await sleep(300);
   const src = nsName(netnsIdOf(start));
-  if (tcp) run(['ip', 'netns', 'exec', src, 'nc', '-z', '-w', '1', '-p', String(tcp.sport), ip.dst, String(tcp.dport)]);
-  else if (udp) run(['ip', 'netns', 'exec', src, 'sh', '-c', `echo x | nc -u -q 0 -w 1 -p ${udp.sport} ${ip.dst} ${udp.dport}`]);
+  if (tcp) run(['ip', 'netns', 'exec', src, 'nc', '-z', '-w', '2', '-p', String(tcp.sport), ip.dst, String(tcp.dport)]);
+  // As many payload bytes as the walk's datagram carries, so lengths compare too.
+  else if (udp) run(['ip', 'netns', 'exec', src, 'sh', '-c', `printf %s ${'x'.repeat(Math.max(1, udp.length - 8))} | nc -u -q 0 -w 1 -p ${udp.sport} ${ip.dst} ${udp.dport}`]);
   else run(['ip', 'netns', 'exec', src, 'ping', '-c', '1', '-W', '1', ip.dst]);
   await sleep(300);
   const texts = new Map<string, CapturedPacket[]>();
@@ -139,18 +137,35 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
 
   const packetsOn = (h: Hop): CapturedPacket[] => texts.get(linkKey(nsName(netnsIdOf(h)), h.out)) ?? [];
   const compared = traces.map((t) => compareTrace(t, packetsOn));
+  // The path the kernel took is the one whose links saw the packet; field differences only break ties.
+  const score = (hops: readonly HopReport[]): [number, number] => [hops.filter((h) => h.differences.some((d) => d.field === 'packet' || d.field === 'layers')).length, differenceCount(hops)];
   let best = 0;
   compared.forEach((hops, i) => {
-    if (differenceCount(hops) < differenceCount(compared[best]!)) best = i;
+    const [a, b] = score(hops);
+    const [x, y] = score(compared[best]!);
+    if (a < x || (a === x && b < y)) best = i;
   });
   const chosen = traces[best]!;
   const predicted = predictedOutcome(chosen);
+  // No NetworkPolicy is rendered into the lab's iptables, so an enforced deny cannot happen there.
+  const enforcedDeny = chosen.disposition === 'DENIED';
   return {
     label,
     ...(kind ? { kind } : {}),
     disposition: chosen.disposition,
     ...(traces.length > 1 ? { alternative: { index: best, of: traces.length } } : {}),
     hops: compared[best]!,
-    ...(predicted ? { outcome: { predicted, observed: observedOutcome(packetsOn(start), ip.src) } } : {}),
+    ...(predicted && !enforcedDeny ? { outcome: { predicted, observed: observedOutcome(packetsOn(start), ip.src) } } : {}),
+    ...(enforcedDeny ? { unchecked: "the policy's deny: the lab loads kube-proxy's and the CNI's NAT rules, not NetworkPolicy enforcement" } : {}),
   };
+}
+
+/** The socket the walk delivers to, from its deliver step (`10.42.1.9:80 (default/nginx)`). */
+function deliveredAt(trace: Trace): { ip: string; port: number } | undefined {
+  if (trace.disposition !== 'DELIVERED') return undefined;
+  for (const s of trace.final) {
+    const m = s.kind === 'deliver' ? /^(\d+\.\d+\.\d+\.\d+):(\d+)/.exec(s.to) : null;
+    if (m) return { ip: m[1]!, port: Number(m[2]) };
+  }
+  return undefined;
 }

@@ -151,7 +151,7 @@ function fdbArgv(ns: string, f: FdbEntry): string[] | undefined {
   if (f.self && f.dst) {
     return ['bridge', '-n', ns, 'fdb', 'append', f.mac, 'dev', f.dev, 'dst', f.dst, ...(f.vni !== undefined ? ['vni', String(f.vni)] : []), 'self', 'permanent'];
   }
-  if (f.master) return ['bridge', '-n', ns, 'fdb', 'add', f.mac, 'dev', f.dev, 'master', 'static'];
+  if (f.master) return ['bridge', '-n', ns, 'fdb', 'replace', f.mac, 'dev', f.dev, 'master', 'static'];
   return undefined;
 }
 

@@ -34,8 +34,10 @@ export interface TraceReport {
   readonly hops: readonly HopReport[];
   /** Absent where the kernel's answer shows nothing (UDP gets no reply whether delivered or not). */
   readonly outcome?: OutcomeCheck;
-  /** Why the trace could not be sent at all (no hops, an unknown endpoint). */
+  /** Why the trace could not be sent at all (an unknown endpoint, a lab that failed). */
   readonly error?: string;
+  /** What the lab could not hold against the kernel here, said rather than counted as a match. */
+  readonly unchecked?: string;
 }
 
 export function traceMatches(r: TraceReport): boolean {
@@ -74,7 +76,7 @@ export function predictedOutcome(trace: Trace): Outcome | undefined {
     case 'DROPPED':
       return 'no answer';
     case 'DENIED':
-      return trace.final.some((s) => s.kind === 'policy' && !s.enforced) ? 'answered' : 'no answer';
+      return 'no answer';
     case 'NO_ROUTE':
     case 'LOOP':
     case 'TTL_EXCEEDED':
@@ -138,8 +140,9 @@ export function renderText(reports: readonly TraceReport[]): string {
   const out: string[] = [];
   for (const r of reports) {
     const alt = r.alternative ? ` [kube-proxy chose endpoint ${r.alternative.index + 1} of ${r.alternative.of}]` : '';
-    out.push(`${traceMatches(r) ? 'MATCH' : 'DIFFER'}  ${r.kind ? `${r.kind}: ` : ''}${r.label}  ${r.disposition}${alt}`);
+    out.push(`${traceMatches(r) ? (r.unchecked && r.hops.length === 0 ? 'UNCHECKED' : 'MATCH') : 'DIFFER'}  ${r.kind ? `${r.kind}: ` : ''}${r.label}  ${r.disposition}${alt}`);
     if (r.error) out.push(`  error: ${r.error}`);
+    if (r.unchecked) out.push(`  not checked: ${r.unchecked}`);
     for (const h of r.hops) {
       out.push(`  hop ${h.hop} ${h.where}: ${h.differences.length === 0 ? 'match' : h.differences.map((d) => `${d.field} predicted ${d.predicted}, captured ${d.captured}`).join('; ')}`);
       out.push(...sideBySide(h.predicted, h.captured, '      '));

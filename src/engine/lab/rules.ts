@@ -66,7 +66,8 @@ export function cniPayloads(topology: Topology, nodeName: string): LabCommandInp
   for (const table of ['filter', 'nat'] as const) {
     const rules = nat.rules.filter((r) => r.table === table);
     if (rules.length === 0) continue;
-    const chains = [...new Set(rules.map(chainOf))].filter((c) => !builtinChains.has(c));
+    // Chains the rules jump to must exist first, even those the daemon leaves empty (Felix's cali-fip-dnat).
+    const chains = [...new Set(rules.flatMap((r) => [chainOf(r), ...jumpTargets(r)]))].filter((c) => !builtinChains.has(c));
     lines.push(`*${table}`, ...chains.map((c) => `:${c} - [0:0]`));
     const inserted = new Map<string, number>();
     for (const r of rules) {
@@ -88,11 +89,17 @@ function chainOf(r: CniRule): string {
   return r.rule.split(' ')[1]!;
 }
 
+/** Targets that are chains of the CNI's own (not a built-in target, not kube-proxy's, which it declares itself). */
+function jumpTargets(r: CniRule): string[] {
+  const m = / -[jg] (\S+)/.exec(r.rule);
+  return m && /^[a-z]/.test(m[1]!) ? [m[1]!] : m && /^[A-Z]+-/.test(m[1]!) && !m[1]!.startsWith('KUBE-') ? [m[1]!] : [];
+}
+
 /** The `-A …` lines and chain names the CNI adds to `iptables-save`, so a read-back can set them apart from kube-proxy's. */
 export function cniSaveLines(topology: Topology, nodeName: string): { readonly rules: ReadonlySet<string>; readonly chains: ReadonlySet<string> } {
   const node = topology.nodes.find((n) => n.name === nodeName);
   const rules = node ? cniNat(topology, node).rules : [];
-  return { rules: new Set(rules.map((r) => r.rule)), chains: new Set(rules.map(chainOf).filter((c) => !builtinChains.has(c))) };
+  return { rules: new Set(rules.map((r) => r.rule)), chains: new Set(rules.flatMap((r) => [chainOf(r), ...jumpTargets(r)]).filter((c) => !builtinChains.has(c))) };
 }
 
 /** Everything a lab node loads: kube-proxy's rules, then the CNI's. */
