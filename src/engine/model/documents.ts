@@ -157,7 +157,10 @@ function leadingLines(text: string): number {
 
 function yamlError(file: string, chunk: Chunk, e: unknown): Diagnostic {
   if (e instanceof yaml.YAMLException) {
-    const at = pointAt(file, chunk.line + e.mark.line + 1, e.mark.column + 1);
+    // js-yaml also counts a lone CR as a line break, and may mark the line after the last; keep the mark inside the chunk.
+    const lastLine = chunk.text.split('\n').length;
+    const line = Math.min(e.mark.line + 1, lastLine);
+    const at = pointAt(file, chunk.line + line, line === e.mark.line + 1 ? e.mark.column + 1 : 1);
     if (e.reason.startsWith('nesting exceeded maxDepth')) {
       return diagnostic('tooDeep', at, `this document nests deeper than ${MAX_DEPTH} levels, which no Kubernetes object needs; the document is skipped, check the indentation or brackets here`);
     }

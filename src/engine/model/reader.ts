@@ -125,6 +125,7 @@ export class Reader {
     for (const [k, v] of Object.entries(m)) {
       if (typeof v === 'string') out[k] = v;
       else if (v === null) out[k] = '';
+      else if (typeof v === 'object') this.report('wrongType', [...path, k], `${formatPath([...path, k])} must be a string, not ${describe(v)}; write the value on one line`);
       else this.report('wrongType', [...path, k], `${formatPath([...path, k])} must be a string, not ${describe(v)}; quote it ("${String(v)}")`);
     }
     return out;
