@@ -9,6 +9,8 @@ export type Positions = Record<string, { x: number; y: number }>;
 
 /** Above this many elements the layout trades quality for time (fcose draft: seconds, not minutes). */
 const draftAbove = 600;
+/** Above this many, even a draft force layout takes seconds: cluster nodes go on a grid instead. */
+const gridAbove = 1500;
 
 export function createGraph(container: HTMLElement, colours: Palette): cytoscape.Core {
   return cytoscape({ container, style: styles(colours), wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
@@ -45,6 +47,12 @@ export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions
     cy.fit(undefined, 30);
     return;
   }
+  if (missing.length === leaves.length && cy.elements().length > gridAbove) {
+    gridLayout(cy);
+    cy.fit(undefined, 30);
+    onLaidOut(positionsOf(cy));
+    return;
+  }
   const layout = cy.layout({
     name: 'fcose',
     quality: cy.elements().length > draftAbove ? 'draft' : 'default',
@@ -66,6 +74,35 @@ export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions
     onLaidOut(positionsOf(cy));
   });
   layout.run();
+}
+
+/**
+ * A layout in linear time for large clusters: each cluster node's children in a small grid, the
+ * nodes themselves in a grid, and the elements outside any node (underlay, services, externals) in
+ * rows above them.
+ */
+function gridLayout(cy: cytoscape.Core): void {
+  const cell = 40;
+  const parents = cy.nodes(':parent');
+  const perRow = Math.max(1, Math.ceil(Math.sqrt(parents.length)));
+  const box = 6 * cell;
+  cy.batch(() => {
+    parents.forEach((parent, i) => {
+      const ox = (i % perRow) * box;
+      const oy = Math.floor(i / perRow) * box;
+      const children = parent.children();
+      const cols = Math.max(1, Math.ceil(Math.sqrt(children.length)));
+      children.forEach((child, j) => {
+        child.position({ x: ox + (j % cols) * cell, y: oy + Math.floor(j / cols) * cell });
+      });
+    });
+    const loose = cy.nodes().filter((n) => !n.isParent() && n.parent().empty());
+    const width = perRow * box;
+    const cols = Math.max(1, Math.floor(width / (cell * 2)));
+    loose.forEach((n, k) => {
+      n.position({ x: (k % cols) * cell * 2, y: -cell * 2 * (1 + Math.floor(k / cols)) });
+    });
+  });
 }
 
 export function positionsOf(cy: cytoscape.Core): Positions {
