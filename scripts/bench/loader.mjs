@@ -28,7 +28,7 @@ if (process.argv[2] === '--measure') {
   process.exit(0);
 }
 
-/** A flannel cluster of `nodes` nodes with pods, Deployments' worth of Services, written as kubectl would. */
+/** A flannel cluster of 50 nodes with pods and a Service for every nine pods, as kubectl would print them, to about `targetBytes`. */
 function generate(targetBytes) {
   const nodes = 50;
   const out = [`apiVersion: packetwalk.io/v1alpha1
@@ -39,7 +39,7 @@ spec:
   serviceCIDR: 172.20.0.0/16
   cni: {plugin: flannel, backend: vxlan}
   nodes:
-${Array.from({ length: nodes }, (_, i) => `  - {name: node-${i}, address: 192.168.${i >> 8}.${(i & 255) + 1}, podCIDR: 10.${i >> 8}.${i & 255}.0/24}`).join('\n')}
+${Array.from({ length: nodes }, (_, i) => `  - {name: node-${i}, address: 192.168.${i >> 8}.${(i & 255) + 1}, podCIDR: 10.${i}.0.0/16}`).join('\n')}
 `];
   let size = out[0].length;
   for (let i = 0; size < targetBytes; i++) {
@@ -73,7 +73,7 @@ spec:
     - {name: http, containerPort: 8080, protocol: TCP}
 status:
   phase: Running
-  podIP: 10.${node >> 8}.${node & 255}.${Math.floor(i / nodes) % 250 + 2}
+  podIP: 10.${node}.${(Math.floor(i / nodes) + 2) >> 8}.${(Math.floor(i / nodes) + 2) & 255}
   conditions:
   - {type: Ready, status: "True"}
 `;

@@ -33,31 +33,32 @@ export interface PodSpecDraft {
   readonly containers: readonly Container[];
 }
 
-export function readPodSpec(r: Reader, path: Path): PodSpecDraft {
-  r.obj(path);
-  r.fields(path, podSpecFields.reads, 'lenient', podSpecFields.known);
+export function readPodSpec(root: Reader, path: Path): PodSpecDraft {
+  root.obj(path);
+  const r = root.at(path);
+  r.fields([], podSpecFields.reads, 'lenient', podSpecFields.known);
   const containers: Container[] = [];
-  r.arr([...path, 'containers']).forEach((_, i) => {
-    const cp = [...path, 'containers', i];
-    if (!r.obj(cp, true)) return;
-    r.fields(cp, containerFields.reads, 'lenient', containerFields.known);
+  r.arr(['containers']).forEach((_, i) => {
+    if (!r.obj(['containers', i], true)) return;
+    const c = r.at(['containers', i]);
+    c.fields([], containerFields.reads, 'lenient', containerFields.known);
     const ports: ContainerPort[] = [];
-    r.arr([...cp, 'ports']).forEach((__, j) => {
-      const pp = [...cp, 'ports', j];
-      if (!r.obj(pp, true)) return;
-      r.fields(pp, containerPortFields.reads, 'lenient', containerPortFields.known);
-      const containerPort = readPort(r, [...pp, 'containerPort'], true);
-      const name = r.scalarText([...pp, 'name']);
-      const protocol = readProtocol(r, [...pp, 'protocol']);
+    c.arr(['ports']).forEach((__, j) => {
+      if (!c.obj(['ports', j], true)) return;
+      const p = c.at(['ports', j]);
+      p.fields([], containerPortFields.reads, 'lenient', containerPortFields.known);
+      const containerPort = readPort(p, ['containerPort'], true);
+      const name = p.scalarText(['name']);
+      const protocol = readProtocol(p, ['protocol']);
       if (containerPort !== undefined) ports.push({ ...(name !== undefined ? { name } : {}), containerPort, protocol });
     });
-    containers.push({ name: r.str([...cp, 'name']) ?? `container-${i}`, ports });
+    containers.push({ name: c.str(['name']) ?? `container-${i}`, ports });
   });
-  const nodeName = r.str([...path, 'nodeName']);
+  const nodeName = r.str(['nodeName']);
   return {
     ...(nodeName !== undefined ? { nodeName } : {}),
-    nodeSelector: r.strMap([...path, 'nodeSelector']),
-    hostNetwork: r.bool([...path, 'hostNetwork']) ?? false,
+    nodeSelector: r.strMap(['nodeSelector']),
+    hostNetwork: r.bool(['hostNetwork']) ?? false,
     containers,
   };
 }

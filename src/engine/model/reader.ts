@@ -44,10 +44,29 @@ function acceptedNames(reads: readonly string[], known: readonly string[]): Set<
 }
 
 export class Reader {
-  constructor(readonly doc: ParsedDocument, private readonly out: Diagnostic[]) {}
+  /**
+   * A reader of the whole document, or (through `at`) of one value inside it: paths are then
+   * relative to that value, which spares walking from the root for every field of a deep list.
+   */
+  constructor(readonly doc: ParsedDocument, private readonly out: Diagnostic[], private readonly base: unknown = doc.value, private readonly prefix: Path = []) {}
+
+  /** A reader of the value at `path`, for reading many fields below it. */
+  at(path: Path): Reader {
+    return new Reader(this.doc, this.out, this.get(path), this.full(path));
+  }
+
+  /** The path from the document's root. */
+  full(path: Path): Path {
+    return this.prefix.length ? [...this.prefix, ...path] : path;
+  }
+
+  /** The path as messages name it: `spec.nodes[1].address`. */
+  name(path: Path): string {
+    return formatPath(this.full(path));
+  }
 
   span(path: Path, part: PathPart = 'value'): SourceSpan {
-    return this.doc.span(path, part);
+    return this.doc.span(this.full(path), part);
   }
 
   report(key: CodeKey, path: Path, message: string, part: PathPart = 'value'): void {
@@ -55,7 +74,7 @@ export class Reader {
   }
 
   get(path: Path): unknown {
-    let v: unknown = this.doc.value;
+    let v: unknown = this.base;
     for (const p of path) {
       if (v === null || typeof v !== 'object') return undefined;
       v = (v as Record<string | number, unknown>)[p];
@@ -66,11 +85,11 @@ export class Reader {
   private typed<T>(path: Path, want: string, ok: (v: unknown) => v is T, required: boolean): T | undefined {
     const v = this.get(path);
     if (v === undefined || v === null) {
-      if (required) this.report('missingField', path, `${formatPath(path)} is required; add it`, path.length ? 'key' : 'value');
+      if (required) this.report('missingField', path, `${this.name(path)} is required; add it`, path.length ? 'key' : 'value');
       return undefined;
     }
     if (ok(v)) return v;
-    this.report('wrongType', path, `${formatPath(path)} must be ${want}, not ${describe(v)}${want === 'a string' ? '; quote it' : ''}`);
+    this.report('wrongType', path, `${this.name(path)} must be ${want}, not ${describe(v)}${want === 'a string' ? '; quote it' : ''}`);
     return undefined;
   }
 
@@ -89,7 +108,7 @@ export class Reader {
     const v = this.typed(path, 'an integer', (x): x is number => typeof x === 'number', required);
     if (v === undefined) return undefined;
     if (!Number.isInteger(v) || v < min || v > max) {
-      this.report(code, path, `${formatPath(path)} is ${v}; it must be a whole number from ${min} to ${max}`);
+      this.report(code, path, `${this.name(path)} is ${v}; it must be a whole number from ${min} to ${max}`);
       return undefined;
     }
     return v;
@@ -113,7 +132,7 @@ export class Reader {
     if (v === undefined) return fallback;
     if ((values as readonly string[]).includes(v)) return v as T;
     const near = nearest(v, values);
-    this.report(code, path, `${formatPath(path)} is "${v}"; it must be ${oneOf(values.map((x) => `"${x}"`))}${near ? ` (did you mean "${near}"?)` : ''}`);
+    this.report(code, path, `${this.name(path)} is "${v}"; it must be ${oneOf(values.map((x) => `"${x}"`))}${near ? ` (did you mean "${near}"?)` : ''}`);
     return fallback;
   }
 
@@ -125,8 +144,8 @@ export class Reader {
     for (const [k, v] of Object.entries(m)) {
       if (typeof v === 'string') out[k] = v;
       else if (v === null) out[k] = '';
-      else if (typeof v === 'object') this.report('wrongType', [...path, k], `${formatPath([...path, k])} must be a string, not ${describe(v)}; write the value on one line`);
-      else this.report('wrongType', [...path, k], `${formatPath([...path, k])} must be a string, not ${describe(v)}; quote it ("${String(v)}")`);
+      else if (typeof v === 'object') this.report('wrongType', [...path, k], `${this.name([...path, k])} must be a string, not ${describe(v)}; write the value on one line`);
+      else this.report('wrongType', [...path, k], `${this.name([...path, k])} must be a string, not ${describe(v)}; quote it ("${String(v)}")`);
     }
     return out;
   }
@@ -143,9 +162,9 @@ export class Reader {
       if (accepted.has(k)) continue;
       const near = nearest(k, reads);
       if (policy === 'strict') {
-        this.report('unknownClusterField', [...path, k], `${formatPath([...path, k])} is not a field of the Cluster document${near ? `; did you mean "${near}"?` : `; valid fields here: ${reads.join(', ')}`}`, 'key');
+        this.report('unknownClusterField', [...path, k], `${this.name([...path, k])} is not a field of the Cluster document${near ? `; did you mean "${near}"?` : `; valid fields here: ${reads.join(', ')}`}`, 'key');
       } else if (near) {
-        this.report('misspelledField', [...path, k], `${formatPath([...path, k])} is not a Kubernetes field the simulator reads; did you mean "${near}"? (as written it is ignored)`, 'key');
+        this.report('misspelledField', [...path, k], `${this.name([...path, k])} is not a Kubernetes field the simulator reads; did you mean "${near}"? (as written it is ignored)`, 'key');
       }
     }
   }

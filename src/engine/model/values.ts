@@ -2,7 +2,7 @@
 
 import { formatCidr, isIPv6, networkOf, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
 import type { Protocol } from './types';
-import { formatPath, type Path } from './path';
+import type { Path } from './path';
 import type { Reader } from './reader';
 
 /** A canonical dotted quad, or undefined after reporting why the value is not one. */
@@ -11,8 +11,8 @@ export function readAddress(r: Reader, path: Path, required = false): string | u
   if (text === undefined) return undefined;
   if (parseIPv4(text) !== undefined) return text;
   r.report('badAddress', path, isIPv6(text)
-    ? `${formatPath(path)} is the IPv6 address "${text}"; the simulator models IPv4 only, use an IPv4 address`
-    : `${formatPath(path)} is "${text}", not an IPv4 address; write four numbers from 0 to 255 such as 10.42.1.5`);
+    ? `${r.name(path)} is the IPv6 address "${text}"; the simulator models IPv4 only, use an IPv4 address`
+    : `${r.name(path)} is "${text}", not an IPv4 address; write four numbers from 0 to 255 such as 10.42.1.5`);
   return undefined;
 }
 
@@ -30,11 +30,11 @@ export function readCidr(r: Reader, path: Path, opts: { hostBits?: boolean } = {
       const [ip, len] = text.split('/');
       return { cidr: parseCidr(networkOf(text)!) as Cidr, text: `${ip}/${Number(len)}` };
     }
-    r.report('badCidr', path, `${formatPath(path)} is "${text}", which has host bits set; write the network, ${networkOf(text)}`);
+    r.report('badCidr', path, `${r.name(path)} is "${text}", which has host bits set; write the network, ${networkOf(text)}`);
     return undefined;
   }
   const why = c === 'ipv6' ? 'an IPv6 CIDR; the simulator models IPv4 only' : c === 'prefix' ? 'a CIDR with a bad prefix length (0 to 32)' : 'not a CIDR';
-  r.report('badCidr', path, `${formatPath(path)} is "${text}", ${why}; write an IPv4 network such as 10.42.0.0/16`);
+  r.report('badCidr', path, `${r.name(path)} is "${text}", ${why}; write an IPv4 network such as 10.42.0.0/16`);
   return undefined;
 }
 
@@ -49,6 +49,6 @@ export function readProtocol(r: Reader, path: Path): Protocol {
   if (v === undefined || v === null) return 'TCP';
   if (typeof v === 'string' && (protocols as readonly string[]).includes(v)) return v as Protocol;
   const upper = typeof v === 'string' ? v.toUpperCase() : '';
-  r.report('badProtocol', path, `${formatPath(path)} is ${JSON.stringify(v)}; Kubernetes protocols are "TCP", "UDP" or "SCTP" (upper case)${(protocols as readonly string[]).includes(upper) ? `: write "${upper}"` : ''}`);
+  r.report('badProtocol', path, `${r.name(path)} is ${JSON.stringify(v)}; Kubernetes protocols are "TCP", "UDP" or "SCTP" (upper case)${(protocols as readonly string[]).includes(upper) ? `: write "${upper}"` : ''}`);
   return 'TCP';
 }

@@ -42,17 +42,24 @@ export function expandWorkload(r: Reader, kind: WorkloadKind, nodes: readonly No
   const replicas = r.int(['spec', 'replicas'], 0, 100000) ?? 1;
   const pods: PodDraft[] = [];
   const hash = generatedSuffix(`${meta.namespace}/${meta.name}/template`, 10);
+  // The controllers retry a generated name that is taken; so does this, with a salted hash.
+  const taken = new Set<string>();
+  const suffix = (i: number): string => {
+    let s = generatedSuffix(`${meta.namespace}/${meta.name}/${i}`, 5);
+    for (let salt = 1; taken.has(s); salt++) s = generatedSuffix(`${meta.namespace}/${meta.name}/${i}/${salt}`, 5);
+    taken.add(s);
+    return s;
+  };
   for (let i = 0; i < replicas; i++) {
-    const seed = `${meta.namespace}/${meta.name}/${i}`;
     switch (kind) {
       case 'StatefulSet':
         pods.push({ ...base, name: `${meta.name}-${i}`, labels: { ...labels, 'statefulset.kubernetes.io/pod-name': `${meta.name}-${i}` } });
         break;
       case 'ReplicaSet':
-        pods.push({ ...base, name: `${meta.name}-${generatedSuffix(seed, 5)}`, labels });
+        pods.push({ ...base, name: `${meta.name}-${suffix(i)}`, labels });
         break;
       case 'Deployment':
-        pods.push({ ...base, name: `${meta.name}-${hash}-${generatedSuffix(seed, 5)}`, labels: { ...labels, 'pod-template-hash': hash } });
+        pods.push({ ...base, name: `${meta.name}-${hash}-${suffix(i)}`, labels: { ...labels, 'pod-template-hash': hash } });
         break;
     }
   }
