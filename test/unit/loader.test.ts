@@ -263,3 +263,14 @@ test('NetworkPolicy policyTypes default as Kubernetes defaults them', () => {
   assert.deepEqual(t.policies[1]!.egress[0]!.ports, [{ protocol: 'TCP', port: 'http' }, { protocol: 'UDP', port: 53, endPort: 60 }]);
   assert.deepEqual(t.policies[1]!.egress[0]!.peers[0]!.ipBlock, { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] });
 });
+
+test('the whole-stream fast path and the document-by-document fallback agree on values and positions', () => {
+  const text = `# header comment\n\n---\n# leading\na: 1\n---\n---\nb: [1, 2]\n...\n# between\n---\n%YAML 1.2\n---\nc: {d: e}\n---\n- x\n`;
+  const fast = parseDocuments({ path: 'f.yaml', text });
+  const slow = parseDocuments({ path: 'f.yaml', text: `${text}---\nbroken: [\n` });
+  assert.deepEqual(fast.diagnostics, []);
+  assert.deepEqual(slow.diagnostics.map((d) => d.code), ['PW1001']);
+  const view = (p: typeof fast) => p.documents.map((d) => ({ value: d.value, pos: d.pos, b: d.value && typeof d.value === 'object' ? d.span([Object.keys(d.value)[0]!]) : undefined }));
+  assert.deepEqual(view(fast), view(slow));
+  assert.deepEqual(fast.documents.map((d) => [d.pos.line, d.value]), [[5, { a: 1 }], [8, { b: [1, 2] }], [14, { c: { d: 'e' } }], [16, ['x']]]);
+});

@@ -186,6 +186,19 @@ function parseJson(file: SourceFile): ParsedFile | undefined {
   return { documents: out, diagnostics };
 }
 
+function loadWhole(file: SourceFile): unknown[] | undefined {
+  try {
+    return yaml.loadAll(file.text, undefined, { filename: file.path, maxDepth: MAX_DEPTH } as yaml.LoadOptions);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether js-yaml's loadAll counts a chunk as a document: it opens with `---`, or holds more than comments. */
+function holdsDocument(chunk: Chunk): boolean {
+  return chunk.text.startsWith('---') || chunk.text.startsWith('%') || /^[ \t]*[^\s#]/m.test(chunk.text);
+}
+
 export function parseDocuments(file: SourceFile): ParsedFile {
   const verdict = checkText(file.path, file.text);
   if (!verdict.parse) return { documents: [], diagnostics: verdict.diagnostics };
@@ -196,13 +209,25 @@ export function parseDocuments(file: SourceFile): ParsedFile {
     if (json) return { documents: json.documents, diagnostics: [...diagnostics, ...json.diagnostics] };
   }
   const documents: ParsedDocument[] = [];
-  for (const chunk of splitStream(file.text)) {
+  const chunks = splitStream(file.text);
+  // Fast path: one loadAll over the whole stream, as cheap as js-yaml gets, its documents paired
+  // with the chunks in order. Any error, or a count that does not pair up, falls back to parsing
+  // chunk by chunk, which recovers from errors document by document.
+  const whole = loadWhole(file);
+  const documentChunks = whole ? chunks.filter(holdsDocument) : chunks;
+  const values = whole && whole.length === documentChunks.length ? whole : undefined;
+  const parsed = values ? documentChunks : chunks;
+  for (let i = 0; i < parsed.length; i++) {
+    const chunk = parsed[i]!;
     let value: unknown;
-    try {
-      value = yaml.load(chunk.text, { filename: file.path, maxDepth: MAX_DEPTH } as yaml.LoadOptions);
-    } catch (e) {
-      diagnostics.push(yamlError(file.path, chunk, e));
-      continue;
+    if (values) value = values[i];
+    else {
+      try {
+        value = yaml.load(chunk.text, { filename: file.path, maxDepth: MAX_DEPTH } as yaml.LoadOptions);
+      } catch (e) {
+        diagnostics.push(yamlError(file.path, chunk, e));
+        continue;
+      }
     }
     if (value === undefined || value === null) continue;
     const where = chunkPositions(file.path, chunk, yamlLocator(chunk.text));
