@@ -13,13 +13,14 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 if (process.argv[2] === '--measure') {
   const [, , , mode, file] = process.argv;
   const text = readFileSync(file, 'utf8');
+  // Modules are loaded before the clock starts: the figure is the work, not the start-up.
+  const yaml = require(path.join(root, 'node_modules/js-yaml'));
+  const { loadTopology } = require(path.join(root, 'out/src/engine/model/load.js'));
   const start = performance.now();
   let summary = '';
   if (mode === 'js-yaml') {
-    const yaml = require(path.join(root, 'node_modules/js-yaml'));
     summary = `${yaml.loadAll(text).length} documents`;
   } else {
-    const { loadTopology } = require(path.join(root, 'out/src/engine/model/load.js'));
     const r = loadTopology({ path: file, text }, { expandInclude: () => [], readFile: () => undefined });
     summary = `${r.value?.pods.length ?? 0} pods, ${r.value?.services.length ?? 0} services, ${r.diagnostics.length} diagnostics`;
   }

@@ -274,3 +274,15 @@ test('the whole-stream fast path and the document-by-document fallback agree on 
   assert.deepEqual(view(fast), view(slow));
   assert.deepEqual(fast.documents.map((d) => [d.pos.line, d.value]), [[5, { a: 1 }], [8, { b: [1, 2] }], [14, { c: { d: 'e' } }], [16, ['x']]]);
 });
+
+test('an ipBlock or source range with host bits reads as its network, as the API server accepts it; a podCIDR with them is an error', () => {
+  const text = cluster('{plugin: canal}')
+    + `---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 192.168.1.7/24}}]}]}\n`
+    + `---\napiVersion: v1\nkind: Service\nmetadata: {name: lb}\nspec: {type: LoadBalancer, ports: [{port: 80}], loadBalancerSourceRanges: [203.0.113.9/24]}\n`;
+  const { t, d } = load(text);
+  assert.deepEqual(problems(d), []);
+  assert.equal(t.policies[0]!.ingress[0]!.peers[0]!.ipBlock!.cidr, '192.168.1.0/24');
+  assert.deepEqual(t.services[0]!.loadBalancerSourceRanges, ['203.0.113.0/24']);
+  const bad = loadTopology({ path: 't.yaml', text: cluster(undefined, '[{name: n, address: 192.168.1.1, podCIDR: 10.42.1.1/24}]') }, noIncludes);
+  assert.deepEqual(bad.diagnostics.map((x) => x.code), ['PW3001']);
+});

@@ -90,7 +90,7 @@ function readNode(r: Reader, i: number): NodeDraft | undefined {
     if (!r.obj(ip, true)) return;
     r.fields(ip, clusterFields.nodeInterface, 'strict');
     const ifName = r.str([...ip, 'name'], true);
-    const addr = r.get([...ip, 'address']) === undefined ? undefined : readCidr(r, [...ip, 'address'], { hostBits: true });
+    const addr = r.get([...ip, 'address']) === undefined ? undefined : readCidr(r, [...ip, 'address'], { hostBits: 'keep' });
     const ifMac = r.str([...ip, 'mac']);
     if (ifMac !== undefined && !parseMac(ifMac)) r.report('badMac', [...ip, 'mac'], `"${ifMac}" is not a MAC address; write six hex pairs such as 02:42:ac:11:00:01`);
     if (ifName === undefined) return;

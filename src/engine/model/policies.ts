@@ -29,8 +29,8 @@ function readPeer(r: Reader, path: Path): NetworkPolicyPeer {
   if (r.get([...path, 'podSelector']) !== undefined) peer.podSelector = readSelector(r, [...path, 'podSelector']);
   if (r.get([...path, 'namespaceSelector']) !== undefined) peer.namespaceSelector = readSelector(r, [...path, 'namespaceSelector']);
   if (r.get([...path, 'ipBlock']) !== undefined) {
-    const c = readCidr(r, [...path, 'ipBlock', 'cidr']);
-    const except = r.arr([...path, 'ipBlock', 'except']).map((_, i) => readCidr(r, [...path, 'ipBlock', 'except', i])?.text).filter((x): x is string => x !== undefined);
+    const c = readCidr(r, [...path, 'ipBlock', 'cidr'], { hostBits: 'network' });
+    const except = r.arr([...path, 'ipBlock', 'except']).map((_, i) => readCidr(r, [...path, 'ipBlock', 'except', i], { hostBits: 'network' })?.text).filter((x): x is string => x !== undefined);
     if (c) peer.ipBlock = { cidr: c.text, except };
   }
   return peer;

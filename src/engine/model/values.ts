@@ -17,19 +17,23 @@ export function readAddress(r: Reader, path: Path, required = false): string | u
 }
 
 /**
- * A CIDR. With `hostBits`, an interface address such as 172.17.0.1/16 is accepted as written;
- * otherwise a network must have its host bits clear, as Kubernetes requires for its CIDRs.
+ * A CIDR. Host bits set are an error for the CIDRs Kubernetes itself checks strictly (cluster,
+ * service and pod CIDRs); `hostBits: 'keep'` accepts an interface address such as 172.17.0.1/16
+ * as written, and `hostBits: 'network'` reads it as its network, as the API server does for
+ * NetworkPolicy ipBlocks and loadBalancerSourceRanges.
  */
-export function readCidr(r: Reader, path: Path, opts: { hostBits?: boolean } = {}): { cidr: Cidr; text: string } | undefined {
+export function readCidr(r: Reader, path: Path, opts: { hostBits?: 'keep' | 'network' } = {}): { cidr: Cidr; text: string } | undefined {
   const text = r.str(path, true);
   if (text === undefined) return undefined;
   const c = parseCidr(text);
   if (typeof c === 'object') return { cidr: c, text: formatCidr(c) };
   if (c === 'host-bits') {
-    if (opts.hostBits) {
+    const network = parseCidr(networkOf(text)!) as Cidr;
+    if (opts.hostBits === 'keep') {
       const [ip, len] = text.split('/');
-      return { cidr: parseCidr(networkOf(text)!) as Cidr, text: `${ip}/${Number(len)}` };
+      return { cidr: network, text: `${ip}/${Number(len)}` };
     }
+    if (opts.hostBits === 'network') return { cidr: network, text: formatCidr(network) };
     r.report('badCidr', path, `${r.name(path)} is "${text}", which has host bits set; write the network, ${networkOf(text)}`);
     return undefined;
   }
