@@ -30,17 +30,6 @@ function serviceNameOf(rule: string): string | undefined {
   return m ? c.slice(0, m.index) : c;
 }
 
-export function compareChains(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a === 'KUBE-NODEPORTS') return -1;
-  if (b === 'KUBE-NODEPORTS') return 1;
-  if (a === 'KUBE-SERVICES') return -1;
-  if (b === 'KUBE-SERVICES') return 1;
-  const ka = a.startsWith('KUBE-'), kb = b.startsWith('KUBE-');
-  if (ka !== kb) return ka ? -1 : 1;
-  return a < b ? -1 : 1;
-}
-
 /** Stable sort by service name; rules without a comment compare equal to everything, as upstream's. */
 function byServiceName(rules: readonly string[], lastRule: (rule: string) => boolean): string[] {
   const keyed = rules.map((rule, index) => ({ rule, index, last: lastRule(rule), name: serviceNameOf(rule) }));
@@ -54,15 +43,51 @@ function byServiceName(rules: readonly string[], lastRule: (rule: string) => boo
 
 const mustBeLast = (rule: string): boolean => (commentOf(rule) ?? '').includes('must be the last rule');
 
-/** One table in canonical order: `*name`, chain lines, rules, `COMMIT`. */
+/** KUBE-NODEPORTS, KUBE-SERVICES, the other KUBE- chains, then the rest, each group as plain strings sort. */
+function sortedChains(chains: readonly string[]): string[] {
+  const kube: string[] = [];
+  const other: string[] = [];
+  let nodePorts = false, services = false;
+  for (const c of chains) {
+    if (c === 'KUBE-NODEPORTS') nodePorts = true;
+    else if (c === 'KUBE-SERVICES') services = true;
+    else (c.startsWith('KUBE-') ? kube : other).push(c);
+  }
+  kube.sort();
+  other.sort();
+  return [...(nodePorts ? ['KUBE-NODEPORTS'] : []), ...(services ? ['KUBE-SERVICES'] : []), ...kube, ...other];
+}
+
+/** Whether `rules` is already in byServiceName's order, checked in one pass (it usually is). */
+function inServiceNameOrder(rules: readonly string[], lastRule: (rule: string) => boolean): boolean {
+  let previous: string | undefined;
+  let sawLast = false;
+  for (const rule of rules) {
+    if (lastRule(rule)) {
+      sawLast = true;
+      continue;
+    }
+    if (sawLast) return false;
+    const name = serviceNameOf(rule);
+    if (name === undefined) continue;
+    if (previous !== undefined && name < previous) return false;
+    previous = name;
+  }
+  return true;
+}
+
+/**
+ * One table in canonical order: `*name`, chain lines, rules, `COMMIT`, pushed onto `out` as lines
+ * or blocks of lines (sealed chains), to be joined by newlines.
+ */
 export function canonicalTable(table: TableBuilder, out: string[]): void {
   out.push(`*${table.name}`);
-  const chains = [...table.chains].sort(compareChains);
-  for (const c of chains) out.push(`:${c} - [0:0]`);
+  const chains = sortedChains(table.chains);
+  if (chains.length > 0) out.push(chains.map((c) => `:${c} - [0:0]`).join('\n'));
   for (const c of chains) {
     let rules = table.rules.get(c)!;
-    if (c === 'KUBE-NODEPORTS') rules = byServiceName(rules, () => false);
-    else if (c === 'KUBE-SERVICES') rules = byServiceName(rules, table.name === 'nat' ? mustBeLast : () => false);
+    const last = c === 'KUBE-SERVICES' && table.name === 'nat' ? mustBeLast : () => false;
+    if ((c === 'KUBE-NODEPORTS' || c === 'KUBE-SERVICES') && !inServiceNameOrder(rules, last)) rules = byServiceName(rules, last);
     for (const r of rules) out.push(r);
   }
   out.push('COMMIT');

@@ -16,25 +16,38 @@ export function findNode(topology: Topology, nodeName: string): NodeInfo | undef
   return topology.nodes.find((n) => n.name === nodeName);
 }
 
+/** Lines or newline-joined blocks of lines per chunk of the streamed payload. */
+const CHUNK_BLOCKS = 2048;
+
 /**
- * The payload's lines: iptables mode in upstream's canonical test order; ipvs mode in kube-proxy's
- * own write order, which is already deterministic.
+ * The payload as chunks of text that concatenate to it (each ends with a newline), so the CLI can
+ * write a large payload out piece by piece. iptables mode in upstream's canonical test order; ipvs
+ * mode in kube-proxy's own write order, which is already deterministic.
  */
-export function restoreLines(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string[] {
+export function restoreChunks(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string[] {
   const node = findNode(topology, nodeName);
   if (!node) return [];
-  if (topology.cluster.kubeProxy.mode === 'ipvs') return ipvsRestoreLines(topology, node, buildIpvs(topology, node), env);
-  const { filter, nat } = buildIptables(topology, node, env);
-  const out: string[] = [];
-  canonicalTable(filter, out);
-  canonicalTable(nat, out);
-  return out;
+  const blocks: string[] = [];
+  if (topology.cluster.kubeProxy.mode === 'ipvs') blocks.push(...ipvsRestoreLines(topology, node, buildIpvs(topology, node), env));
+  else {
+    const { filter, nat } = buildIptables(topology, node, env);
+    canonicalTable(filter, blocks);
+    canonicalTable(nat, blocks);
+  }
+  const chunks: string[] = [];
+  for (let i = 0; i < blocks.length; i += CHUNK_BLOCKS) chunks.push(`${blocks.slice(i, i + CHUNK_BLOCKS).join('\n')}\n`);
+  return chunks;
 }
 
 /** What kube-proxy v1.31 hands to `iptables-restore --noflush --counters` on `nodeName`. */
 export function renderRestore(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string {
-  const lines = restoreLines(topology, nodeName, env);
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  return restoreChunks(topology, nodeName, env).join('');
+}
+
+/** The payload's lines. */
+export function restoreLines(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string[] {
+  const text = renderRestore(topology, nodeName, env);
+  return text === '' ? [] : text.slice(0, -1).split('\n');
 }
 
 /**

@@ -28,7 +28,12 @@ export const defaultEnvironment: ProxyEnvironment = { randomFully: true, nfacct:
 /** The environment of upstream's proxier_test.go (NewFakeProxier), for reproducing its cases. */
 export const upstreamTestEnvironment: ProxyEnvironment = { randomFully: false, nfacct: true, conntrackTCPLiberal: false, masqueradeMarkText: '0x4000' };
 
-/** A table as kube-proxy writes it: chain declarations, then rules, in write order. */
+/**
+ * A table as kube-proxy writes it: chain declarations, then rules, in write order. A chain's rules
+ * are kept as blocks of newline-joined lines: a service port's own chains are sealed into one block
+ * each once written, so a 10,000-service payload is held as tens of thousands of flat strings
+ * rather than hundreds of thousands of concatenations the garbage collector must copy.
+ */
 export class TableBuilder {
   readonly chains: string[] = [];
   readonly rules = new Map<string, string[]>();
@@ -41,10 +46,21 @@ export class TableBuilder {
   /**
    * kube-proxy writes chain lines and rules into separate buffers, so a rule may come before its
    * chain's line (the masquerade rule of a policy chain does); the chain is declared either way.
+   * `spec` is the rule after `-A CHAIN `, written as one string: at 10,000 services the payload has
+   * hundreds of thousands of rules, and argument arrays would be most of the work.
    */
-  rule(chain: string, ...args: string[]): void {
-    this.chain(chain);
-    this.rules.get(chain)!.push(`-A ${chain} ${args.join(' ')}`);
+  rule(chain: string, spec: string): void {
+    let list = this.rules.get(chain);
+    if (!list) {
+      this.chains.push(chain);
+      this.rules.set(chain, (list = []));
+    }
+    list.push(`-A ${chain} ${spec}`);
+  }
+  /** Joins a chain's rules into one block; for chains no later rule is added to. */
+  seal(chain: string): void {
+    const list = this.rules.get(chain);
+    if (list && list.length > 1) this.rules.set(chain, [list.join('\n')]);
   }
 }
 
@@ -88,7 +104,10 @@ export interface IptablesPayload {
   readonly nat: TableBuilder;
 }
 
-const q = (text: string): string => `"${text}"`;
+/** `-m comment --comment "text"`: kube-proxy quotes comments that hold spaces. */
+const comment = (text: string): string => `-m comment --comment "${text}"`;
+
+const NODEPORTS_LAST = `${comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain')}`;
 
 /** syncProxyRules for `node`, tables filled in kube-proxy's own write order. */
 export function buildIptables(topology: Topology, node: NodeInfo, env: ProxyEnvironment = defaultEnvironment): IptablesPayload {
@@ -104,41 +123,39 @@ export function buildIptables(topology: Topology, node: NodeInfo, env: ProxyEnvi
   for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filter.chain(c);
   for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) nat.chain(c);
 
-  nat.rule(KUBE_POSTROUTING, '-m', 'mark', '!', '--mark', `${mark}/${mark}`, '-j', 'RETURN');
-  nat.rule(KUBE_POSTROUTING, '-j', 'MARK', '--xor-mark', mark);
-  nat.rule(KUBE_POSTROUTING, '-m', 'comment', '--comment', q('kubernetes service traffic requiring SNAT'), '-j', 'MASQUERADE', ...(env.randomFully ? ['--random-fully'] : []));
-  nat.rule(KUBE_MARK_MASQ, '-j', 'MARK', '--or-mark', mark);
+  nat.rule(KUBE_POSTROUTING, `-m mark ! --mark ${mark}/${mark} -j RETURN`);
+  nat.rule(KUBE_POSTROUTING, `-j MARK --xor-mark ${mark}`);
+  nat.rule(KUBE_POSTROUTING, `${comment('kubernetes service traffic requiring SNAT')} -j MASQUERADE${env.randomFully ? ' --random-fully' : ''}`);
+  nat.rule(KUBE_MARK_MASQ, `-j MARK --or-mark ${mark}`);
 
   if (localhostNodePorts) {
     filter.chain(KUBE_FIREWALL);
-    filter.rule(KUBE_FIREWALL, '-m', 'comment', '--comment', q('block incoming localnet connections'), '-d', '127.0.0.0/8', '!', '-s', '127.0.0.0/8', '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-j', 'DROP');
+    filter.rule(KUBE_FIREWALL, `${comment('block incoming localnet connections')} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
   }
 
   const ports = servicePorts(topology, node.name);
   let totalEndpoints = 0;
   for (const sp of ports) totalEndpoints += sp.endpoints.length;
+  // Above the threshold kube-proxy drops the comments of the per-endpoint rules to save space.
   const largeClusterMode = totalEndpoints > LARGE_CLUSTER_THRESHOLD;
-  const comment = (text: string): string[] => (largeClusterMode ? [] : ['-m', 'comment', '--comment', text]);
-
-  for (const sp of ports) {
-    writeServicePort(sp, { filter, nat, mark, local, nodeIP: node.address, localhostNodePorts, nfacct: env.nfacct, masqueradeAll: cfg.masqueradeAll, comment });
-  }
+  const ctx: WriteContext = { filter, nat, mark, local, nodeIP: node.address, localhostNodePorts, nfacct: env.nfacct, masqueradeAll: cfg.masqueradeAll, largeClusterMode };
+  for (const sp of ports) writeServicePort(sp, ctx);
 
   if (matchAll) {
-    nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), '-m', 'addrtype', '--dst-type', 'LOCAL', ...(localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8']), '-j', KUBE_NODEPORTS);
+    nat.rule(KUBE_SERVICES, `${NODEPORTS_LAST} -m addrtype --dst-type LOCAL${localhostNodePorts ? '' : ' ! -d 127.0.0.0/8'} -j ${KUBE_NODEPORTS}`);
   } else {
     for (const ip of nodeAddresses(node)) {
       if (!npaCidrs.some((c) => cidrContains(c, ip))) continue;
       if (ip.startsWith('127.') && !localhostNodePorts) continue;
-      nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), '-d', ip, '-j', KUBE_NODEPORTS);
+      nat.rule(KUBE_SERVICES, `${NODEPORTS_LAST} -d ${ip} -j ${KUBE_NODEPORTS}`);
     }
   }
 
   if (!env.conntrackTCPLiberal) {
-    filter.rule(KUBE_FORWARD, '-m', 'conntrack', '--ctstate', 'INVALID', ...(env.nfacct ? ['-m', 'nfacct', '--nfacct-name', CT_INVALID_COUNTER] : []), '-j', 'DROP');
+    filter.rule(KUBE_FORWARD, `-m conntrack --ctstate INVALID${env.nfacct ? ` -m nfacct --nfacct-name ${CT_INVALID_COUNTER}` : ''} -j DROP`);
   }
-  filter.rule(KUBE_FORWARD, '-m', 'comment', '--comment', q('kubernetes forwarding rules'), '-m', 'mark', '--mark', `${mark}/${mark}`, '-j', 'ACCEPT');
-  filter.rule(KUBE_FORWARD, '-m', 'comment', '--comment', q('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
+  filter.rule(KUBE_FORWARD, `${comment('kubernetes forwarding rules')} -m mark --mark ${mark}/${mark} -j ACCEPT`);
+  filter.rule(KUBE_FORWARD, `${comment('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
   return { filter, nat };
 }
 
@@ -151,15 +168,14 @@ interface WriteContext {
   readonly localhostNodePorts: boolean;
   readonly nfacct: boolean;
   readonly masqueradeAll: boolean;
-  /** `-m comment --comment X`, or nothing in large-cluster mode. */
-  readonly comment: (text: string) => string[];
+  /** Per-endpoint rules go without their comments. */
+  readonly largeClusterMode: boolean;
 }
 
 function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
   const { filter, nat } = ctx;
   const name = sp.name;
   const proto = sp.protocol;
-  const port = String(sp.port.port);
   const { cluster, local, allReachable, hasAny } = categorizeEndpoints(sp);
   const clusterPolicyChain = sp.chains.svc;
   const usesClusterPolicyChain = cluster.length > 0 && usesClusterEndpoints(sp);
@@ -188,86 +204,85 @@ function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
   let externalFilterTarget = '', externalFilterComment = '';
   if (!hasAny) {
     internalFilterTarget = externalFilterTarget = 'REJECT';
-    internalFilterComment = externalFilterComment = q(`${name} has no endpoints`);
+    internalFilterComment = externalFilterComment = comment(`${name} has no endpoints`);
   } else {
     if (!hasInternalEndpoints) {
       internalFilterTarget = 'DROP';
-      internalFilterComment = q(`${name} has no local endpoints`);
+      internalFilterComment = comment(`${name} has no local endpoints`);
     }
     if (!hasExternalEndpoints) {
       externalFilterTarget = 'DROP';
-      externalFilterComment = q(`${name} has no local endpoints`);
+      externalFilterComment = comment(`${name} has no local endpoints`);
     }
   }
 
-  if (hasInternalEndpoints) {
-    nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q(`${name} cluster IP`), '-m', proto, '-p', proto, '-d', sp.clusterIP, '--dport', port, '-j', internalPolicyChain);
-  } else {
-    filter.rule(KUBE_SERVICES, '-m', 'comment', '--comment', internalFilterComment, '-m', proto, '-p', proto, '-d', sp.clusterIP, '--dport', port, '-j', internalFilterTarget);
-  }
+  // `-m tcp -p tcp -d IP --dport PORT`, the match every per-address rule shares.
+  const match = (ip: string): string => `-m ${proto} -p ${proto} -d ${ip} --dport ${sp.port.port}`;
+  const clusterIPMatch = `${comment(`${name} cluster IP`)} ${match(sp.clusterIP)}`;
+
+  if (hasInternalEndpoints) nat.rule(KUBE_SERVICES, `${clusterIPMatch} -j ${internalPolicyChain}`);
+  else filter.rule(KUBE_SERVICES, `${internalFilterComment} ${match(sp.clusterIP)} -j ${internalFilterTarget}`);
 
   for (const ip of sp.externalIPs) {
-    if (hasAny) nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q(`${name} external IP`), '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', externalTrafficChain);
-    if (!hasExternalEndpoints) filter.rule(KUBE_EXTERNAL_SERVICES, '-m', 'comment', '--comment', externalFilterComment, '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', externalFilterTarget);
+    if (hasAny) nat.rule(KUBE_SERVICES, `${comment(`${name} external IP`)} ${match(ip)} -j ${externalTrafficChain}`);
+    if (!hasExternalEndpoints) filter.rule(KUBE_EXTERNAL_SERVICES, `${externalFilterComment} ${match(ip)} -j ${externalFilterTarget}`);
   }
 
   for (const ip of sp.loadBalancerVIPs) {
-    if (hasAny) nat.rule(KUBE_SERVICES, '-m', 'comment', '--comment', q(`${name} loadbalancer IP`), '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', loadBalancerTrafficChain);
-    if (usesFWChain) filter.rule(KUBE_PROXY_FIREWALL, '-m', 'comment', '--comment', q(`${name} traffic not accepted by ${fwChain}`), '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', 'DROP');
+    if (hasAny) nat.rule(KUBE_SERVICES, `${comment(`${name} loadbalancer IP`)} ${match(ip)} -j ${loadBalancerTrafficChain}`);
+    if (usesFWChain) filter.rule(KUBE_PROXY_FIREWALL, `${comment(`${name} traffic not accepted by ${fwChain}`)} ${match(ip)} -j DROP`);
   }
   if (!hasExternalEndpoints) {
-    for (const ip of sp.loadBalancerVIPs) {
-      filter.rule(KUBE_EXTERNAL_SERVICES, '-m', 'comment', '--comment', externalFilterComment, '-m', proto, '-p', proto, '-d', ip, '--dport', port, '-j', externalFilterTarget);
-    }
+    for (const ip of sp.loadBalancerVIPs) filter.rule(KUBE_EXTERNAL_SERVICES, `${externalFilterComment} ${match(ip)} -j ${externalFilterTarget}`);
   }
 
   if (sp.nodePort !== 0) {
-    const nodePort = String(sp.nodePort);
     if (hasAny) {
+      // The comment is the bare service port name: no spaces, so kube-proxy leaves it unquoted.
       if (ctx.localhostNodePorts && ctx.nfacct) {
-        nat.rule(KUBE_NODEPORTS, '-m', 'comment', '--comment', name, '-m', proto, '-p', proto, '-d', '127.0.0.0/8', '--dport', nodePort, '-m', 'nfacct', '--nfacct-name', LOCALHOST_NPS_COUNTER, '-j', externalTrafficChain);
+        nat.rule(KUBE_NODEPORTS, `-m comment --comment ${name} -m ${proto} -p ${proto} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${externalTrafficChain}`);
       }
-      nat.rule(KUBE_NODEPORTS, '-m', 'comment', '--comment', name, '-m', proto, '-p', proto, '--dport', nodePort, '-j', externalTrafficChain);
+      nat.rule(KUBE_NODEPORTS, `-m comment --comment ${name} -m ${proto} -p ${proto} --dport ${sp.nodePort} -j ${externalTrafficChain}`);
     }
     if (!hasExternalEndpoints) {
-      filter.rule(KUBE_EXTERNAL_SERVICES, '-m', 'comment', '--comment', externalFilterComment, '-m', 'addrtype', '--dst-type', 'LOCAL', '-m', proto, '-p', proto, '--dport', nodePort, '-j', externalFilterTarget);
+      filter.rule(KUBE_EXTERNAL_SERVICES, `${externalFilterComment} -m addrtype --dst-type LOCAL -m ${proto} -p ${proto} --dport ${sp.nodePort} -j ${externalFilterTarget}`);
     }
   }
 
   if (sp.healthCheckNodePort !== 0) {
-    filter.rule(KUBE_NODEPORTS, '-m', 'comment', '--comment', q(`${name} health check node port`), '-m', 'tcp', '-p', 'tcp', '--dport', String(sp.healthCheckNodePort), '-j', 'ACCEPT');
+    filter.rule(KUBE_NODEPORTS, `${comment(`${name} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
   }
 
   if (hasInternalEndpoints) {
-    const args = ['-m', 'comment', '--comment', q(`${name} cluster IP`), '-m', proto, '-p', proto, '-d', sp.clusterIP, '--dport', port];
-    if (ctx.masqueradeAll) nat.rule(internalPolicyChain, ...args, '-j', KUBE_MARK_MASQ);
-    else if (ctx.local !== undefined) nat.rule(internalPolicyChain, ...args, '!', '-s', ctx.local, '-j', KUBE_MARK_MASQ);
+    if (ctx.masqueradeAll) nat.rule(internalPolicyChain, `${clusterIPMatch} -j ${KUBE_MARK_MASQ}`);
+    else if (ctx.local !== undefined) nat.rule(internalPolicyChain, `${clusterIPMatch} ! -s ${ctx.local} -j ${KUBE_MARK_MASQ}`);
   }
 
   if (usesExternalTrafficChain) {
     nat.chain(externalTrafficChain);
     if (!sp.externalPolicyLocal) {
-      nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`masquerade traffic for ${name} external destinations`), '-j', KUBE_MARK_MASQ);
+      nat.rule(externalTrafficChain, `${comment(`masquerade traffic for ${name} external destinations`)} -j ${KUBE_MARK_MASQ}`);
     } else {
       if (ctx.local !== undefined) {
-        nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`pod traffic for ${name} external destinations`), '-s', ctx.local, '-j', clusterPolicyChain);
+        nat.rule(externalTrafficChain, `${comment(`pod traffic for ${name} external destinations`)} -s ${ctx.local} -j ${clusterPolicyChain}`);
       }
-      nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`masquerade LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', KUBE_MARK_MASQ);
-      nat.rule(externalTrafficChain, '-m', 'comment', '--comment', q(`route LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', clusterPolicyChain);
+      nat.rule(externalTrafficChain, `${comment(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+      nat.rule(externalTrafficChain, `${comment(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${clusterPolicyChain}`);
     }
-    if (hasExternalEndpoints) nat.rule(externalTrafficChain, '-j', externalPolicyChain);
+    if (hasExternalEndpoints) nat.rule(externalTrafficChain, `-j ${externalPolicyChain}`);
   }
 
   if (usesFWChain) {
     nat.chain(fwChain);
-    const args = ['-m', 'comment', '--comment', q(`${name} loadbalancer IP`)];
+    const lbComment = comment(`${name} loadbalancer IP`);
     let allowFromNode = false;
     for (const cidr of sp.loadBalancerSourceRanges) {
-      nat.rule(fwChain, ...args, '-s', cidr, '-j', externalTrafficChain);
+      nat.rule(fwChain, `${lbComment} -s ${cidr} -j ${externalTrafficChain}`);
       if (cidrContains(cidr, ctx.nodeIP)) allowFromNode = true;
     }
-    if (allowFromNode) for (const ip of sp.loadBalancerVIPs) nat.rule(fwChain, ...args, '-s', ip, '-j', externalTrafficChain);
-    nat.rule(fwChain, '-m', 'comment', '--comment', q(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`));
+    if (allowFromNode) for (const ip of sp.loadBalancerVIPs) nat.rule(fwChain, `${lbComment} -s ${ip} -j ${externalTrafficChain}`);
+    // A rule with no target: what falls through returns to KUBE-PROXY-FIREWALL's DROP.
+    nat.rule(fwChain, comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`));
   }
 
   if (usesClusterPolicyChain) {
@@ -279,24 +294,28 @@ function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
     writeServiceToEndpointRules(ctx, sp, localPolicyChain, local);
   }
 
+  const head = ctx.largeClusterMode ? '' : `-m comment --comment ${name} `;
+  const affinity = sp.clientIPAffinity;
   for (const ep of allReachable) {
     nat.chain(ep.chain);
-    const head = ctx.comment(name);
-    nat.rule(ep.chain, ...head, '-s', ep.ip, '-j', KUBE_MARK_MASQ);
-    const affinity = sp.clientIPAffinity ? ['-m', 'recent', '--name', ep.chain, '--set'] : [];
-    nat.rule(ep.chain, ...head, ...affinity, '-m', proto, '-p', proto, '-j', 'DNAT', '--to-destination', ep.key);
+    nat.rule(ep.chain, `${head}-s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
+    nat.rule(ep.chain, `${head}${affinity ? `-m recent --name ${ep.chain} --set ` : ''}-m ${proto} -p ${proto} -j DNAT --to-destination ${ep.key}`);
+    nat.seal(ep.chain);
   }
+  for (const c of [clusterPolicyChain, localPolicyChain, externalTrafficChain, fwChain]) nat.seal(c);
 }
 
 function writeServiceToEndpointRules(ctx: WriteContext, sp: ProxyServicePort, chain: string, endpoints: readonly ProxyEndpoint[]): void {
+  const head = (ep: ProxyEndpoint): string => (ctx.largeClusterMode ? '' : `${comment(`${sp.name} -> ${ep.key}`)} `);
   if (sp.clientIPAffinity) {
     for (const ep of endpoints) {
-      ctx.nat.rule(chain, ...ctx.comment(q(`${sp.name} -> ${ep.key}`)), '-m', 'recent', '--name', ep.chain, '--rcheck', '--seconds', String(sp.stickySeconds), '--reap', '-j', ep.chain);
+      ctx.nat.rule(chain, `${head(ep)}-m recent --name ${ep.chain} --rcheck --seconds ${sp.stickySeconds} --reap -j ${ep.chain}`);
     }
   }
   const n = endpoints.length;
-  endpoints.forEach((ep, i) => {
-    const stat = i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(n - i)] : [];
-    ctx.nat.rule(chain, ...ctx.comment(q(`${sp.name} -> ${ep.key}`)), ...stat, '-j', ep.chain);
-  });
+  for (let i = 0; i < n; i++) {
+    const ep = endpoints[i]!;
+    const stat = i < n - 1 ? `-m statistic --mode random --probability ${probability(n - i)} ` : '';
+    ctx.nat.rule(chain, `${head(ep)}${stat}-j ${ep.chain}`);
+  }
 }

@@ -6,8 +6,21 @@
 
 import { base32, sha256 } from './sha256';
 
+/**
+ * Hashes already computed: every node, every rebuild and the walk's rule set ask for the same
+ * names again. Bounded, so a long-lived editor session cannot grow it without limit.
+ */
+const memo = new Map<string, string>();
+const MEMO_LIMIT = 1 << 20;
+
 function hash16(text: string): string {
-  return base32(sha256(text)).slice(0, 16);
+  let h = memo.get(text);
+  if (h === undefined) {
+    h = base32(sha256(text)).slice(0, 16);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(text, h);
+  }
+  return h;
 }
 
 /** `ns/name:port`, or `ns/name` when the port has no name (ServicePortName.String()). */

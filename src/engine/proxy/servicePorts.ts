@@ -3,7 +3,7 @@
  * with the endpoints of that port (its EndpointsMap), from one node's point of view.
  */
 
-import type { Service, ServicePort, Topology } from '../model/types';
+import type { EndpointSlice, Service, ServicePort, Topology } from '../model/types';
 import { endpointChain, serviceChains, servicePortName, type ServiceChains } from './names';
 
 export interface ProxyEndpoint {
@@ -61,11 +61,22 @@ function serviceExternallyAccessible(svc: Service): boolean {
   return svc.type === 'LoadBalancer' || svc.type === 'NodePort' || (svc.type === 'ClusterIP' && svc.externalIPs.length > 0);
 }
 
-function endpointsFor(topology: Topology, svc: Service, port: ServicePort, name: string, protocol: string, nodeName: string): ProxyEndpoint[] {
+/** The IPv4 EndpointSlices of each service (`ns/name`), by slice name, found in one pass. */
+function slicesByService(topology: Topology): Map<string, EndpointSlice[]> {
+  const out = new Map<string, EndpointSlice[]>();
+  for (const s of topology.endpointSlices) {
+    if (s.addressType !== 'IPv4') continue;
+    const key = `${s.namespace}/${s.serviceName}`;
+    const list = out.get(key);
+    if (list) list.push(s);
+    else out.set(key, [s]);
+  }
+  for (const list of out.values()) if (list.length > 1) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out;
+}
+
+function endpointsFor(slices: readonly EndpointSlice[], port: ServicePort, name: string, protocol: string, nodeName: string): ProxyEndpoint[] {
   const byKey = new Map<string, ProxyEndpoint>();
-  const slices = topology.endpointSlices
-    .filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name && s.addressType === 'IPv4')
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const slice of slices) {
     const slicePort = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
     if (!slicePort) continue;
@@ -90,17 +101,22 @@ function endpointsFor(topology: Topology, svc: Service, port: ServicePort, name:
       });
     }
   }
-  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return [...byKey.values()].sort(compareEndpointKeys);
+}
+
+/** By `ip:port` as a string, as kube-proxy sorts them. */
+function compareEndpointKeys(a: ProxyEndpoint, b: ProxyEndpoint): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /** Every proxied service port of the topology, as seen from `nodeName`, services in name order. */
 export function servicePorts(topology: Topology, nodeName: string): ProxyServicePort[] {
   const out: ProxyServicePort[] = [];
-  const services = topology.services.filter(proxied).sort((a, b) => {
-    const ka = `${a.namespace}/${a.name}`, kb = `${b.namespace}/${b.name}`;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
-  for (const svc of services) {
+  const slices = slicesByService(topology);
+  const services = topology.services.filter(proxied).map((svc) => ({ svc, key: `${svc.namespace}/${svc.name}` }));
+  services.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const { svc, key } of services) {
+    const own = slices.get(key) ?? [];
     const externalPolicyLocal = serviceExternallyAccessible(svc) && svc.externalTrafficPolicy === 'Local';
     const needsHealthCheck = svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local';
     for (const port of svc.ports) {
@@ -122,7 +138,7 @@ export function servicePorts(topology: Topology, nodeName: string): ProxyService
         clientIPAffinity: svc.sessionAffinity === 'ClientIP',
         stickySeconds: svc.sessionAffinityTimeoutSeconds,
         chains: serviceChains(name, protocol),
-        endpoints: endpointsFor(topology, svc, port, name, protocol, nodeName),
+        endpoints: endpointsFor(own, port, name, protocol, nodeName),
       });
     }
   }
@@ -185,6 +201,6 @@ export function categorizeEndpoints(sp: ProxyServicePort): CategorizedEndpoints 
   // kube-proxy merges the two lists through a map; its order is unspecified, ours is by key.
   const merged = new Map<string, ProxyEndpoint>();
   for (const e of [...cluster, ...local]) merged.set(e.key, e);
-  const allReachable = [...merged.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const allReachable = [...merged.values()].sort(compareEndpointKeys);
   return { cluster, local, allReachable, hasAny };
 }

@@ -14,8 +14,18 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-/** UTF-8 bytes of a string (Go hashes the string's bytes, which are UTF-8). */
+/** UTF-8 bytes of a string (Go hashes the string's bytes, which are UTF-8); ASCII, the usual case, byte for char. */
 function utf8(text: string): Uint8Array {
+  const ascii = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return utf8Slow(text);
+    ascii[i] = c;
+  }
+  return ascii;
+}
+
+function utf8Slow(text: string): Uint8Array {
   const out: number[] = [];
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
@@ -35,13 +45,18 @@ export function sha256(text: string): Uint8Array {
   const padded = new Uint8Array(((data.length + 9 + 63) >> 6) << 6);
   padded.set(data);
   padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
+  const high = Math.floor(bitLength / 0x100000000), low = bitLength >>> 0;
+  for (let i = 0; i < 4; i++) {
+    padded[padded.length - 8 + i] = (high >>> (24 - 8 * i)) & 0xff;
+    padded[padded.length - 4 + i] = (low >>> (24 - 8 * i)) & 0xff;
+  }
   let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
   let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
   for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) W[i] = view.getUint32(off + i * 4);
+    for (let i = 0; i < 16; i++) {
+      const j = off + i * 4;
+      W[i] = ((padded[j]! << 24) | (padded[j + 1]! << 16) | (padded[j + 2]! << 8) | padded[j + 3]!) >>> 0;
+    }
     for (let i = 16; i < 64; i++) {
       const a = W[i - 15]!, b = W[i - 2]!;
       const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
