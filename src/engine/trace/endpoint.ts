@@ -3,7 +3,7 @@
  * `ip/ADDR[:PORT]`, `svc/NS/NAME[:PORT]`) and its resolution against a topology.
  */
 
-import type { Pod, Service, Topology } from '../model/types';
+import type { ExternalHost, NodeInfo, Pod, Service, Topology } from '../model/types';
 import { isIpv4 } from '../net/ipv4';
 
 export type EndpointSpec =
@@ -71,8 +71,54 @@ export interface ResolvedEndpoint {
   readonly label: string;
 }
 
+/** Lookups by name and address, built once per topology so resolving an endpoint never scans the cluster. */
+interface Indexes {
+  readonly podsByName: ReadonlyMap<string, readonly Pod[]>;
+  readonly podByIp: ReadonlyMap<string, Pod>;
+  readonly nodeByName: ReadonlyMap<string, NodeInfo>;
+  readonly nodeByAddress: ReadonlyMap<string, NodeInfo>;
+  readonly externalByName: ReadonlyMap<string, ExternalHost>;
+  readonly externalByAddress: ReadonlyMap<string, ExternalHost>;
+  readonly serviceByName: ReadonlyMap<string, Service>;
+}
+
+const indexed = new WeakMap<Topology, Indexes>();
+
+/** A map from key to the first item with that key, as `find` would pick. */
+function firstBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    if (k !== undefined && !map.has(k)) map.set(k, item);
+  }
+  return map;
+}
+
+function indexesOf(topology: Topology): Indexes {
+  let x = indexed.get(topology);
+  if (!x) {
+    const podsByName = new Map<string, Pod[]>();
+    for (const pod of topology.pods) {
+      const list = podsByName.get(pod.name);
+      if (list) list.push(pod);
+      else podsByName.set(pod.name, [pod]);
+    }
+    x = {
+      podsByName,
+      podByIp: firstBy(topology.pods, (p) => (p.hostNetwork ? undefined : p.ip)),
+      nodeByName: firstBy(topology.nodes, (n) => n.name),
+      nodeByAddress: firstBy(topology.nodes, (n) => n.address),
+      externalByName: firstBy(topology.externals, (e) => e.name),
+      externalByAddress: firstBy(topology.externals, (e) => e.address),
+      serviceByName: firstBy(topology.services, (sv) => `${sv.namespace}/${sv.name}`),
+    };
+    indexed.set(topology, x);
+  }
+  return x;
+}
+
 export function findPod(topology: Topology, namespace: string | undefined, name: string): Parsed<Pod> {
-  const matches = topology.pods.filter((p) => p.name === name && (namespace === undefined || p.namespace === namespace));
+  const matches = (indexesOf(topology).podsByName.get(name) ?? []).filter((p) => namespace === undefined || p.namespace === namespace);
   if (matches.length === 1) return { ok: true, value: matches[0]! };
   if (matches.length === 0) return { ok: false, error: `no pod ${namespace ? `${namespace}/` : ''}${name}` };
   return { ok: false, error: `pod name ${name} is in several namespaces (${matches.map((p) => p.namespace).join(', ')}); write pod/NS/${name}` };
@@ -87,17 +133,18 @@ export function resolveEndpoint(topology: Topology, spec: EndpointSpec): Parsed<
       return { ok: true, value: { ip: pod.ip, pod, node: pod.nodeName, label: `pod/${pod.namespace}/${pod.name}` } };
     }
     case 'node': {
-      const node = topology.nodes.find((n) => n.name === spec.name);
+      const node = indexesOf(topology).nodeByName.get(spec.name);
       return node ? { ok: true, value: { ip: node.address, node: node.name, label: `node/${node.name}` } } : { ok: false, error: `no node ${spec.name}` };
     }
     case 'ext': {
-      const ext = topology.externals.find((e) => e.name === spec.name);
+      const ext = indexesOf(topology).externalByName.get(spec.name);
       return ext ? { ok: true, value: { ip: ext.address, external: ext.name, label: `ext/${ext.name}` } } : { ok: false, error: `no external host ${spec.name}` };
     }
     case 'ip': {
-      const pod = topology.pods.find((p) => p.ip === spec.address && !p.hostNetwork);
-      const node = topology.nodes.find((n) => n.address === spec.address);
-      const ext = topology.externals.find((e) => e.address === spec.address);
+      const x = indexesOf(topology);
+      const pod = x.podByIp.get(spec.address);
+      const node = x.nodeByAddress.get(spec.address);
+      const ext = x.externalByAddress.get(spec.address);
       return {
         ok: true,
         value: {
@@ -110,7 +157,7 @@ export function resolveEndpoint(topology: Topology, spec: EndpointSpec): Parsed<
       };
     }
     case 'svc': {
-      const svc = topology.services.find((s) => s.namespace === spec.namespace && s.name === spec.name);
+      const svc = indexesOf(topology).serviceByName.get(`${spec.namespace}/${spec.name}`);
       if (!svc) return { ok: false, error: `no service ${spec.namespace}/${spec.name}` };
       if (svc.clusterIP === 'None' || !isIpv4(svc.clusterIP)) return { ok: false, error: `service ${spec.namespace}/${spec.name} has no cluster IP (headless or ExternalName); trace to a pod instead` };
       const port = spec.port === undefined ? svc.ports[0] : svc.ports.find((p) => p.name === spec.port || String(p.port) === spec.port);
