@@ -89,9 +89,11 @@ export function predictedOutcome(trace: Trace): Outcome | undefined {
 export function observedOutcome(packets: readonly CapturedPacket[], source: string): Outcome {
   let outcome: Outcome = 'no answer';
   for (const p of packets) {
-    const ip = p.headers.find((h) => h.layer === 'ipv4');
-    if (!ip || ip.dst !== source) continue;
-    const l4 = p.headers[p.headers.indexOf(ip) + 1];
+    // The innermost packet is the flow's own, also where it is seen inside a tunnel.
+    const at = p.headers.map((h) => h.layer).lastIndexOf('ipv4');
+    const ip = p.headers[at];
+    if (ip?.layer !== 'ipv4' || ip.dst !== source) continue;
+    const l4 = p.headers[at + 1];
     if (l4?.layer === 'icmp' && l4.type === 'unreachable') return `rejected (icmp unreachable code ${l4.code})`;
     if (l4?.layer === 'icmp' && l4.type === 'echo reply') return 'answered';
     if (l4?.layer === 'tcp' && l4.flags.includes('S') && l4.flags.includes('.')) return 'answered';

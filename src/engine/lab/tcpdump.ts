@@ -16,7 +16,8 @@ export interface CapturedPacket {
 const packetStart = /^\d\d:\d\d:\d\d\.\d+ /;
 const ethLine = /^([0-9a-f:]{17}) > ([0-9a-f:]{17}), ethertype (IPv4|ARP|IPv6) \(0x[0-9a-f]+\), length \d+: (.*)$/;
 const ipHead = /^\(tos (0x[0-9a-f]+), ttl (\d+), id \d+, offset \d+, flags \[([^\]]*)\], proto (\w+) \(\d+\), length (\d+)/;
-const arpBody = /(Request who-has (\S+) tell (\S+)|Reply (\S+) is-at ([0-9a-f:]{17}))/;
+// Addresses end before tcpdump's `, length 28`; a greedy \S+ would keep the comma.
+const arpBody = /(Request who-has ([\d.]+) tell ([\d.]+)|Reply ([\d.]+) is-at ([0-9a-f:]{17}))/;
 
 const protoOf: Record<string, IpProto> = { TCP: 'tcp', UDP: 'udp', ICMP: 'icmp', SCTP: 'sctp', IPIP: 'ipip' };
 
