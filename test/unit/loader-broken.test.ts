@@ -54,7 +54,7 @@ function compareBaseline(name: string, actual: string): void {
 }
 
 function expectations(text: string): { code: string; line: number; col: number }[] {
-  return [...text.matchAll(/^# expect: (PW\d{4}) at (\d+):(\d+)$/gm)].map((m) => ({ code: m[1]!, line: Number(m[2]), col: Number(m[3]) }));
+  return [...text.matchAll(/^# expect: (PW\d{4}) at (\d+):(\d+)\r?$/gm)].map((m) => ({ code: m[1]!, line: Number(m[2]), col: Number(m[3]) }));
 }
 
 const cases = readdirSync(fixtures).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.startsWith('_')).sort();
