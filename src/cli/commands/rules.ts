@@ -1,7 +1,7 @@
 import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
 import { loadTopology } from '../../engine/model/load';
 import type { Topology } from '../../engine/model/types';
-import { renderRestore, renderSave } from '../../engine/proxy';
+import { renderSave, restoreChunks } from '../../engine/proxy';
 import type { Command, Io } from '../command';
 import { nodeHost, readSource } from '../nodeHost';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE } from '../usage';
@@ -46,8 +46,12 @@ export const rules: Command = {
     }
     const loaded = loadForNode(positionals[0]!, values.node, io, 'rules');
     if (typeof loaded === 'number') return loaded;
-    const text = format === 'save' ? renderSave(loaded.topology, loaded.node) : renderRestore(loaded.topology, loaded.node);
-    io.out(text.replace(/\n$/, ''));
+    if (format === 'save') {
+      io.out(renderSave(loaded.topology, loaded.node));
+      return EXIT_OK;
+    }
+    // Chunk by chunk: a large cluster's payload runs to tens of megabytes.
+    for (const chunk of restoreChunks(loaded.topology, loaded.node)) io.out(chunk);
     return EXIT_OK;
   },
 };

@@ -4,7 +4,7 @@
  * iptables' 28-character limit and stay stable across restarts.
  */
 
-import { base32, sha256 } from './sha256';
+import { sha256Base32Prefix16 } from './sha256';
 
 /**
  * Hashes already computed: every node, every rebuild and the walk's rule set ask for the same
@@ -16,7 +16,7 @@ const MEMO_LIMIT = 1 << 20;
 function hash16(text: string): string {
   let h = memo.get(text);
   if (h === undefined) {
-    h = base32(sha256(text)).slice(0, 16);
+    h = sha256Base32Prefix16(text);
     if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(text, h);
   }

@@ -96,8 +96,8 @@ function endpointsFor(slices: readonly EndpointSlice[], port: ServicePort, name:
         serving: ep.conditions.serving,
         terminating: ep.conditions.terminating,
         chain: endpointChain(name, protocol, key),
-        ...(ep.nodeName !== undefined ? { nodeName: ep.nodeName } : {}),
-        ...(ep.targetPod ? { targetPod: ep.targetPod } : {}),
+        nodeName: ep.nodeName,
+        targetPod: ep.targetPod,
       });
     }
   }

@@ -1,6 +1,7 @@
 /**
- * SHA-256 and RFC 4648 base32, in plain TypeScript: kube-proxy names its chains with
- * base32(sha256(...))[:16], and the engine runs in the browser too, so it cannot use node:crypto.
+ * SHA-256 and RFC 4648 base32 (Go's StdEncoding alphabet), in plain TypeScript: kube-proxy names
+ * its chains with base32(sha256(...))[:16], and the engine runs in the browser too, so it cannot
+ * use node:crypto.
  */
 
 const K = new Uint32Array([
@@ -14,18 +15,8 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-/** UTF-8 bytes of a string (Go hashes the string's bytes, which are UTF-8); ASCII, the usual case, byte for char. */
+/** UTF-8 bytes of a string (Go hashes the string's bytes, which are UTF-8). */
 function utf8(text: string): Uint8Array {
-  const ascii = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) return utf8Slow(text);
-    ascii[i] = c;
-  }
-  return ascii;
-}
-
-function utf8Slow(text: string): Uint8Array {
   const out: number[] = [];
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
@@ -37,25 +28,47 @@ function utf8Slow(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const W = new Uint32Array(64);
+/**
+ * The message padded to whole blocks. Short ASCII text (every chain-name input) is written into a
+ * reused buffer: naming 100,000 endpoints would otherwise allocate two arrays per name.
+ */
+const scratch = new Uint8Array(256);
 
-export function sha256(text: string): Uint8Array {
-  const data = utf8(text);
-  const bitLength = data.length * 8;
-  const padded = new Uint8Array(((data.length + 9 + 63) >> 6) << 6);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const high = Math.floor(bitLength / 0x100000000), low = bitLength >>> 0;
-  for (let i = 0; i < 4; i++) {
-    padded[padded.length - 8 + i] = (high >>> (24 - 8 * i)) & 0xff;
-    padded[padded.length - 4 + i] = (low >>> (24 - 8 * i)) & 0xff;
+function padded(text: string): Uint8Array {
+  let length = text.length;
+  let bytes: Uint8Array | undefined;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) >= 0x80) {
+      bytes = utf8(text);
+      length = bytes.length;
+      break;
+    }
   }
+  const size = ((length + 9 + 63) >> 6) << 6;
+  const out = size <= scratch.length ? scratch.subarray(0, size).fill(0) : new Uint8Array(size);
+  if (bytes) out.set(bytes);
+  else for (let i = 0; i < length; i++) out[i] = text.charCodeAt(i);
+  out[length] = 0x80;
+  const high = Math.floor(length / 0x20000000), low = (length * 8) >>> 0;
+  for (let i = 0; i < 4; i++) {
+    out[size - 8 + i] = (high >>> (24 - 8 * i)) & 0xff;
+    out[size - 4 + i] = (low >>> (24 - 8 * i)) & 0xff;
+  }
+  return out;
+}
+
+const W = new Uint32Array(64);
+const H = new Uint32Array(8);
+
+/** The digest as eight big-endian words, in a buffer reused by the next call. */
+function digestWords(text: string): Uint32Array {
+  const data = padded(text);
   let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
   let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
-  for (let off = 0; off < padded.length; off += 64) {
+  for (let off = 0; off < data.length; off += 64) {
     for (let i = 0; i < 16; i++) {
       const j = off + i * 4;
-      W[i] = ((padded[j]! << 24) | (padded[j + 1]! << 16) | (padded[j + 2]! << 8) | padded[j + 3]!) >>> 0;
+      W[i] = ((data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!) >>> 0;
     }
     for (let i = 16; i < 64; i++) {
       const a = W[i - 15]!, b = W[i - 2]!;
@@ -76,29 +89,29 @@ export function sha256(text: string): Uint8Array {
     h0 = (h0 + a) >>> 0; h1 = (h1 + b) >>> 0; h2 = (h2 + c) >>> 0; h3 = (h3 + d) >>> 0;
     h4 = (h4 + e) >>> 0; h5 = (h5 + f) >>> 0; h6 = (h6 + g) >>> 0; h7 = (h7 + h) >>> 0;
   }
-  const out = new Uint8Array(32);
-  const ov = new DataView(out.buffer);
-  [h0, h1, h2, h3, h4, h5, h6, h7].forEach((v, i) => ov.setUint32(i * 4, v));
-  return out;
+  H[0] = h0; H[1] = h1; H[2] = h2; H[3] = h3; H[4] = h4; H[5] = h5; H[6] = h6; H[7] = h7;
+  return H;
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** RFC 4648 base32 with padding, as Go's base32.StdEncoding. */
-export function base32(bytes: Uint8Array): string {
+/** base32(sha256(text)) cut to its first 16 characters: the first 80 bits of the digest. */
+export function sha256Base32Prefix16(text: string): string {
+  const w = digestWords(text);
+  // 80 bits as a 32-bit, a 32-bit and a 16-bit piece; each character takes five of them.
+  const bits = [w[0]!, w[1]!, w[2]! >>> 16];
+  const widths = [32, 32, 16];
   let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
+  let buffer = 0, count = 0;
+  for (let p = 0; p < 3; p++) {
+    for (let shift = widths[p]! - 8; shift >= 0; shift -= 8) {
+      buffer = ((buffer << 8) | ((bits[p]! >>> shift) & 0xff)) & 0x1fff;
+      count += 8;
+      while (count >= 5) {
+        out += ALPHABET[(buffer >>> (count - 5)) & 31];
+        count -= 5;
+      }
     }
-    buffer &= (1 << bits) - 1;
   }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
-  while (out.length % 8 !== 0) out += '=';
   return out;
 }
