@@ -78,9 +78,10 @@ function listen(ns: string, port: number, udp: boolean): ChildProcess {
   return spawn('ip', ['netns', 'exec', ns, 'timeout', '5', 'nc', '-l', ...(udp ? ['-u'] : []), '-p', String(port)], { stdio: 'ignore' });
 }
 
-/** Compares one walked trace with the captures; the port MASQUERADE --random-fully picks is skipped from that hop on. */
+/** Compares one walked trace with the captures; the port a `--random(-fully)` MASQUERADE or SNAT picks is skipped from that hop on. */
 function compareTrace(trace: Trace, packetsOn: (hop: Hop) => CapturedPacket[]): HopReport[] {
-  const masqueradeAt = trace.hops.findIndex((h) => h.steps.some((s) => s.kind === 'nat' && s.type === 'MASQUERADE'));
+  // Only a randomising rule hides the port: plain MASQUERADE keeps it (docs/kernel-facts.md).
+  const masqueradeAt = trace.hops.findIndex((h) => h.steps.some((s) => s.kind === 'netfilter' && / -j (MASQUERADE|SNAT)\b.*--random/.test(s.rule)));
   return trace.hops.map((h, i) => {
     const packets = packetsOn(h).map((p) => p.headers).filter((s) => s[1]?.layer !== 'arp');
     const randomPort = masqueradeAt >= 0 && i >= masqueradeAt;

@@ -110,7 +110,8 @@ function linkAttrs(d: Device): string[] {
 }
 
 function routeArgv(ns: string, r: Route): string[] {
-  const argv = ['ip', '-n', ns, 'route', 'add'];
+  // The kernel adds its own prefix routes with NLM_F_APPEND, so two devices on one subnet both get one.
+  const argv = ['ip', '-n', ns, 'route', r.proto === 'kernel' ? 'append' : 'add'];
   if (r.type !== 'unicast') argv.push(r.type);
   argv.push(r.dst);
   if (r.via) argv.push('via', r.via);
