@@ -10,7 +10,7 @@ import { buildIpvs, ipvsRestoreLines } from './ipvs';
 import { jumpRules } from './jumps';
 import { renderSaveTables } from './save';
 
-export { defaultEnvironment, upstreamTestEnvironment, type ProxyEnvironment } from './iptables';
+export { defaultEnvironment, nodeAddresses, upstreamTestEnvironment, type ProxyEnvironment } from './iptables';
 
 export function findNode(topology: Topology, nodeName: string): NodeInfo | undefined {
   return topology.nodes.find((n) => n.name === nodeName);

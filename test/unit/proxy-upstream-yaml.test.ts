@@ -1,0 +1,99 @@
+/**
+ * Upstream kube-proxy v1.31 proxier_test.go cases restated as topology files under
+ * test/fixtures/proxy/ and loaded by the real loader. TestOverallIPTablesRules states its payload,
+ * compared byte for byte; TestClusterIPGeneral and TestLoadBalancer state packet flows (which
+ * endpoints a packet can reach, whether it is masqueraded, or DROP), replayed here through the
+ * walk's netfilter stage over the generated rules.
+ */
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { nodeHost, readSource } from '../../src/cli/nodeHost';
+import { hasErrors } from '../../src/engine/diagnostics';
+import { loadTopology } from '../../src/engine/model/load';
+import type { Topology } from '../../src/engine/model/types';
+import { createNetfilterHook } from '../../src/engine/netfilter/hook';
+import { nodeAddresses, findNode, renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
+import type { FlowKey, NetfilterInput } from '../../src/engine/trace/hooks';
+import { upstreamBaseline } from '../fixtures/proxy/baseline';
+
+const fixtureDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'proxy');
+
+function load(name: string): Topology {
+  const source = readSource(path.join(fixtureDir, name));
+  assert.ok(!('diagnostic' in source), `${name} is readable`);
+  const result = loadTopology(source, nodeHost);
+  assert.ok(!hasErrors(result.diagnostics) && result.value, `${name} loads: ${result.diagnostics.map((d) => d.message).join('; ')}`);
+  return result.value;
+}
+
+/** Upstream's packetFlowTest outcome: the endpoints reached (sorted, comma-joined), or a verdict, or '' for no match. */
+interface Outcome { readonly output: string; readonly masq?: boolean }
+
+/** Upstream's tracer: node-sourced packets start in OUTPUT, others in PREROUTING, then the filter hook. */
+function packetFlow(topo: Topology, src: string, dst: string, dport: number, proto: FlowKey['proto'] = 'tcp'): Outcome {
+  const hook = createNetfilterHook(topo);
+  const node = findNode(topo, 'test-node')!;
+  const local = new Set(nodeAddresses(node));
+  const isLocalAddress = (a: string): boolean => local.has(a) || a.startsWith('127.');
+  const fromNode = isLocalAddress(src);
+  const flow: FlowKey = { src, dst, proto, sport: 40000, dport };
+  const reached = new Set<string>();
+  let masq = false;
+  for (let endpointIndex = 0; endpointIndex < 4; endpointIndex++) {
+    const base = { node: 'test-node', mark: 0, newConnection: true, isLocalAddress, endpointIndex };
+    const nat = hook.run({ ...base, hook: fromNode ? 'OUTPUT' : 'PREROUTING', flow } as NetfilterInput);
+    if (nat.verdict !== 'ACCEPT') return { output: nat.verdict };
+    if (!fromNode) {
+      const filterHook = isLocalAddress(nat.flow.dst) ? 'INPUT' : 'FORWARD';
+      const filter = hook.run({ ...base, hook: filterHook, flow: nat.flow, mark: nat.mark, conntrackDnat: nat.flow.dst !== dst } as NetfilterInput);
+      if (filter.verdict !== 'ACCEPT') return { output: filter.verdict };
+    }
+    if (nat.flow.dst === dst && nat.flow.dport === dport) return { output: '' };
+    reached.add(`${nat.flow.dst}:${nat.flow.dport}`);
+    masq ||= (nat.mark & 0x4000) !== 0;
+  }
+  return { output: [...reached].sort().join(', '), masq };
+}
+
+test('TestOverallIPTablesRules from overall.yaml: upstream\'s exact payload', () => {
+  assert.equal(renderRestore(load('overall.yaml'), 'test-node', upstreamTestEnvironment), upstreamBaseline('upstream-overall.rules'));
+});
+
+test('TestClusterIPGeneral from cluster-ip-general.yaml: upstream\'s packet flows', () => {
+  const topo = load('cluster-ip-general.yaml');
+  const cases: [string, string, string, number, FlowKey['proto'], Outcome][] = [
+    ['simple clusterIP', '10.180.0.2', '172.30.0.41', 80, 'tcp', { output: '10.180.0.1:80', masq: false }],
+    ['hairpin to cluster IP', '10.180.0.1', '172.30.0.41', 80, 'tcp', { output: '10.180.0.1:80', masq: true }],
+    ['clusterIP with multiple endpoints', '10.180.0.2', '172.30.0.42', 80, 'tcp', { output: '10.180.0.1:80, 10.180.2.1:80', masq: false }],
+    ['clusterIP with TargetPort', '10.180.0.2', '172.30.0.42', 443, 'tcp', { output: '10.180.0.1:8443, 10.180.2.1:8443', masq: false }],
+    ['TCP, UDP and SCTP on one port (TCP)', '10.180.0.2', '172.30.0.42', 53, 'tcp', { output: '10.180.0.1:5353, 10.180.2.1:5353', masq: false }],
+    ['TCP, UDP and SCTP on one port (UDP)', '10.180.0.2', '172.30.0.42', 53, 'udp', { output: '10.180.0.1:53, 10.180.2.1:53', masq: false }],
+    ['TCP, UDP and SCTP on one port (SCTP)', '10.180.0.2', '172.30.0.42', 53, 'sctp', { output: '10.180.0.1:53, 10.180.2.1:53', masq: false }],
+    ['TCP-only port does not match UDP traffic', '10.180.0.2', '172.30.0.42', 80, 'udp', { output: '' }],
+    ["svc1 does not accept svc2's ports", '10.180.0.2', '172.30.0.41', 443, 'tcp', { output: '' }],
+  ];
+  for (const [name, src, dst, port, proto, expected] of cases) assert.deepEqual(packetFlow(topo, src, dst, port, proto), expected, name);
+});
+
+test('TestLoadBalancer from load-balancer.yaml: source ranges, the node\'s implicit allowance, NodePort bypass', () => {
+  const topo = load('load-balancer.yaml');
+  const ep = { output: '10.180.0.1:80', masq: true };
+  const client = '203.0.113.2', blocked = '203.0.113.130', nodeIP = '192.168.0.2';
+  const cases: [string, string, string, number, Outcome][] = [
+    ['pod to cluster IP', '10.0.0.2', '172.30.0.41', 80, { output: '10.180.0.1:80', masq: false }],
+    ['external to nodePort', client, nodeIP, 3001, ep],
+    ['nodePort bypasses LoadBalancerSourceRanges', blocked, nodeIP, 3001, ep],
+    ['accepted external to LB1', client, '1.2.3.4', 80, ep],
+    ['accepted external to LB2', client, '5.6.7.8', 80, ep],
+    ['blocked external to LB1', blocked, '1.2.3.4', 80, { output: 'DROP' }],
+    ['blocked external to LB2', blocked, '5.6.7.8', 80, { output: 'DROP' }],
+    ['pod to LB1 (blocked by LoadBalancerSourceRanges)', '10.0.0.2', '1.2.3.4', 80, { output: 'DROP' }],
+    ['pod to LB2 (blocked by LoadBalancerSourceRanges)', '10.0.0.2', '5.6.7.8', 80, { output: 'DROP' }],
+    ['node to LB1 (allowed by LoadBalancerSourceRanges)', nodeIP, '1.2.3.4', 80, ep],
+    ['node to LB2 (allowed by LoadBalancerSourceRanges)', nodeIP, '5.6.7.8', 80, ep],
+    ['same node to LB1, SNATted to LB1 (implicitly allowed)', '1.2.3.4', '1.2.3.4', 80, ep],
+    ['same node to LB2, SNATted to LB2 (implicitly allowed)', '5.6.7.8', '5.6.7.8', 80, ep],
+  ];
+  for (const [name, src, dst, port, expected] of cases) assert.deepEqual(packetFlow(topo, src, dst, port), expected, name);
+});
