@@ -1,6 +1,6 @@
 /** Checks between objects: overlaps, duplicates, references that name nothing. */
 
-import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
+import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, lastAddress, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
 import type { NodeDraft } from './cluster';
 import type { CniConfig, Pod } from './types';
 import type { PodDraft } from './pods';
@@ -76,6 +76,9 @@ export function checkPodAddress(pod: PodDraft, ip: string, node: NodeDraft, cni:
     const range = node.podCIDR ? parseCidr(node.podCIDR) : undefined;
     if (typeof range === 'object' && !cidrContains(range, n)) {
       pod.reader.report('podOutsidePodCidr', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside its node ${node.name}'s podCIDR ${node.podCIDR}; ${cni.plugin} gives pods addresses from their node's podCIDR, so fix the IP or the nodeName`);
+    } else if (typeof range === 'object' && (n === range.base || n === range.base + 1 || n === lastAddress(range))) {
+      const what = n === range.base ? 'the network address' : n === range.base + 1 ? `the address of the node's bridge (${cni.plugin === 'kubenet' ? 'cbr0' : 'cni0'})` : 'the broadcast address';
+      pod.reader.report('reservedPodIp', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, which is ${what} of node ${node.name}'s podCIDR ${node.podCIDR}; host-local IPAM gives pods .2 and up, pick one of those`);
     }
   } else if (cni.plugin !== 'aws-vpc' && !cidrContains(cluster, n)) {
     pod.reader.report('podOutsidePodCidr', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside the cluster CIDR ${formatCidr(cluster)}; pick an address in it`);

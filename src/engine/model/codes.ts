@@ -52,6 +52,7 @@ export const codes = {
   unknownService: { code: 'PW4013', name: 'endpoints-unknown-service', severity: 'warning' },
   unknownNetwork: { code: 'PW4014', name: 'unknown-network', severity: 'error' },
   noNodes: { code: 'PW4015', name: 'no-nodes', severity: 'error' },
+  reservedPodIp: { code: 'PW4016', name: 'reserved-pod-ip', severity: 'error' },
   // CNI (PW5xxx).
   badBackend: { code: 'PW5001', name: 'bad-backend', severity: 'error' },
   policyNotEnforced: { code: 'PW5002', name: 'policy-not-enforced', severity: 'warning' },
