@@ -97,3 +97,25 @@ test('TestLoadBalancer from load-balancer.yaml: source ranges, the node\'s impli
   ];
   for (const [name, src, dst, port, expected] of cases) assert.deepEqual(packetFlow(topo, src, dst, port), expected, name);
 });
+
+test('TestNodePorts from node-ports.yaml: localhost NodePorts, --nodeport-addresses and KUBE-FIREWALL', () => {
+  const loaded = load('node-ports.yaml');
+  const output = '10.180.0.1:80, 10.180.2.1:80';
+  const firewall = '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP';
+  const cases = [
+    { name: 'localhost-nodeports enabled', localhostNodePorts: true, nodePortAddresses: [], localhost: true, altNodeIP: true, expectFirewall: true },
+    { name: 'localhost-nodeports disabled', localhostNodePorts: false, nodePortAddresses: [], localhost: false, altNodeIP: true, expectFirewall: false },
+    { name: 'disabled, localhost in nodeport-addresses', localhostNodePorts: false, nodePortAddresses: ['192.168.0.0/24', '127.0.0.1/32'], localhost: false, altNodeIP: false, expectFirewall: false },
+    { name: 'multiple nodeport-addresses', localhostNodePorts: false, nodePortAddresses: ['192.168.0.0/24', '192.168.1.0/24', '2001:db8::/64'], localhost: false, altNodeIP: true, expectFirewall: false },
+  ];
+  for (const c of cases) {
+    const topo: Topology = { ...loaded, cluster: { ...loaded.cluster, kubeProxy: { ...loaded.cluster.kubeProxy, localhostNodePorts: c.localhostNodePorts, nodePortAddresses: c.nodePortAddresses } } };
+    assert.deepEqual(packetFlow(topo, '10.0.0.2', '172.30.0.41', 80), { output, masq: false }, `${c.name}: pod to cluster IP`);
+    assert.deepEqual(packetFlow(topo, '203.0.113.2', '192.168.0.2', 3001), { output, masq: true }, `${c.name}: external to nodePort`);
+    assert.deepEqual(packetFlow(topo, '192.168.0.2', '192.168.0.2', 3001), { output, masq: true }, `${c.name}: node to nodePort`);
+    assert.deepEqual(packetFlow(topo, '127.0.0.1', '127.0.0.1', 3001), c.localhost ? { output, masq: true } : { output: '' }, `${c.name}: localhost to nodePort`);
+    assert.deepEqual(packetFlow(topo, '203.0.113.2', '192.168.1.2', 3001), c.altNodeIP ? { output, masq: true } : { output: '' }, `${c.name}: secondary node IP`);
+    const rules = renderRestore(topo, 'test-node', upstreamTestEnvironment).split('\n').filter((l) => l.startsWith('-A KUBE-FIREWALL '));
+    assert.deepEqual(rules, c.expectFirewall ? [firewall] : [], `${c.name}: KUBE-FIREWALL`);
+  }
+});
