@@ -23,7 +23,8 @@ import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import type { Header, HeaderStack } from '../../src/engine/trace/types';
 
-const prefix = 'pwl-';
+// Per process, so two runs of the suite on one machine never tear down each other's namespaces.
+const prefix = `pwl${process.pid % 100000}-`;
 const samplesDir = path.join(__dirname, '..', '..', '..', 'samples');
 const refusal = labRefusal(['ip', 'bridge', 'sysctl', 'iptables-restore', 'iptables-save', 'tcpdump', 'nc', 'ping', 'nfacct', 'ipset']);
 const missing = refusal ? new Map<string, string>() : missingFeatures(['ipip', 'ipvs'], `${prefix}cap`);

@@ -17,7 +17,8 @@ import { labUp } from '../../src/cli/lab/up';
 import { verifyTraces } from '../../src/cli/lab/verify';
 import { topology } from '../unit/cni-fixtures';
 
-const prefix = 'pwl-';
+// Per process, so two runs of the suite on one machine never tear down each other's namespaces.
+const prefix = `pwl${process.pid % 100000}-`;
 const refusal = labRefusal(['ip', 'bridge', 'sysctl', 'iptables-restore', 'tcpdump', 'nc', 'nfacct']);
 
 function twoNodes(cni: CniConfig): Topology {

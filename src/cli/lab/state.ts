@@ -19,20 +19,21 @@ export interface LabState {
 
 export const stateDir = process.env.PACKETWALK_LAB_STATE ?? '/run/packetwalk-lab';
 
-function statePath(cluster: string): string {
-  return join(stateDir, `${cluster.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+/** One file per cluster and prefix: two labs of one cluster under different prefixes never share state. */
+function statePath(cluster: string, prefix: string): string {
+  return join(stateDir, `${`${cluster}.${prefix}`.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
 }
 
 export function writeState(state: LabState): string {
   mkdirSync(stateDir, { recursive: true });
-  const path = statePath(state.cluster);
+  const path = statePath(state.cluster, state.prefix);
   writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`);
   return path;
 }
 
-export function readState(cluster: string): LabState | undefined {
+export function readState(cluster: string, prefix: string): LabState | undefined {
   try {
-    return JSON.parse(readFileSync(statePath(cluster), 'utf8')) as LabState;
+    return JSON.parse(readFileSync(statePath(cluster, prefix), 'utf8')) as LabState;
   } catch {
     return undefined;
   }
@@ -40,13 +41,13 @@ export function readState(cluster: string): LabState | undefined {
 
 /** Deletes the recorded namespaces and any other with the prefix; returns the names removed. */
 export function teardown(cluster: string, prefix: string): string[] {
-  const state = readState(cluster);
-  const names = new Set([...(state?.namespaces ?? []), ...namespacesWithPrefix(state?.prefix ?? prefix)]);
+  const state = readState(cluster, prefix);
+  const names = new Set([...(state?.namespaces ?? []), ...namespacesWithPrefix(prefix)]);
   const removed: string[] = [];
   for (const n of names) {
-    if (!n.startsWith(state?.prefix ?? prefix)) continue;
+    if (!n.startsWith(prefix)) continue;
     if (run(['ip', 'netns', 'del', n]).status === 0) removed.push(n);
   }
-  rmSync(statePath(cluster), { force: true });
+  rmSync(statePath(cluster, prefix), { force: true });
   return removed;
 }

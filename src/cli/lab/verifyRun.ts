@@ -36,8 +36,8 @@ function requestedCases(values: Readonly<Record<string, string | boolean | undef
 
 /** The lab already up under this prefix, when every namespace it recorded still exists. */
 function labInPlace(topology: Topology, prefix: string): LabPlan | undefined {
-  const state = readState(topology.cluster.name);
-  if (!state || state.prefix !== prefix) return undefined;
+  const state = readState(topology.cluster.name, prefix);
+  if (!state) return undefined;
   const present = new Set(namespacesWithPrefix(prefix));
   if (!state.namespaces.every((n) => present.has(n))) return undefined;
   return planFor(topology, prefix);
