@@ -7,6 +7,7 @@
 import { ipToNum, prefixContains } from '../net/ipv4';
 import type { FlowKey, NetfilterInput, NetfilterResult, NetfilterVerdict } from '../trace/hooks';
 import type { NetfilterHookName, NetfilterStep, NetfilterTable, Step } from '../trace/types';
+import { candidates } from './chainIndex';
 import type { Match, Rule, RuleSet } from './rules';
 
 /** Tables that have chains at each hook, in the kernel's priority order (raw and mangle hold no rules here). */
@@ -40,12 +41,15 @@ function deviceMatches(pattern: string, device: string | undefined): boolean {
   return pattern.endsWith('+') ? device.startsWith(pattern.slice(0, -1)) : device === pattern;
 }
 
-function ctStates(s: State): Set<string> {
-  const states = new Set<string>();
-  if (s.input.newConnection) states.add('NEW');
-  else { states.add('ESTABLISHED'); states.add('RELATED'); }
-  if (s.dnat || s.input.conntrackDnat) states.add('DNAT');
-  return states;
+/** Whether the connection is in conntrack state `state`, as `-m conntrack --ctstate` sees it. */
+function inCtState(s: State, state: string): boolean {
+  switch (state) {
+    case 'NEW': return s.input.newConnection;
+    case 'ESTABLISHED':
+    case 'RELATED': return !s.input.newConnection;
+    case 'DNAT': return s.dnat || s.input.conntrackDnat === true;
+    default: return false;
+  }
 }
 
 /** A match, ignoring its negation; statistic matches are decided by the caller. */
@@ -61,10 +65,7 @@ function matchOne(m: Match, s: State): boolean {
     case 'dport': return f.proto !== 'icmp' && f.dport === m.port;
     case 'addrtype': return m.type === 'LOCAL' && s.input.isLocalAddress(m.which === 'src' ? f.src : f.dst);
     case 'mark': return ((s.mark & m.mask) >>> 0) === m.value;
-    case 'ctstate': {
-      const have = ctStates(s);
-      return m.states.some((st) => have.has(st));
-    }
+    case 'ctstate': return m.states.some((st) => inCtState(s, st));
     case 'statistic': return true;
     // No connection has been seen before the one being walked: --rcheck finds nothing, --set records.
     case 'recent': return m.mode === 'set';
@@ -142,7 +143,11 @@ function runChain(set: Map<string, Rule[]>, chain: string, s: State, depth: numb
   if (!rules || depth > 64) return { kind: 'fallthrough' };
   const choice = choiceOf(rules);
   const pick = choice ? choice.rules[chosenIndex(choice, s.input)] : undefined;
-  for (const rule of rules) {
+  // Only the rules the chain's index says could match; they keep their order in the chain.
+  const flow = s.flow;
+  let order = candidates(rules, flow);
+  for (let k = 0; k < (order ? order.length : rules.length); k++) {
+    const rule = rules[order ? order[k]! : k]!;
     let ok = true;
     for (const m of rule.matches) {
       const hit = m.kind === 'statistic' ? rule === pick : matchOne(m, s) !== negated(m);
@@ -162,6 +167,13 @@ function runChain(set: Map<string, Rule[]>, chain: string, s: State, depth: numb
         const out = runChain(set, t.chain, s, depth + 1);
         if (out.kind === 'verdict') return out;
         if (t.goto) return { kind: 'fallthrough' };
+        // The candidates were chosen for the flow on entry; should a chain ever rewrite it and
+        // return, the rest of this chain is walked rule by rule.
+        if (order && s.flow !== flow) {
+          const at = order[k]!;
+          order = Array.from({ length: rules.length - at - 1 }, (_, i) => at + 1 + i);
+          k = -1;
+        }
         break;
       }
       case 'RETURN':
