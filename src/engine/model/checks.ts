@@ -54,12 +54,13 @@ export function checkPodCidrs(nodes: readonly NodeDraft[], cluster: Cidr): void 
 
 /** Reports an address used twice among nodes, externals, pods and clusterIPs, keeping the first owner. */
 export class AddressBook {
-  private readonly owners = new Map<string, string>();
+  /** Owners are described only when a clash is reported, so a clean load builds no strings. */
+  private readonly owners = new Map<string, () => string>();
 
-  claim(ip: string, owner: string, at: Located): void {
+  claim(ip: string, owner: () => string, at: Located): void {
     const first = this.owners.get(ip);
     if (first === undefined) this.owners.set(ip, owner);
-    else at.reader.report('duplicateIp', at.path, `${ip} is used by ${first} and again by ${owner}; give each its own address`);
+    else at.reader.report('duplicateIp', at.path, `${ip} is used by ${first()} and again by ${owner()}; give each its own address`);
   }
 }
 

@@ -158,22 +158,25 @@ export interface SelectablePod {
  */
 export function deriveEndpointSlices(svc: ServiceDraft & { selector: Readonly<Record<string, string>> }, pods: SelectorIndex<SelectablePod>, zoneOf: (node: string) => string | undefined): EndpointSlice[] {
   const groups = new Map<string, { ports: EndpointSlice['ports']; endpoints: Endpoint[] }>();
+  // With numeric targetPorts every pod resolves to the same ports: one group, no per-pod lookup.
+  const numeric = svc.ports.every((sp) => typeof sp.targetPort === 'number') ? svc.ports.map((sp) => ({ name: sp.name, port: sp.targetPort as number, protocol: sp.protocol })) : undefined;
   for (const pod of pods.select(svc.namespace, svc.selector)) {
-    const ports = svc.ports.flatMap((sp) => {
+    const ports = numeric ?? svc.ports.flatMap((sp) => {
       const port = typeof sp.targetPort === 'number' ? sp.targetPort : findNamedPort(pod.containers, sp.targetPort, sp.protocol);
       return port === undefined ? [] : [{ name: sp.name, port, protocol: sp.protocol }];
     });
-    const key = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
+    const key = numeric ? '' : ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { ports, endpoints: [] }));
     const zone = zoneOf(pod.nodeName);
-    g.endpoints.push({
+    const endpoint: { -readonly [K in keyof Endpoint]: Endpoint[K] } = {
       addresses: [pod.ip],
       conditions: { ready: pod.ready, serving: pod.ready, terminating: false },
       nodeName: pod.nodeName,
-      ...(zone !== undefined ? { zone } : {}),
       targetPod: { namespace: pod.namespace, name: pod.name },
-    });
+    };
+    if (zone !== undefined) endpoint.zone = zone;
+    g.endpoints.push(endpoint);
   }
   const slice = (key: string, ports: EndpointSlice['ports'], endpoints: Endpoint[]): EndpointSlice => ({
     source: svc.source,

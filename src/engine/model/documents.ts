@@ -92,51 +92,76 @@ function expandedSize(value: unknown, limit: number): number {
 
 type Locate = (path: Path, part: PathPart) => OffsetSpan;
 
-/** Positions inside one chunk: offsets → file line/column, the line index built on first use. */
-function chunkPositions(file: string, chunk: Chunk, locate: Locate): (path: Path, part: PathPart) => SourceSpan {
-  let lines: LineIndex | undefined;
-  return (path, part) => {
-    const { start, end } = locate(path, part);
-    lines ??= new LineIndex(chunk.text);
-    const s = lines.position(start);
-    const e = lines.position(Math.max(start, end));
-    return { file, line: chunk.line + s.line, col: s.col, endLine: chunk.line + e.line, endCol: e.col };
-  };
+/**
+ * Positions inside one chunk of text: offsets → file line/column. The locator and the line index
+ * are built on first use, so a document nobody asks about costs one small object.
+ */
+class ChunkPositions {
+  private locate: Locate | undefined;
+  private lines: LineIndex | undefined;
+
+  constructor(readonly file: string, private readonly chunk: Chunk, private readonly makeLocator: (text: string) => Locate) {}
+
+  span(path: Path, part: PathPart): SourceSpan {
+    this.locate ??= this.makeLocator(this.chunk.text);
+    const { start, end } = this.locate(path, part);
+    this.lines ??= new LineIndex(this.chunk.text);
+    const s = this.lines.position(start);
+    const e = this.lines.position(Math.max(start, end));
+    return { file: this.file, line: this.chunk.line + s.line, col: s.col, endLine: this.chunk.line + e.line, endCol: e.col };
+  }
+
+  /** Where the chunk's content begins: the first line that is not a comment, blank or a marker. */
+  contentStart(): SourcePos {
+    return { file: this.file, line: this.chunk.line + 1 + leadingLines(this.chunk.text), col: 1 };
+  }
+}
+
+/** A parsed document, or one item of a List (then `prefix` is its path in the List). */
+class Document implements ParsedDocument {
+  private position: SourcePos | undefined;
+
+  constructor(readonly value: unknown, private readonly at: ChunkPositions, private readonly prefix: Path | undefined, private readonly whole: boolean) {}
+
+  get file(): string {
+    return this.at.file;
+  }
+
+  get pos(): SourcePos {
+    if (!this.position) {
+      if (this.whole) this.position = this.at.contentStart();
+      else {
+        const s = this.at.span(this.prefix ?? [], 'value');
+        this.position = { file: s.file, line: s.line, col: s.col };
+      }
+    }
+    return this.position;
+  }
+
+  span(path: Path, part: PathPart = 'value'): SourceSpan {
+    return this.at.span(this.prefix ? [...this.prefix, ...path] : path, part);
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** A document, or each item of a `kind: List` (and the typed lists the API returns, such as PodList). */
-function documentsOf(file: string, value: unknown, chunk: Chunk, where: (path: Path, part: PathPart) => SourceSpan, out: ParsedDocument[], diagnostics: Diagnostic[]): void {
-  const docPos = (): SourcePos => {
-    const s = where([], 'value');
-    return { file, line: s.line, col: s.col };
-  };
+/**
+ * A document, or each item of a `kind: List` (and the typed lists the API returns, such as
+ * PodList). `whole` says the chunk holds just this document, so its first content line is its start.
+ */
+function documentsOf(value: unknown, at: ChunkPositions, whole: boolean, out: ParsedDocument[], diagnostics: Diagnostic[]): void {
   if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && 'items' in value) {
     const items = value.items;
     if (!Array.isArray(items)) {
-      diagnostics.push(diagnostic('wrongType', where(['items'], 'value'), `items of a ${value.kind} must be a sequence of objects; write "items:" followed by "- " entries`));
+      diagnostics.push(diagnostic('wrongType', at.span(['items'], 'value'), `items of a ${value.kind} must be a sequence of objects; write "items:" followed by "- " entries`));
       return;
     }
-    items.forEach((item, i) => {
-      let pos: SourcePos | undefined;
-      out.push({
-        file,
-        value: item,
-        get pos() {
-          return (pos ??= (() => {
-            const s = where(['items', i], 'value');
-            return { file, line: s.line, col: s.col };
-          })());
-        },
-        span: (path, part = 'value') => where(['items', i, ...path], part),
-      });
-    });
+    items.forEach((item, i) => out.push(new Document(item, at, ['items', i], false)));
     return;
   }
-  out.push({ file, value, pos: chunk.text ? { file, line: chunk.line + 1 + leadingLines(chunk.text), col: 1 } : docPos(), span: (path, part = 'value') => where(path, part) });
+  out.push(new Document(value, at, undefined, whole));
 }
 
 /** Lines of comments, blank lines and the `---` marker before a document's first content line. */
@@ -179,10 +204,9 @@ function parseJson(file: SourceFile): ParsedFile | undefined {
   } catch {
     return undefined; // Not strict JSON: the YAML parser reads it (JSON is YAML) and says what is wrong.
   }
-  const chunk: Chunk = { text: file.text, line: 0 };
   const out: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  documentsOf(file.path, value, { text: '', line: 0 }, chunkPositions(file.path, chunk, jsonLocator(file.text)), out, diagnostics);
+  documentsOf(value, new ChunkPositions(file.path, { text: file.text, line: 0 }, jsonLocator), false, out, diagnostics);
   return { documents: out, diagnostics };
 }
 
@@ -230,18 +254,18 @@ export function parseDocuments(file: SourceFile): ParsedFile {
       }
     }
     if (value === undefined || value === null) continue;
-    const where = chunkPositions(file.path, chunk, yamlLocator(chunk.text));
+    const at = new ChunkPositions(file.path, chunk, yamlLocator);
     // js-yaml shares aliased nodes rather than copying them, but anything walking the value would
     // expand them: a "billion laughs" document is refused before anyone walks it.
     if (chunk.text.includes('*')) {
       const limit = chunk.text.length + 10_000;
       if (expandedSize(value, limit) > limit) {
-        const s = where([], 'value');
+        const s = at.span([], 'value');
         diagnostics.push(diagnostic('aliasBomb', { ...s, endLine: s.line, endCol: s.col + 1 }, `this document's aliases (*name) expand to more than ${limit} nodes, far beyond its own size; the document is skipped, write the repeated parts out or reference them fewer times`));
         continue;
       }
     }
-    documentsOf(file.path, value, chunk, where, documents, diagnostics);
+    documentsOf(value, at, true, documents, diagnostics);
   }
   return { documents, diagnostics };
 }

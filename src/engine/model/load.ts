@@ -32,6 +32,7 @@ import { expandWorkload } from './workloads';
 const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
 const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 const FLANNEL_CONFIGMAPS = ['kube-flannel-cfg', 'canal-config'];
+const noInterfaces: Pod['secondaryInterfaces'] = [];
 
 /** Documents of the file and of the files its Cluster includes, in order. */
 function gather(file: SourceFile, host: LoadHost, out: Diagnostic[]): ParsedDocument[] {
@@ -124,8 +125,8 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   checkPodCidrs(nodes, clusterCidr);
   const nodeByName = new Map(nodes.map((n) => [n.name, n]));
   const addresses = new AddressBook();
-  for (const n of nodes) addresses.claim(n.address!, `node ${n.name}`, { reader: n.at.reader, path: [...n.at.path, 'address'] });
-  for (const e of draft.externals) addresses.claim(e.address, `external ${e.name}`, { reader: e.at.reader, path: [...e.at.path, 'address'] });
+  for (const n of nodes) addresses.claim(n.address!, () => `node ${n.name}`, { reader: n.at.reader, path: [...n.at.path, 'address'] });
+  for (const e of draft.externals) addresses.claim(e.address, () => `external ${e.name}`, { reader: e.at.reader, path: [...e.at.path, 'address'] });
   const externals = firstOfEachName(draft.externals, (e) => e.name, (e) => ({ reader: e.at.reader, path: [...e.at.path, 'name'] }), 'external host');
 
   // Pods, bare and from workloads, in file order.
@@ -157,12 +158,15 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     if (!a) continue;
     const node = nodeByName.get(p.nodeName!)!;
     checkPodAddress(p, a.ip, node, cni, clusterCidr);
-    if (!p.hostNetwork) addresses.claim(a.ip, `pod ${p.namespace}/${p.name}`, { reader: p.reader, path: [...p.path, p.ip ? 'status' : 'metadata', p.ip ? 'podIP' : 'name'] });
-    pods.push({
+    if (!p.hostNetwork) addresses.claim(a.ip, () => `pod ${p.namespace}/${p.name}`, { reader: p.reader, get path() { return [...p.path, p.ip ? 'status' : 'metadata', p.ip ? 'podIP' : 'name']; } });
+    // Built without conditional spreads: this loop runs once per pod, and object spread is slow in it.
+    const pod: { -readonly [K in keyof Pod]: Pod[K] } = {
       source: p.source, name: p.name, namespace: p.namespace, labels: p.labels, nodeName: node.name, ip: a.ip, ipDerived: a.derived,
       mac: p.hostNetwork ? nodeMac(node) : a.mac, hostNetwork: p.hostNetwork, ready: p.ready, containers: p.containers,
-      secondaryInterfaces: secondary.get(p) ?? [], ...(p.ownerKind ? { ownerKind: p.ownerKind } : {}),
-    });
+      secondaryInterfaces: secondary.get(p) ?? noInterfaces,
+    };
+    if (p.ownerKind) pod.ownerKind = p.ownerKind;
+    pods.push(pod);
   }
 
   // Services, with clusterIPs and nodePorts allocated where the file has none.
@@ -174,7 +178,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     const ip = clusterIps.get(s) ?? 'None';
     if (s.clusterIP && s.clusterIP !== 'None') {
       if (!cidrContains(serviceCidr, parseIPv4(s.clusterIP)!)) s.reader.report('clusterIpOutside', ['spec', 'clusterIP'], `clusterIP ${s.clusterIP} is outside the service CIDR ${formatCidr(serviceCidr)}; the API server would refuse it, pick an address in the range or leave clusterIP out`);
-      addresses.claim(s.clusterIP, `Service ${s.namespace}/${s.name}`, { reader: s.reader, path: ['spec', 'clusterIP'] });
+      addresses.claim(s.clusterIP, () => `Service ${s.namespace}/${s.name}`, { reader: s.reader, path: ['spec', 'clusterIP'] });
     }
     const ports = s.ports.map((p, i) => {
       const np = nodePort.get(s)![i];

@@ -139,8 +139,12 @@ export class Reader {
   /** A map of string to string (labels, selectors); values YAML read as numbers or booleans must be quoted. */
   strMap(path: Path): Record<string, string> {
     const m = this.obj(path);
+    if (!m) return {};
+    // The common case, every value a string, keeps the parsed mapping instead of copying it.
+    let allStrings = true;
+    for (const k in m) if (typeof m[k] !== 'string') allStrings = false;
+    if (allStrings) return m as Record<string, string>;
     const out: Record<string, string> = {};
-    if (!m) return out;
     for (const [k, v] of Object.entries(m)) {
       if (typeof v === 'string') out[k] = v;
       else if (v === null) out[k] = '';

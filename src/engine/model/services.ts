@@ -84,7 +84,7 @@ export function readService(r: Reader): ServiceDraft | undefined {
   });
   const ranges: string[] = [];
   r.arr([...s, 'loadBalancerSourceRanges']).forEach((_, i) => {
-    const c = readCidr(r, [...s, 'loadBalancerSourceRanges', i], { hostBits: 'network' });
+    const c = readCidr(r, [...s, 'loadBalancerSourceRanges', i], { hostBits: 'network', trim: true });
     if (c) ranges.push(c.text);
   });
   const selector = r.get([...s, 'selector']) === undefined ? undefined : r.strMap([...s, 'selector']);

@@ -20,11 +20,13 @@ export function readAddress(r: Reader, path: Path, required = false): string | u
  * A CIDR. Host bits set are an error for the CIDRs Kubernetes itself checks strictly (cluster,
  * service and pod CIDRs); `hostBits: 'keep'` accepts an interface address such as 172.17.0.1/16
  * as written, and `hostBits: 'network'` reads it as its network, as the API server does for
- * NetworkPolicy ipBlocks and loadBalancerSourceRanges.
+ * NetworkPolicy ipBlocks and loadBalancerSourceRanges. `trim` drops surrounding spaces first, as
+ * kube-proxy does for loadBalancerSourceRanges.
  */
-export function readCidr(r: Reader, path: Path, opts: { hostBits?: 'keep' | 'network' } = {}): { cidr: Cidr; text: string } | undefined {
-  const text = r.str(path, true);
-  if (text === undefined) return undefined;
+export function readCidr(r: Reader, path: Path, opts: { hostBits?: 'keep' | 'network'; trim?: boolean } = {}): { cidr: Cidr; text: string } | undefined {
+  const raw = r.str(path, true);
+  if (raw === undefined) return undefined;
+  const text = opts.trim ? raw.trim() : raw;
   const c = parseCidr(text);
   if (typeof c === 'object') return { cidr: c, text: formatCidr(c) };
   if (c === 'host-bits') {
