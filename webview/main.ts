@@ -1,7 +1,7 @@
 import type cytoscape from 'cytoscape';
 import { assertNever } from '../src/protocol/messages';
 import type { GraphModel, HostToWebview, StepView, TraceHopView, TraceView, WebviewToHost } from '../src/protocol/messages';
-import { createGraph, positionsOf, restyle, setModel, type Positions } from './graph';
+import { createGraph, isLarge, positionsOf, restyle, setModel, type Positions } from './graph';
 import { el, renderHop, renderSteps } from './headers';
 import { toSvg } from './svg';
 import { palette } from './theme';
@@ -29,6 +29,8 @@ const post = (m: WebviewToHost) => vscode.postMessage(m);
 const byId = (id: string) => document.getElementById(id) as HTMLElement;
 
 const cy = createGraph(byId('graph'), palette());
+/** Whether the graph is drawn with the large graphs' lighter stylesheet. */
+let large = false;
 let trace: TraceView | undefined;
 let current = 0;
 let timer: ReturnType<typeof setInterval> | undefined;
@@ -74,6 +76,10 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
 });
 
 function showGraph(graph: GraphModel, errors: number): void {
+  if (isLarge(graph) !== large) {
+    large = !large;
+    restyle(cy, palette(), large);
+  }
   setModel(cy, graph, state.positions, (positions) => {
     state.positions = positions;
     vscode.setState(state);
@@ -240,9 +246,12 @@ cy.on('tap', 'node', (e) => {
   const line = Number(e.target.data('sourceLine'));
   if (line > 0) post({ type: 'openSource', line });
 });
-cy.on('dbltap', 'node.aggregate', (e) => {
-  const parent = String(e.target.data('parent') ?? '');
-  post({ type: 'expand', node: parent.replace(/^node:/, '') });
+// A node's pods shown as a count, or the whole node shown as one element: expand it.
+cy.on('dbltap', 'node.aggregate, node.node', (e) => {
+  const target = e.target as cytoscape.NodeSingular;
+  if (target.isParent()) return;
+  const id = target.hasClass('node') ? target.id() : String(target.data('parent') ?? '');
+  post({ type: 'expand', node: id.replace(/^node:/, '') });
 });
 cy.on('mouseover', 'node', (e) => {
   const detail = String(e.target.data('detail') ?? '');
@@ -267,7 +276,7 @@ function exportAs(format: 'png' | 'svg'): void {
 }
 
 // Theme switches change the body's class: re-read the colours.
-new MutationObserver(() => restyle(cy, palette())).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => restyle(cy, palette(), large)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 window.addEventListener('resize', () => {
   cy.resize();
   cy.fit(undefined, 30);

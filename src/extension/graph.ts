@@ -26,7 +26,15 @@ export interface GraphOptions {
   readonly collapseThreshold: number;
   /** Nodes to show in full even when collapsing (the user expanded them, or a trace crosses them). */
   readonly expanded: ReadonlySet<string>;
+  /**
+   * When collapsing a cluster of more nodes than this, a collapsed node is one element (its name
+   * and pod count) rather than a compound of NIC, bridge, tunnel and a pod count: five times fewer
+   * elements, which is what keeps a 500-node graph drawing in a browser frame. Default 100.
+   */
+  readonly compactAbove?: number;
 }
+
+const compactAboveDefault = 100;
 
 export function buildGraph(topology: Topology, options: GraphOptions): GraphModel {
   const nodes: GraphNode[] = [];
@@ -34,6 +42,7 @@ export function buildGraph(topology: Topology, options: GraphOptions): GraphMode
   const collapsed: string[] = [];
   const devices = cniDevices(topology.cluster.cni);
   const collapsing = topology.pods.length > options.collapseThreshold;
+  const compact = collapsing && topology.nodes.length > (options.compactAbove ?? compactAboveDefault);
   const segments = new Set<string>();
   const addSegment = (cidr: string): string => {
     const id = ids.segment(cidr);
@@ -55,6 +64,13 @@ export function buildGraph(topology: Topology, options: GraphOptions): GraphMode
 
   for (const node of topology.nodes) {
     const parent = ids.node(node.name);
+    const pods = podsByNode.get(node.name) ?? [];
+    if (compact && !options.expanded.has(node.name)) {
+      collapsed.push(node.name);
+      nodes.push({ id: parent, kind: 'node', label: `${node.name} · ${pods.length} pods`, count: pods.length, detail: `${node.address} · podCIDR ${node.podCIDR} · double-click to expand`, sourceLine: node.source.line });
+      edges.push({ id: `link:${node.name}`, source: parent, target: addSegment(segmentOf(node.address, node.prefixLength)), kind: 'link' });
+      continue;
+    }
     nodes.push({ id: parent, kind: 'node', label: node.name, detail: `${node.address} · podCIDR ${node.podCIDR}`, sourceLine: node.source.line });
     const nic = ids.nic(node.name);
     nodes.push({ id: nic, kind: 'device', label: `${node.interface} ${node.address}`, parent, detail: `${node.address}/${node.prefixLength} ${node.mac}` });
@@ -71,7 +87,6 @@ export function buildGraph(topology: Topology, options: GraphOptions): GraphMode
       nodes.push({ id: tunnel, kind: 'tunnel', label: devices.tunnel, parent });
       edges.push({ id: `encap:${node.name}`, source: tunnel, target: nic, kind: 'tunnel' });
     }
-    const pods = podsByNode.get(node.name) ?? [];
     if (collapsing && !options.expanded.has(node.name) && pods.length > 0) {
       collapsed.push(node.name);
       nodes.push({ id: ids.pods(node.name), kind: 'aggregate', label: `${pods.length} pods`, parent, count: pods.length, detail: 'double-click to expand' });
@@ -94,6 +109,9 @@ export function buildGraph(topology: Topology, options: GraphOptions): GraphMode
 
   const sliceTargets = endpointPods(topology);
   const present = new Set(nodes.map((n) => n.id));
+  // An endpoint on a collapsed node points at whatever stands for its pods: the pod count, or the
+  // node itself when the node is one element.
+  const podsOf = (nodeName: string) => (present.has(ids.pods(nodeName)) ? ids.pods(nodeName) : ids.node(nodeName));
   const edgeIds = new Set<string>();
   for (const svc of topology.services) {
     const id = ids.service(svc.namespace, svc.name);
@@ -101,7 +119,7 @@ export function buildGraph(topology: Topology, options: GraphOptions): GraphMode
     nodes.push({ id, kind: 'service', label: `${svc.name} ${svc.clusterIP}`, detail: `${svc.type} ${svc.namespace}/${svc.name} ${ports}`, sourceLine: svc.source.line });
     for (const target of sliceTargets.get(`${svc.namespace}/${svc.name}`) ?? []) {
       const podId = ids.pod(target.namespace, target.name);
-      const to = shownPods.has(podId) ? podId : target.nodeName ? ids.pods(target.nodeName) : undefined;
+      const to = shownPods.has(podId) ? podId : target.nodeName ? podsOf(target.nodeName) : undefined;
       if (!to || !present.has(to)) continue;
       const edgeId = `ep:${id}->${to}`;
       if (edgeIds.has(edgeId)) continue;

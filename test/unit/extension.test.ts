@@ -40,6 +40,24 @@ test('over the threshold, pods collapse to a count per node, except on nodes the
   assert.equal(g.nodes.filter((n) => n.kind === 'pod' && n.parent === 'node:master').length, 0);
 });
 
+test('a cluster of many nodes collapses each node to one element, endpoints tied to the node, the expanded one in full', () => {
+  const g = buildGraph(flannelTopology(30), { collapseThreshold: 10, expanded: new Set(['master']), compactAbove: 1 });
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  assert.deepEqual(g.collapsed, ['node1']);
+  const node1 = byId.get('node:node1');
+  assert.equal(node1?.kind, 'node');
+  assert.equal(node1?.count, 30);
+  assert.equal(node1?.label, 'node1 · 30 pods');
+  assert.equal(g.nodes.filter((n) => n.parent === 'node:node1').length, 0, 'no NIC, bridge, tunnel or pods inside a compact node');
+  assert.ok(g.edges.some((e) => e.id === 'link:node1' && e.source === 'node:node1' && e.target === 'underlay:192.168.205.0/24'));
+  assert.deepEqual(g.edges.filter((e) => e.kind === 'endpoint').map((e) => [e.source, e.target]), [['svc:default/nginx', 'node:node1']]);
+  assert.equal(byId.get('bridge:master')?.parent, 'node:master');
+  assert.equal(g.nodes.filter((n) => n.kind === 'pod' && n.parent === 'node:master').length, 30);
+  // At or under the node count, collapsing keeps the compound with a pod count inside.
+  const small = buildGraph(flannelTopology(30), { collapseThreshold: 10, expanded: new Set(), compactAbove: 2 });
+  assert.equal(small.nodes.find((n) => n.id === 'pods:node1')?.parent, 'node:node1');
+});
+
 const inner = [
   { layer: 'eth', src: '0a:58:0a:2a:00:41', dst: '0a:58:0a:2a:00:01', type: 'IPv4' },
   { layer: 'ipv4', src: '10.42.0.65', dst: '10.43.6.58', ttl: 64, proto: 'tcp', length: 60, df: true, tos: 0 },
