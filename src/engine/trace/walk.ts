@@ -6,6 +6,7 @@
  * hop with the header stack a capture there would show.
  */
 
+import { bridgePortEntry, isBridgeOwnMac, knownNeighbour, remoteEntry } from '../dataplane/linkLayer';
 import { deviceOf, isLocalAddress, lookupPolicyRoute, lookupRoute, sourceAddressFor } from '../dataplane/routing';
 import type { Dataplane, Device, NetNamespace, Neighbour, Route, TunLease } from '../dataplane/types';
 import type { Pod, Protocol, Topology } from '../model/types';
@@ -185,7 +186,7 @@ function deliver(state: WalkState, pos: Position, p: Packet, steps: Step[]): Out
 
 /** Who answers ARP for `ip` on the link behind `dev`, with the entry `ip neigh` would then show. */
 function resolveNeighbour(ctx: WalkContext, ns: NetNamespace, dev: Device, ip: string): { mac: string; entry: Neighbour; byArp: boolean } | undefined {
-  const known = ns.neighbours.find((n) => n.ip === ip && n.dev === dev.name && n.lladdr && !n.proxy);
+  const known = knownNeighbour(ns, dev.name, ip);
   if (known?.lladdr) return { mac: known.lladdr, entry: known, byArp: false };
   const answer = arpAnswer(ctx, ns, dev, ip);
   if (!answer) return undefined;
@@ -348,10 +349,10 @@ function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader
 
 /** Bridge forwarding: to the bridge itself (its own MAC), or out the port its FDB names. */
 function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, pre: readonly Step[] = []): Outcome | Crossing {
-  if (eth.dst === bridge.mac || ns.fdb.some((e) => e.master === bridge.name && e.local && e.mac === eth.dst)) {
+  if (eth.dst === bridge.mac || isBridgeOwnMac(ns, bridge.name, eth.dst)) {
     return { next: { ns, inDev: bridge.name, packet: p }, hops: [] };
   }
-  const entry = ns.fdb.find((e) => e.master === bridge.name && !e.local && e.mac === eth.dst);
+  const entry = bridgePortEntry(ns, bridge.name, eth.dst);
   let outPort = entry?.dev;
   const steps: Step[] = [];
   if (entry) steps.push({ kind: 'fdb', device: bridge.name, line: formatFdb(entry) });
@@ -400,7 +401,7 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
  * whole frame, its Ethernet header unchanged, goes in VXLAN to that peer.
  */
 function vportSend(state: WalkState, ns: NetNamespace, inPort: string, port: Device & { kind: 'vxlan' }, eth: EthHeader, p: Packet, steps: Step[]): Outcome | Crossing {
-  const fdb = ns.fdb.find((e) => e.dev === port.name && e.self && e.mac === eth.dst && e.dst);
+  const fdb = remoteEntry(ns, port.name, eth.dst, true);
   if (!fdb?.dst) return finish('DROPPED', [...steps, note(`no FDB entry for ${eth.dst} on ${port.name}`)]);
   const vni = fdb.vni ?? port.vni;
   steps.push({ kind: 'fdb', device: port.name, line: formatFdb(fdb) });
@@ -584,7 +585,7 @@ function transmit(state: WalkState, ns: NetNamespace, inDev: string | undefined,
       const neigh = resolveNeighbour(state.ctx, ns, dev, nextHop);
       if (!neigh) return finish('DROPPED', [...steps, note(`no neighbour entry for ${nextHop} on ${dev.name} (nolearning: flanneld writes them)`)]);
       steps.push({ kind: 'neighbour', line: formatNeighbour(neigh.entry), resolvedByArp: neigh.byArp });
-      const fdb = ns.fdb.find((e) => e.dev === dev.name && e.mac === neigh.mac && e.dst);
+      const fdb = remoteEntry(ns, dev.name, neigh.mac);
       if (!fdb?.dst) return finish('DROPPED', [...steps, note(`no FDB entry for ${neigh.mac} on ${dev.name}`)]);
       steps.push({ kind: 'fdb', device: dev.name, line: formatFdb(fdb) });
       steps.push({ kind: 'encap', tunnel: 'vxlan', device: dev.name, line: formatFdb(fdb) });
