@@ -5,6 +5,7 @@ import { describeAt, describeCidr, freeAddress } from '../../src/extension/descr
 import { isTopology, isTopologyText } from '../../src/extension/detect';
 import { traceToMarkdown } from '../../src/extension/exportTrace';
 import { buildGraph } from '../../src/extension/graph';
+import { podIpFix } from '../../src/extension/podIpFix';
 import { destinationChoices, recentFirst, remember, sourceChoices } from '../../src/extension/pick';
 import { buildTraceView, changedFields } from '../../src/extension/traceView';
 import { flannelTopology } from './extension-fixture';
@@ -56,6 +57,23 @@ test('a cluster of many nodes collapses each node to one element, endpoints tied
   // At or under the node count, collapsing keeps the compound with a pod count inside.
   const small = buildGraph(flannelTopology(30), { collapseThreshold: 10, expanded: new Set(), compactAbove: 2 });
   assert.equal(small.nodes.find((n) => n.id === 'pods:node1')?.parent, 'node:node1');
+});
+
+test('the pod IP quick fix is keyed on the diagnostic code PW4001 and offers a free address of the pod\'s node', () => {
+  const topology = flannelTopology(3);
+  // nginx-1 (line 35) on node1 typed an address outside 10.42.1.0/24; .9-.11 are taken by nginx-0..2.
+  const fix = podIpFix('PW4001', '  podIP: 10.42.7.10', 36, topology);
+  assert.deepEqual(fix && { ip: fix.ip, offset: fix.offset, free: fix.free }, { ip: '10.42.7.10', offset: 9, free: '10.42.1.2' });
+  assert.match(fix?.title ?? '', /node1's podCIDR 10\.42\.1\.0\/24/);
+  assert.equal(podIpFix({ value: 'PW4001', target: 'x' }, '10.42.7.10', 36, topology)?.free, '10.42.1.2', 'VS Code may carry the code as {value, target}');
+  // The same words under another code are not this fix's business.
+  assert.equal(podIpFix('PW3002', 'podIP: 10.42.7.10 outside podCIDR', 36, topology), undefined);
+  assert.equal(podIpFix(undefined, 'podIP: 10.42.7.10', 36, topology), undefined);
+  // A full podCIDR offers nothing rather than a taken address.
+  const full = flannelTopology(1);
+  const node1 = full.nodes.find((n) => n.name === 'node1')!;
+  const crowded = { ...full, nodes: full.nodes.map((n) => (n === node1 ? { ...n, podCIDR: '10.42.1.8/31' } : n)) };
+  assert.equal(podIpFix('PW4001', '10.42.7.10', 26, crowded), undefined);
 });
 
 const inner = [
