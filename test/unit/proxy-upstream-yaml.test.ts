@@ -3,7 +3,7 @@
  * test/fixtures/proxy/ and loaded by the real loader. TestOverallIPTablesRules states its payload,
  * compared byte for byte; TestClusterIPGeneral and TestLoadBalancer state packet flows (which
  * endpoints a packet can reach, whether it is masqueraded, or DROP), replayed here through the
- * walk's netfilter stage over the generated rules.
+ * walk's netfilter stage over the generated rules (test/fixtures/proxy/flow.ts).
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -12,10 +12,10 @@ import { nodeHost, readSource } from '../../src/cli/nodeHost';
 import { hasErrors } from '../../src/engine/diagnostics';
 import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
-import { createNetfilterHook } from '../../src/engine/netfilter/hook';
-import { nodeAddresses, findNode, renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
-import type { FlowKey, NetfilterInput } from '../../src/engine/trace/hooks';
+import { renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
+import type { FlowKey } from '../../src/engine/trace/hooks';
 import { upstreamBaseline } from '../fixtures/proxy/baseline';
+import { packetFlow, type Outcome } from '../fixtures/proxy/flow';
 
 const fixtureDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'proxy');
 
@@ -25,35 +25,6 @@ function load(name: string): Topology {
   const result = loadTopology(source, nodeHost);
   assert.ok(!hasErrors(result.diagnostics) && result.value, `${name} loads: ${result.diagnostics.map((d) => d.message).join('; ')}`);
   return result.value;
-}
-
-/** Upstream's packetFlowTest outcome: the endpoints reached (sorted, comma-joined), or a verdict, or '' for no match. */
-interface Outcome { readonly output: string; readonly masq?: boolean }
-
-/** Upstream's tracer: node-sourced packets start in OUTPUT, others in PREROUTING, then the filter hook. */
-function packetFlow(topo: Topology, src: string, dst: string, dport: number, proto: FlowKey['proto'] = 'tcp'): Outcome {
-  const hook = createNetfilterHook(topo);
-  const node = findNode(topo, 'test-node')!;
-  const local = new Set(nodeAddresses(node));
-  const isLocalAddress = (a: string): boolean => local.has(a) || a.startsWith('127.');
-  const fromNode = isLocalAddress(src);
-  const flow: FlowKey = { src, dst, proto, sport: 40000, dport };
-  const reached = new Set<string>();
-  let masq = false;
-  for (let endpointIndex = 0; endpointIndex < 4; endpointIndex++) {
-    const base = { node: 'test-node', mark: 0, newConnection: true, isLocalAddress, endpointIndex };
-    const nat = hook.run({ ...base, hook: fromNode ? 'OUTPUT' : 'PREROUTING', flow } as NetfilterInput);
-    if (nat.verdict !== 'ACCEPT') return { output: nat.verdict };
-    if (!fromNode) {
-      const filterHook = isLocalAddress(nat.flow.dst) ? 'INPUT' : 'FORWARD';
-      const filter = hook.run({ ...base, hook: filterHook, flow: nat.flow, mark: nat.mark, conntrackDnat: nat.flow.dst !== dst } as NetfilterInput);
-      if (filter.verdict !== 'ACCEPT') return { output: filter.verdict };
-    }
-    if (nat.flow.dst === dst && nat.flow.dport === dport) return { output: '' };
-    reached.add(`${nat.flow.dst}:${nat.flow.dport}`);
-    masq ||= (nat.mark & 0x4000) !== 0;
-  }
-  return { output: [...reached].sort().join(', '), masq };
 }
 
 test('TestOverallIPTablesRules from overall.yaml: upstream\'s exact payload', () => {
@@ -78,6 +49,7 @@ test('TestClusterIPGeneral from cluster-ip-general.yaml: upstream\'s packet flow
 
 test('TestLoadBalancer from load-balancer.yaml: source ranges, the node\'s implicit allowance, NodePort bypass', () => {
   const topo = load('load-balancer.yaml');
+  assert.deepEqual(topo.services[0]!.loadBalancerSourceRanges, ['192.168.0.0/24', '203.0.113.0/25'], 'the range written " 203.0.113.0/25" is trimmed, as kube-proxy trims it');
   const ep = { output: '10.180.0.1:80', masq: true };
   const client = '203.0.113.2', blocked = '203.0.113.130', nodeIP = '192.168.0.2';
   const cases: [string, string, string, number, Outcome][] = [
