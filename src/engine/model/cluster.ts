@@ -10,7 +10,7 @@ import type { Path } from './path';
 import type { Reader } from './reader';
 
 export interface NodeDraft {
-  readonly source: SourcePos;
+  readonly source: () => SourcePos;
   readonly name: string;
   address?: string;
   prefixLength: number;
@@ -28,7 +28,7 @@ export interface NodeDraft {
 }
 
 export interface ExternalDraft {
-  readonly source: SourcePos;
+  readonly source: () => SourcePos;
   readonly name: string;
   readonly address: string;
   readonly prefixLength: number;
@@ -46,11 +46,6 @@ export interface ClusterDraft {
   readonly kubeProxy: KubeProxyConfig;
   readonly nodes: NodeDraft[];
   readonly externals: ExternalDraft[];
-}
-
-function posOf(r: Reader, path: Path): SourcePos {
-  const s = r.span(path);
-  return { file: s.file, line: s.line, col: s.col };
 }
 
 function readKubeProxy(r: Reader): KubeProxyConfig {
@@ -125,7 +120,7 @@ function readNode(r: Reader, i: number): NodeDraft | undefined {
   });
   const gateway = r.get([...p, 'gateway']) === undefined ? undefined : readAddress(r, [...p, 'gateway']);
   return {
-    source: posOf(r, p),
+    source: r.lazyPos(p),
     name,
     ...(address ? { address } : {}),
     prefixLength: r.int([...p, 'prefixLength'], 0, 32) ?? 24,
@@ -151,7 +146,7 @@ function readExternal(r: Reader, i: number): ExternalDraft | undefined {
   if (mac !== undefined && !parseMac(mac)) r.report('badMac', [...p, 'mac'], `"${mac}" is not a MAC address; write six hex pairs such as 52:54:00:00:00:64`);
   if (name === undefined || address === undefined) return undefined;
   return {
-    source: posOf(r, p),
+    source: r.lazyPos(p),
     name,
     address,
     prefixLength: r.int([...p, 'prefixLength'], 0, 32) ?? 24,

@@ -240,14 +240,14 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   }
 
   const nodeInfos: NodeInfo[] = nodes.map((n: NodeDraft) => ({
-    source: n.source, name: n.name, address: n.address!, prefixLength: n.prefixLength, interface: n.interface, mac: nodeMac(n),
+    get source() { return n.source(); }, name: n.name, address: n.address!, prefixLength: n.prefixLength, interface: n.interface, mac: nodeMac(n),
     podCIDR: n.podCIDR ?? '0.0.0.0/32', ...(n.gateway ? { gateway: n.gateway } : {}), extraInterfaces: n.extraInterfaces,
     extraRoutes: n.extraRoutes, labels: n.labels, enis: n.enis,
   }));
   const topology: Topology = {
     cluster: { source: draft.source, name: draft.name, clusterCIDR: formatCidr(clusterCidr), serviceCIDR: formatCidr(serviceCidr), cni, kubeProxy: draft.kubeProxy, networks },
     nodes: nodeInfos,
-    externals: externals.map((e) => ({ source: e.source, name: e.name, address: e.address, prefixLength: e.prefixLength, mac: e.mac })),
+    externals: externals.map((e) => ({ get source() { return e.source(); }, name: e.name, address: e.address, prefixLength: e.prefixLength, mac: e.mac })),
     namespaces,
     pods,
     services,

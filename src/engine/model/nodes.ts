@@ -34,7 +34,7 @@ export function readK8sNode(r: Reader, nodes: NodeDraft[]): void {
     return;
   }
   nodes.push({
-    source: r.doc.pos,
+    source: () => r.doc.pos,
     name: meta.name,
     address,
     prefixLength: 24,

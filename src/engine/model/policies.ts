@@ -50,11 +50,11 @@ function readRules(r: Reader, key: 'ingress' | 'egress'): NetworkPolicyRule[] {
   return r.arr(['spec', key]).map((_, i) => {
     const p = ['spec', key, i];
     r.fields(p, [peersKey, 'ports'], 'lenient');
-    const s = r.span(p);
+    const source = r.lazyPos(p);
     return {
       peers: r.arr([...p, peersKey]).map((__, j) => readPeer(r, [...p, peersKey, j])),
       ports: r.arr([...p, 'ports']).map((__, j) => readPolicyPort(r, [...p, 'ports', j])),
-      source: { file: s.file, line: s.line, col: s.col },
+      get source() { return source(); },
     };
   });
 }

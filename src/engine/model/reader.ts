@@ -4,7 +4,7 @@
  * document without their own type checks and never throw.
  */
 
-import type { Diagnostic, SourceSpan } from '../diagnostics';
+import type { Diagnostic, SourcePos, SourceSpan } from '../diagnostics';
 import type { CodeKey } from './codes';
 import type { ParsedDocument } from './documents';
 import { nearest, oneOf } from './nearest';
@@ -67,6 +67,21 @@ export class Reader {
 
   span(path: Path, part: PathPart = 'value'): SourceSpan {
     return this.doc.span(this.full(path), part);
+  }
+
+  /**
+   * Where the value at `path` starts, found when first asked: finding it parses the document
+   * again, which a load that reports nothing there need not pay for.
+   */
+  lazyPos(path: Path): () => SourcePos {
+    let pos: SourcePos | undefined;
+    return () => {
+      if (!pos) {
+        const s = this.span(path);
+        pos = { file: s.file, line: s.line, col: s.col };
+      }
+      return pos;
+    };
   }
 
   report(key: CodeKey, path: Path, message: string, part: PathPart = 'value'): void {
