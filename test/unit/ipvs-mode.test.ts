@@ -9,7 +9,7 @@ import { createNetfilterHook } from '../../src/engine/netfilter/hook';
 import { buildIpvs, renderIpsetList, renderIpvsadm, renderRestore } from '../../src/engine/proxy';
 import type { FlowKey, NetfilterInput } from '../../src/engine/trace/hooks';
 import { matchBaseline } from '../fixtures/proxy/baseline';
-import { seed002, service } from '../fixtures/proxy/build';
+import { endpoint, seed002, service, slice } from '../fixtures/proxy/build';
 
 const topo = seed002([service('default', 'sticky', '10.43.0.20', [{ name: 'http', protocol: 'TCP', port: 8080, targetPort: 8080 }], { sessionAffinity: 'ClientIP', sessionAffinityTimeoutSeconds: 600 })], [], { mode: 'ipvs', ipvsScheduler: 'lc' });
 const node2 = topo.nodes.find((n) => n.name === 'node2')!;
@@ -19,6 +19,9 @@ test('ipvsadm -Ln: one virtual server per address and port, both pods as Masq re
   assert.match(text, /^TCP  10\.43\.6\.58:80 lc\n {2}-> 10\.42\.1\.6:80 +Masq {4}1 {6}0 {10}0 {9}\n {2}-> 10\.42\.2\.6:80 /m);
   assert.match(text, /^TCP  192\.168\.205\.5:32506 lc$/m, 'the NodePort on the node address');
   assert.match(text, /^TCP  10\.43\.0\.20:8080 lc persistent 600$/m, 'ClientIP affinity is persistence');
+  const services = text.split('\n').filter((l) => /^(TCP|UDP|SCTP) /.test(l));
+  assert.deepEqual(services, ['TCP  192.168.205.5:32506 lc', 'TCP  10.43.0.20:8080 lc persistent 600', 'TCP  10.43.6.58:80 lc'],
+    'ipvsadm subtracts addresses into an int: 192.168.205.5 sorts before 10.43.x, more than 2^31 below it');
   matchBaseline('ipvs-seed002-node2.ipvsadm', text);
 });
 
@@ -48,4 +51,15 @@ test('the walk: PREROUTING accepts via the ipset, INPUT hands the packet to IPVS
   const ipvsStep = input.steps.find((s) => s.kind === 'ipvs');
   assert.deepEqual(ipvsStep, { kind: 'ipvs', service: 'TCP  10.43.6.58:80 lc', realServer: '10.42.2.6:80', scheduler: 'lc', alternatives: [{ realServer: '10.42.1.6:80', weight: 1 }, { realServer: '10.42.2.6:80', weight: 1 }] });
   assert.equal(input.flow.dst, '10.42.2.6');
+});
+
+test('ipvsadm -Ln lines: SCTP keeps the two spaces, real servers sort by address as numbers, ports numerically', () => {
+  const t = seed002([service('default', 'sctp', '10.43.0.30', [{ name: 's', protocol: 'SCTP', port: 9, targetPort: 9 }]), service('kube-system', 'dns', '10.43.0.10', [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }])],
+    [slice('default', 'sctp', [endpoint('10.42.10.2'), endpoint('10.42.9.3'), endpoint('10.42.1.6')], [{ name: 's', port: 9, protocol: 'SCTP' }])], { mode: 'ipvs' });
+  const text = renderIpvsadm(buildIpvs(t, t.nodes[0]!));
+  const lines = text.split('\n');
+  const at = lines.indexOf('SCTP  10.43.0.30:9 rr');
+  assert.ok(at > 0, text);
+  assert.deepEqual(lines.slice(at + 1, at + 4).map((l) => l.slice(5, 33).trim()), ['10.42.1.6:9', '10.42.9.3:9', '10.42.10.2:9']);
+  assert.equal(lines[at - 1], 'UDP  10.43.0.10:53 rr', 'TCP, then UDP, then SCTP: by protocol number');
 });

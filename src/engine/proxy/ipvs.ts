@@ -62,11 +62,31 @@ const IPSETS: readonly [string, string, string][] = [
   ['KUBE-HEALTH-CHECK-NODE-PORT', 'bitmap:port', 'Kubernetes health check node port'],
 ];
 
+/**
+ * ipvsadm's ordering (libipvs ipvs_cmp_services / ipvs_cmp_dests): it subtracts the two addresses
+ * as unsigned 32-bit numbers into an int, so addresses more than 2^31 apart compare the wrong way
+ * round (192.168.0.1 sorts before 10.0.0.1), and `ipvsadm -Ln` lists them so.
+ */
+function addressOrder(a: string, b: string): number {
+  return (ipToNum(a) - ipToNum(b)) | 0;
+}
+
+/** IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP: the protocol numbers ipvsadm sorts by. */
+const PROTOCOL_NUMBER = { TCP: 6, UDP: 17, SCTP: 132 } as const;
+
+function compareVirtualServers(a: VirtualServer, b: VirtualServer): number {
+  return PROTOCOL_NUMBER[a.protocol] - PROTOCOL_NUMBER[b.protocol] || addressOrder(a.ip, b.ip) || a.port - b.port;
+}
+
 function realServers(eps: readonly ProxyEndpoint[]): RealServer[] {
-  return [...new Set(eps.map((e) => e.key))].sort().map((key) => {
-    const [ip, port] = key.split(':');
-    return { ip: ip!, port: Number(port), weight: 1 };
-  });
+  const seen = new Set<string>();
+  const out: RealServer[] = [];
+  for (const e of eps) {
+    if (seen.has(e.key)) continue;
+    seen.add(e.key);
+    out.push({ ip: e.ip, port: e.port, weight: 1 });
+  }
+  return out.sort((a, b) => addressOrder(a.ip, b.ip) || a.port - b.port);
 }
 
 /** The IPVS state kube-proxy programs on `node`. */
@@ -117,22 +137,24 @@ export function buildIpvs(topology: Topology, node: NodeInfo): IpvsState {
     }
     if (sp.healthCheckNodePort !== 0) add('KUBE-HEALTH-CHECK-NODE-PORT', String(sp.healthCheckNodePort));
   }
-  const key = (v: VirtualServer): [number, number, number] => [['TCP', 'UDP', 'SCTP'].indexOf(v.protocol), ipToNum(v.ip), v.port];
-  vss.sort((a, b) => {
-    const ka = key(a), kb = key(b);
-    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
-  });
-  const dedup = vss.filter((v, i) => i === 0 || key(vss[i - 1]!).join() !== key(v).join());
+  vss.sort(compareVirtualServers);
+  // One virtual server per protocol, address and port: a later service port on the same one is ignored.
+  const dedup = vss.filter((v, i) => i === 0 || compareVirtualServers(vss[i - 1]!, v) !== 0);
   const dummyAddresses = [...dummy].sort((a, b) => ipToNum(a) - ipToNum(b));
   for (const s of sets.values()) s.entries.sort();
   return { dummyAddresses, virtualServers: dedup, ipsets: sets };
 }
 
-/** `ipvsadm -Ln`: kernel table of virtual and real servers, masquerading (NAT) forwarding. */
+/**
+ * `ipvsadm -Ln`: virtual and real servers in ipvsadm's sort order, masquerading (NAT) forwarding;
+ * real-server lines are ipvsadm's `"  -> %-28s %-7s %-6d %-10u %-10u"`, trailing spaces included.
+ */
 export function renderIpvsadm(state: IpvsState): string {
   const out = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
   for (const vs of state.virtualServers) {
-    out.push(`${vs.protocol.padEnd(4)} ${vs.ip}:${vs.port} ${vs.scheduler}${vs.persistenceSeconds !== undefined ? ` persistent ${vs.persistenceSeconds}` : ''}`);
+    // print_service_entry: "%s  %s" of protocol and address cut to 33 characters, then the scheduler.
+    const name = `${vs.protocol}  ${vs.ip}:${vs.port}`.slice(0, 33);
+    out.push(`${name} ${vs.scheduler}${vs.persistenceSeconds !== undefined ? ` persistent ${vs.persistenceSeconds}` : ''}`);
     for (const rs of vs.realServers) out.push(`  -> ${`${rs.ip}:${rs.port}`.padEnd(28)} Masq    ${String(rs.weight).padEnd(6)} 0          0         `);
   }
   return `${out.join('\n')}\n`;
