@@ -36,6 +36,7 @@ test('ipset list and the ipvs-mode payload', () => {
   assert.match(rules, /-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip \+ port for masquerade purpose" -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10\.42\.0\.0\/16 -j KUBE-MARK-MASQ/);
   assert.match(rules, /-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ/);
   assert.doesNotMatch(rules, /KUBE-SVC-|KUBE-SEP-/, 'no per-service chains in ipvs mode');
+  assert.equal(rules.split('\n').find((l) => l.startsWith('-A KUBE-SERVICES ')), '-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN', 'localhost is dismissed first');
   matchBaseline('ipvs-seed002-node2.rules', rules);
 });
 

@@ -187,7 +187,8 @@ export function ipvsRestoreLines(topology: Topology, node: NodeInfo, state: Ipvs
   const mark = env.masqueradeMarkText ?? masqueradeMark(cfg.masqueradeBit);
   const nonEmpty = (name: string): boolean => (state.ipsets.get(name)?.entries.length ?? 0) > 0;
   const comment = (name: string): string => `"${state.ipsets.get(name)!.comment}"`;
-  const nat: string[] = [];
+  // v1.31 first dismisses connections from localhost, before any ipset rule.
+  const nat: string[] = ['-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN'];
   const filter: string[] = [];
   const linked: [string, string, string, string, string, string][] = [
     ['KUBE-LOOP-BACK', 'nat', 'KUBE-POSTROUTING', 'MASQUERADE', 'dst,dst,src', ''],
