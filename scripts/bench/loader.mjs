@@ -1,8 +1,9 @@
 // Loader benchmark: load + validate time and peak memory, against js-yaml's own loadAll of the
-// same text, for the largest sample and for generated topologies (10 MB; 38 MB with --big).
+// same text, for the largest sample and for generated topologies (10 MB; with --big also 38 MB
+// and the 5,000-node scale topology of `packetwalk generate`).
 // Each measurement runs in a fresh process so its peak RSS is its own.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -137,6 +138,16 @@ try {
     const file = path.join(dir, `generated-${s / 1e6}mb.yaml`);
     writeFileSync(file, generate(s));
     report(`generated ${s / 1e6} MB`, file);
+  }
+  // The scale topology of DESIGN.md §6 (5,000 nodes, 150,000 pods, 10,000 services), as `packetwalk generate` writes it.
+  const cli = path.join(root, 'dist/cli.js');
+  if (process.argv.includes('--big') && existsSync(cli)) {
+    const file = path.join(dir, 'scale.yaml');
+    const g = spawnSync(process.execPath, [cli, 'generate', '--nodes', '5000', '--pods-per-node', '30', '--services', '10000', '--endpoints-per-service', '15'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (g.status === 0) {
+      writeFileSync(file, g.stdout);
+      report('packetwalk generate 5000x30, 10000 services', file);
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

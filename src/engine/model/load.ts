@@ -95,7 +95,13 @@ function cidrOr(text: string): Cidr {
 export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology | undefined> {
   const diagnostics: Diagnostic[] = [];
   const docs = classify(gather(file, host, diagnostics), diagnostics);
-  const byKind = (k: string): Reader[] => docs.filter((d) => d.kind === k).map((d) => d.r);
+  const grouped = new Map<string, Reader[]>();
+  for (const d of docs) {
+    const list = grouped.get(d.kind);
+    if (list) list.push(d.r);
+    else grouped.set(d.kind, [d.r]);
+  }
+  const byKind = (k: string): readonly Reader[] => grouped.get(k) ?? [];
 
   const clusters = byKind('Cluster');
   for (const extra of clusters.slice(1)) extra.report('secondCluster', ['kind'], 'a topology has one Cluster document and this is a second one; merge them (this one is ignored)');
@@ -213,7 +219,8 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     if (!serviceKeys.has(`${slice.namespace}/${slice.serviceName}`)) r.report('unknownService', ['metadata', 'name'], `this EndpointSlice (or Endpoints) belongs to Service ${slice.namespace}/${slice.serviceName}, which the topology does not define; add the Service or fix the name`);
   }
   const coveredServices = new Set(given.map((g) => `${g.slice.namespace}/${g.slice.serviceName}`));
-  const zoneOf = (node: string): string | undefined => nodeByName.get(node)?.labels['topology.kubernetes.io/zone'];
+  const zones = new Map(nodes.map((n) => [n.name, n.labels['topology.kubernetes.io/zone']]));
+  const zoneOf = (node: string): string | undefined => zones.get(node);
   const endpointSlices: EndpointSlice[] = given.map((g) => g.slice);
   for (const s of serviceDrafts) {
     if (s.selector && s.type !== 'ExternalName' && !coveredServices.has(`${s.namespace}/${s.name}`)) endpointSlices.push(...deriveEndpointSlices({ ...s, selector: s.selector }, podIndex, zoneOf));
