@@ -30,10 +30,14 @@ interface Capture {
   readonly stop: () => Promise<string>;
 }
 
-/** tcpdump on one link, resolved once it says it is listening (so nothing sent after is missed). */
+/**
+ * tcpdump on one link, resolved once it says it is listening (so nothing sent after is missed).
+ * `-p`: a bridge put in promiscuous mode by a capture also passes every frame it forwards up to
+ * its own stack, which routes a second copy (docs/kernel-facts.md); the capture must not do that.
+ */
 function startCapture(ns: string, dev: string): Promise<Capture> {
   return new Promise((resolve) => {
-    const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', dev, '-e', '-vv', '-n', '-l', '-U', '(arp or ip) and not igmp'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-p', '-i', dev, '-e', '-vv', '-n', '-l', '-U', '(arp or ip) and not igmp'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let ready = false;
     const closed = new Promise<void>((done) => p.on('close', () => done()));

@@ -25,7 +25,8 @@ function subnetZero(node: NodeInfo): string {
 }
 
 function bridgeOptions(topology: Topology, settings: FlannelSettings): BridgeOptions {
-  return { bridge: 'cni0', mtu: settings.mtu, podRoutes: [topology.cluster.clusterCIDR] };
+  // kube-flannel.yml's cni-conf.json delegates with "hairpinMode": true, so a pod can reach itself through its Service.
+  return { bridge: 'cni0', mtu: settings.mtu, podRoutes: [topology.cluster.clusterCIDR], hairpinMode: true };
 }
 
 function vxlanHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings): Pick<CniHostState, 'devices' | 'routes' | 'neighbours' | 'fdb'> {

@@ -15,6 +15,8 @@ export interface BridgeOptions {
   readonly mtu: number;
   /** Extra routes the plugin's IPAM writes in the pod, each via the gateway (flannel adds the cluster CIDR). */
   readonly podRoutes: readonly string[];
+  /** The plugin's `hairpinMode`: `bridge_slave hairpin on` for every host-side veth. */
+  readonly hairpinMode?: boolean;
 }
 
 /** The bridge's address: the first host of the node's pod subnet, as host-local's gateway default. */
@@ -50,7 +52,7 @@ export function bridgeHostDevices(node: NodeInfo, pods: readonly Pod[], options:
   for (const pod of attached) {
     const name = vethName(pod);
     const mac = derivedMac(`${node.name}/${name}`);
-    devices.push({ kind: 'veth', name, mtu: options.mtu, mac, up: true, addresses: [], master: options.bridge, peerNetns: podNetnsId(pod), peerDevice: 'eth0' });
+    devices.push({ kind: 'veth', name, mtu: options.mtu, mac, up: true, addresses: [], master: options.bridge, peerNetns: podNetnsId(pod), peerDevice: 'eth0', ...(options.hairpinMode ? { hairpin: true } : {}) });
     // What the bridge has learned once the pod has sent a frame, and the port's own address.
     fdb.push({ mac: pod.mac, dev: name, master: options.bridge, self: false, permanent: false });
     fdb.push({ mac, dev: name, master: options.bridge, self: false, permanent: true, local: true });

@@ -58,6 +58,8 @@ export interface VethDevice extends DeviceBase {
   readonly kind: 'veth';
   readonly peerNetns: NetnsId;
   readonly peerDevice: string;
+  /** As a bridge port, `hairpin on`: the bridge may send a frame back out the port it came in by (a pod reaching itself through its Service). */
+  readonly hairpin?: boolean;
 }
 
 export interface BridgeDevice extends DeviceBase {

@@ -45,6 +45,13 @@ interface Position {
   readonly packet: Packet;
   /** An encapsulated packet arriving on the underlay, still to be decapsulated. */
   readonly encap?: Encapsulation;
+  /** A frame a bridge port sent up to the bridge itself: the port and the frame, for br_netfilter's bridged DNAT. */
+  readonly bridged?: BridgedFrame;
+}
+
+interface BridgedFrame {
+  readonly port: string;
+  readonly eth: EthHeader;
 }
 
 interface WalkState {
@@ -348,9 +355,10 @@ function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader
 }
 
 /** Bridge forwarding: to the bridge itself (its own MAC), or out the port its FDB names. */
-function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, pre: readonly Step[] = []): Outcome | Crossing {
+function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, pre: readonly Step[] = [], netfilterDone = false): Outcome | Crossing {
   if (eth.dst === bridge.mac || isBridgeOwnMac(ns, bridge.name, eth.dst)) {
-    return { next: { ns, inDev: bridge.name, packet: p }, hops: [] };
+    const bridged = inPort !== bridge.name && !encap ? { bridged: { port: inPort, eth } } : {};
+    return { next: { ns, inDev: bridge.name, packet: p, ...bridged }, hops: [] };
   }
   const entry = bridgePortEntry(ns, bridge.name, eth.dst);
   let outPort = entry?.dev;
@@ -368,11 +376,15 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
   if (!outPort) return finish('DROPPED', [note(`no port of ${bridge.name} leads to ${eth.dst}`)]);
   steps.unshift(...pre, { kind: 'bridge', bridge: bridge.name, inPort, outPort, decision: entry ? 'fdb' : 'flood' });
   const port = deviceOf(ns, outPort);
+  // A bridge sends a frame back out the port it came in by only with hairpin mode on that port.
+  if (outPort === inPort && !(port?.kind === 'veth' && port.hairpin)) {
+    return finish('DROPPED', [...steps, note(`${bridge.name} does not send a frame back out ${inPort}, the port it came in by: hairpin mode is off on ${inPort}`)]);
+  }
   if (port?.kind === 'vxlan' && !encap) return vportSend(state, ns, inPort, port, eth, p, steps);
   if (port?.kind !== 'veth') return finish('DROPPED', [note(`${outPort} is not a veth`)]);
   // br_netfilter (bridge-nf-call-iptables=1, which kube-proxy requires) passes bridged IPv4 through
   // conntrack: a reply bridged between two pods of one node is un-DNATed like a routed one.
-  if (state.reverse !== undefined && !encap) {
+  if (state.reverse !== undefined && !encap && !netfilterDone) {
     const pos: Position = { ns, inDev: bridge.name, packet: p };
     for (const hook of ['PREROUTING', 'POSTROUTING'] as const) {
       const next = runHook(state, pos, hook, p, steps, hook === 'PREROUTING' ? { in: bridge.name } : { in: bridge.name, out: bridge.name });
@@ -484,9 +496,14 @@ function step(state: WalkState, pos: Position): Outcome | { next: Position; hops
   function stepInner(st: WalkState, at: Position, pre: Step[], isOrigin = false): Outcome | { next: Position; hops: Hop[] } {
     const s: Step[] = [...pre];
     if (!isOrigin) {
+      const before = p.dst;
       const r = runHook(st, at, 'PREROUTING', p, s, { in: at.inDev! });
       if (isOutcome(r)) return r;
       p = r;
+      if (at.bridged && p.dst !== before) {
+        const bridged = bridgedDnat(st, at, at.bridged, p, s);
+        if (bridged) return 'done' in bridged ? bridged : { next: bridged.next, hops: [...bridged.hops] };
+      }
     }
     const routeFor = (q: Packet) => lookupPolicyRoute(ns, { src: q.src, dst: q.dst, mark: st.mark, iif: at.inDev ?? 'lo' });
     let chosen = routeFor(p);
@@ -542,6 +559,40 @@ function step(state: WalkState, pos: Position): Outcome | { next: Position; hops
     p = r;
     return transmit(st, ns, at.inDev, route, p, s);
   }
+}
+
+/**
+ * br_netfilter's bridged DNAT (`br_nf_pre_routing_finish`): when nat PREROUTING, run on a frame a
+ * port sent up to the bridge, rewrites the destination to an address routed back out that same
+ * bridge, the packet is not routed. It is bridged on to the new destination: TTL and source MAC
+ * unchanged, the destination MAC from the host's neighbour entry, through FORWARD and POSTROUTING
+ * in and out of the bridge, never INPUT (seen on the kernel: docs/kernel-facts.md). Undefined
+ * when the new destination is routed elsewhere, which is then an ordinary forward.
+ */
+function bridgedDnat(state: WalkState, pos: Position, frame: BridgedFrame, p: Packet, steps: Step[]): Outcome | Crossing | undefined {
+  const ns = pos.ns;
+  const chosen = lookupPolicyRoute(ns, { src: p.src, dst: p.dst, mark: state.mark, iif: pos.inDev! });
+  const route = chosen?.route;
+  const bridge = route?.dev ? deviceOf(ns, route.dev) : undefined;
+  if (!route || route.type !== 'unicast' || route.dev !== pos.inDev || bridge?.kind !== 'bridge' || !ns.ipForward) return undefined;
+  steps.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: bridge.name, ...(route.via ? { nextHop: route.via } : {}) });
+  steps.push(note(`br_netfilter: ${p.dst} is routed back out ${bridge.name}, the bridge the frame came in by, so the frame is bridged there, not routed (TTL and source MAC unchanged)`));
+  let q = p;
+  for (const hook of ['FORWARD', 'POSTROUTING'] as const) {
+    if (hook === 'POSTROUTING' && !state.egressChecked && state.reverse === undefined && state.ctx.podByIp.has(q.src)) {
+      state.egressChecked = true;
+      const denied = checkPolicy(state.ctx, 'egress', q, steps);
+      if (denied) return denied;
+    }
+    const r = runHook(state, pos, hook, q, steps, { in: bridge.name, out: bridge.name });
+    if (isOutcome(r)) return r;
+    q = r;
+  }
+  const nextHop = route.via ?? q.dst;
+  const neigh = resolveNeighbour(state.ctx, ns, bridge, nextHop);
+  if (!neigh) return finish('DROPPED', [...steps, note(`no ARP reply for ${nextHop} on ${bridge.name}: host unreachable`)]);
+  steps.push({ kind: 'neighbour', line: formatNeighbour(neigh.entry), resolvedByArp: neigh.byArp });
+  return bridgeForward(state, ns, bridge, frame.port, { ...frame.eth, dst: neigh.mac }, q, undefined, steps, true);
 }
 
 /** The tunnel device that takes this encapsulated packet. */
