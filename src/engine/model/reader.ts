@@ -17,6 +17,13 @@ export function isRecord(v: unknown): v is Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+// Type tests shared by every read, rather than a new closure per call on the hot path.
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+const noItems: readonly unknown[] = [];
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a sequence';
@@ -109,7 +116,7 @@ export class Reader {
   }
 
   str(path: Path, required = false): string | undefined {
-    return this.typed(path, 'a string', (v): v is string => typeof v === 'string', required);
+    return this.typed(path, 'a string', isString, required);
   }
 
   /** A string field that YAML may have read as a number (a port name, an address without dots). */
@@ -120,7 +127,7 @@ export class Reader {
   }
 
   int(path: Path, min: number, max: number, required = false, code: CodeKey = 'outOfRange'): number | undefined {
-    const v = this.typed(path, 'an integer', (x): x is number => typeof x === 'number', required);
+    const v = this.typed(path, 'an integer', isNumber, required);
     if (v === undefined) return undefined;
     if (!Number.isInteger(v) || v < min || v > max) {
       this.report(code, path, `${this.name(path)} is ${v}; it must be a whole number from ${min} to ${max}`);
@@ -130,7 +137,7 @@ export class Reader {
   }
 
   bool(path: Path): boolean | undefined {
-    return this.typed(path, 'true or false', (v): v is boolean => typeof v === 'boolean', false);
+    return this.typed(path, 'true or false', isBoolean, false);
   }
 
   obj(path: Path, required = false): Json | undefined {
@@ -138,7 +145,7 @@ export class Reader {
   }
 
   arr(path: Path, required = false): readonly unknown[] {
-    return this.typed(path, 'a sequence', (v): v is unknown[] => Array.isArray(v), required) ?? [];
+    return this.typed(path, 'a sequence', isArray, required) ?? noItems;
   }
 
   /** One of a fixed set of values, with the nearest one suggested. */
