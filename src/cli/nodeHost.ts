@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { LoadHost, SourceFile } from '../engine/model/host';
+import { diagnostic, pointAt } from '../engine/model/report';
 
 /** Reads a topology file for the CLI; an unreadable file is a diagnostic, not a crash. */
 export function readSource(file: string): SourceFile | { diagnostic: Diagnostic } {
@@ -9,7 +10,7 @@ export function readSource(file: string): SourceFile | { diagnostic: Diagnostic 
     return { path: file, text: readFileSync(file, 'utf8') };
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    return { diagnostic: { file, line: 1, col: 1, endLine: 1, endCol: 1, code: 'PW0001', severity: 'error', message: `cannot read the file: ${reason}; check the path` } };
+    return { diagnostic: diagnostic('unreadableFile', pointAt(file, 1, 1), `cannot read the file: ${reason}; check the path`) };
   }
 }
 

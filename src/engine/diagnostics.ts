@@ -19,7 +19,7 @@ export interface SourceSpan extends SourcePos {
 }
 
 export interface Diagnostic extends SourceSpan {
-  /** Stable identifier such as `PW1001`; see `diagnosticCodes.ts`. */
+  /** Stable identifier such as `PW1001`; the table is `model/codes.ts`. */
   readonly code: string;
   readonly severity: Severity;
   readonly message: string;

@@ -6,6 +6,8 @@
 import type { Severity } from '../diagnostics';
 
 export const codes = {
+  // Reading files (PW0xxx): reported by the face that reads them.
+  unreadableFile: { code: 'PW0001', name: 'unreadable-file', severity: 'error' },
   // Text and YAML (PW1xxx).
   yamlSyntax: { code: 'PW1001', name: 'yaml-syntax', severity: 'error' },
   binaryFile: { code: 'PW1002', name: 'binary-file', severity: 'error' },
