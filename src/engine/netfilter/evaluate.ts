@@ -8,7 +8,8 @@ import { ipToNum, prefixContains } from '../net/ipv4';
 import type { FlowKey, NetfilterInput, NetfilterResult, NetfilterVerdict } from '../trace/hooks';
 import type { NetfilterHookName, NetfilterStep, NetfilterTable, Step } from '../trace/types';
 import { candidates } from './chainIndex';
-import type { Match, Rule, RuleSet } from './rules';
+import type { ChainLookup, RuleLookup } from './payload';
+import type { Match, Rule } from './rules';
 
 /** Tables that have chains at each hook, in the kernel's priority order (raw and mangle hold no rules here). */
 const TABLES_AT: Record<NetfilterHookName, readonly NetfilterTable[]> = {
@@ -83,9 +84,9 @@ interface Choice {
   readonly probabilities: readonly number[];
 }
 
-const choiceCache = new WeakMap<Rule[], Choice | null>();
+const choiceCache = new WeakMap<readonly Rule[], Choice | null>();
 
-function choiceOf(rules: Rule[]): Choice | null {
+function choiceOf(rules: readonly Rule[]): Choice | null {
   let c = choiceCache.get(rules);
   if (c !== undefined) return c;
   const first = rules.findIndex((r) => r.matches.some((m) => m.kind === 'statistic'));
@@ -138,7 +139,7 @@ function step(rule: Rule, verdict: string, extra?: Partial<NetfilterStep>): Netf
 
 const endpoint = (ip: string, port: number, proto: string): string => (proto === 'icmp' ? ip : `${ip}:${port}`);
 
-function runChain(set: Map<string, Rule[]>, chain: string, s: State, depth: number): ChainOutcome {
+function runChain(set: ChainLookup, chain: string, s: State, depth: number): ChainOutcome {
   const rules = set.get(chain);
   if (!rules || depth > 64) return { kind: 'fallthrough' };
   const choice = choiceOf(rules);
@@ -221,7 +222,7 @@ function runChain(set: Map<string, Rule[]>, chain: string, s: State, depth: numb
  * Hook `input.hook` over `rules`. The nat table sees only a connection's first packet; later
  * packets are translated by conntrack, which the walk applies from the NAT steps.
  */
-export function evaluateHook(rules: RuleSet, input: NetfilterInput, nodeAddress: string, ipsets?: IpsetLookup, ipvs?: IpvsLookup): NetfilterResult {
+export function evaluateHook(rules: RuleLookup, input: NetfilterInput, nodeAddress: string, ipsets?: IpsetLookup, ipvs?: IpvsLookup): NetfilterResult {
   const s: State = { flow: input.flow, mark: input.mark, dnat: false, steps: [], input, nodeAddress, ...(ipsets ? { ipsets } : {}) };
   for (const table of TABLES_AT[input.hook]) {
     if (table === 'nat' && !input.newConnection) continue;

@@ -1,46 +1,49 @@
 /**
  * The netfilter stage of the walk: each node's kube-proxy rules, parsed from the same text
  * `rules --format restore` prints (so a step's line points into that view), plus the base-chain
- * jumps kube-proxy installs outside the payload.
+ * jumps kube-proxy installs outside the payload. Nodes whose payloads are the same text share one
+ * copy of it, read chain by chain as packets enter them (see ./sharing and ./payload).
  */
 
-import type { Topology } from '../model/types';
+import type { NodeInfo, Topology } from '../model/types';
 import { renderRestore } from '../proxy';
 import { jumpRules } from '../proxy/jumps';
 import type { NetfilterHook, NetfilterInput, NetfilterResult } from '../trace/hooks';
 import { evaluateHook, type IpsetLookup, type IpvsLookup } from './evaluate';
 import { buildIpvs, type IpvsState } from '../proxy';
 import { cidrHas } from '../proxy/cidrs';
-import { parseRestore, parseRule, type RuleSet } from './rules';
+import { LazyPayload, type ChainLookup, type RuleLookup } from './payload';
+import { parseRestore, parseRule, type Rule, type RuleSet } from './rules';
+import { payloadKeys } from './sharing';
 import { cniNat, type CniIpset } from '../cni/masquerade';
 
 /** A node's full rule set as the kernel holds it once kube-proxy has synced. */
 export function nodeRuleSet(topology: Topology, nodeName: string): RuleSet {
   const set = parseRestore(renderRestore(topology, nodeName));
-  const mode = topology.cluster.kubeProxy.mode;
-  const kubeletFirewall = set.get('filter')?.has('KUBE-FIREWALL') ?? false;
-  for (const j of jumpRules(mode, kubeletFirewall)) {
-    let table = set.get(j.table);
-    if (!table) set.set(j.table, (table = new Map()));
-    let chain = table.get(j.chain);
-    if (!chain) table.set(j.chain, (chain = []));
-    chain.push(parseRule(j.table, j.rule));
-  }
-  addCniRules(set, topology, nodeName);
+  const node = topology.nodes.find((n) => n.name === nodeName);
+  const chainOf = (table: string, chain: string): Rule[] => {
+    let t = set.get(table);
+    if (!t) set.set(table, (t = new Map()));
+    let rules = t.get(chain);
+    if (!rules) t.set(chain, (rules = []));
+    return rules;
+  };
+  addNodeRules(chainOf, topology, node, set.get('filter')?.has('KUBE-FIREWALL') ?? false);
   return set;
 }
 
-/** The CNI's own rules (egress MASQUERADE and the like) around kube-proxy's, where the CNI's daemon puts them. */
-function addCniRules(set: RuleSet, topology: Topology, nodeName: string): void {
-  const node = topology.nodes.find((n) => n.name === nodeName);
+/**
+ * The rules a node has besides the payload: the base-chain jumps kube-proxy installs, then the
+ * CNI's own rules (egress MASQUERADE and the like) where the CNI's daemon puts them. `chainOf`
+ * gives the chain to add to, created or copied as the caller keeps its rules.
+ */
+function addNodeRules(chainOf: (table: string, chain: string) => Rule[], topology: Topology, node: NodeInfo | undefined, kubeletFirewall: boolean): void {
+  for (const j of jumpRules(topology.cluster.kubeProxy.mode, kubeletFirewall)) chainOf(j.table, j.chain).push(parseRule(j.table, j.rule));
   if (!node) return;
   const first = new Map<string, number>();
   for (const r of cniNat(topology, node).rules) {
     const rule = parseRule(r.table, r.rule);
-    let table = set.get(r.table);
-    if (!table) set.set(r.table, (table = new Map()));
-    let chain = table.get(rule.chain);
-    if (!chain) table.set(rule.chain, (chain = []));
+    const chain = chainOf(r.table, rule.chain);
     if (r.position === 'last') chain.push(rule);
     else {
       // Inserted as a block: the CNI's first rules keep their own order ahead of everything else.
@@ -50,6 +53,28 @@ function addCniRules(set: RuleSet, topology: Topology, nodeName: string): void {
       first.set(key, at + 1);
     }
   }
+}
+
+/**
+ * A node's rules over a payload shared with other nodes: the chains the node adds to are its own
+ * copies, every other chain is the shared one (parsed once, whichever node enters it first).
+ */
+function nodeRules(shared: LazyPayload, topology: Topology, node: NodeInfo): RuleLookup {
+  const own = new Map<string, Map<string, Rule[]>>();
+  const chainOf = (table: string, chain: string): Rule[] => {
+    let t = own.get(table);
+    if (!t) own.set(table, (t = new Map()));
+    let rules = t.get(chain);
+    if (!rules) t.set(chain, (rules = [...(shared.get(table)?.get(chain) ?? [])]));
+    return rules;
+  };
+  addNodeRules(chainOf, topology, node, shared.get('filter')?.has('KUBE-FIREWALL') ?? false);
+  const views = new Map<string, ChainLookup>();
+  for (const [table, chains] of own) {
+    const base = shared.get(table);
+    views.set(table, { get: (chain) => chains.get(chain) ?? base?.get(chain) });
+  }
+  return { get: (table) => views.get(table) ?? shared.get(table) };
 }
 
 /** Membership in the CNI's `hash:net` ipsets (Calico's IPAM pool sets). */
@@ -98,25 +123,32 @@ function ipvsLookup(state: IpvsState): IpvsLookup {
 }
 
 export function createNetfilterHook(topology: Topology): NetfilterHook {
-  const cache = new Map<string, RuleSet>();
+  const nodes = new Map(topology.nodes.map((n) => [n.name, n]));
+  let keyOf: ((node: NodeInfo) => string) | undefined;
+  const payloads = new Map<string, LazyPayload>();
+  const cache = new Map<string, RuleLookup>();
   const ipvsCache = new Map<string, { sets: IpsetLookup | undefined; ipvs?: IpvsLookup }>();
   const ipvsMode = topology.cluster.kubeProxy.mode === 'ipvs';
-  const addresses = new Map(topology.nodes.map((n) => [n.name, n.address]));
   return {
     run(input: NetfilterInput): NetfilterResult {
-      const nodeAddress = addresses.get(input.node);
-      if (nodeAddress === undefined) return { verdict: 'ACCEPT', flow: input.flow, mark: input.mark, steps: [] };
+      const node = nodes.get(input.node);
+      if (node === undefined) return { verdict: 'ACCEPT', flow: input.flow, mark: input.mark, steps: [] };
       let rules = cache.get(input.node);
-      if (!rules) cache.set(input.node, (rules = nodeRuleSet(topology, input.node)));
+      if (!rules) {
+        keyOf ??= payloadKeys(topology);
+        const key = keyOf(node);
+        let payload = payloads.get(key);
+        if (!payload) payloads.set(key, (payload = new LazyPayload(renderRestore(topology, node.name))));
+        cache.set(input.node, (rules = nodeRules(payload, topology, node)));
+      }
       let extra = ipvsCache.get(input.node);
       if (!extra) {
-        const node = topology.nodes.find((n) => n.name === input.node)!;
         const cniSets = cniIpsets(cniNat(topology, node).ipsets);
         const state = ipvsMode ? buildIpvs(topology, node) : undefined;
         extra = { sets: joinIpsets(state && ipsetLookup(state), cniSets), ...(state ? { ipvs: ipvsLookup(state) } : {}) };
         ipvsCache.set(input.node, extra);
       }
-      return evaluateHook(rules, input, nodeAddress, extra.sets, extra.ipvs);
+      return evaluateHook(rules, input, node.address, extra.sets, extra.ipvs);
     },
   };
 }
