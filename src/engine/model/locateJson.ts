@@ -32,8 +32,10 @@ function valueEnd(text: string, i: number): number {
   let j = i;
   while (j < text.length) {
     const c = text[j];
-    if (c === '"') j = stringEnd(text, j);
-    else if (c === '{' || c === '[') {
+    if (c === '"') {
+      j = stringEnd(text, j);
+      if (depth === 0) return j;
+    } else if (c === '{' || c === '[') {
       depth++;
       j++;
     } else if (c === '}' || c === ']') {

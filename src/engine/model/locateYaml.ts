@@ -56,6 +56,16 @@ function skipSeparation(text: string, at: number, end: number): number {
   return i;
 }
 
+/** Moves past a node's anchor (`&name`) and tag (`!!map`), so a span starts at the node's own text. */
+function skipProperties(text: string, at: number, end: number): number {
+  let i = at;
+  while (i < end && (text[i] === '&' || text[i] === '!')) {
+    while (i < end && !isSpace(text[i])) i++;
+    i = skipSeparation(text, i, end);
+  }
+  return i;
+}
+
 function trimEnd(text: string, start: number, end: number): number {
   let e = end;
   while (e > start && isSpace(text[e - 1])) e--;
@@ -164,7 +174,7 @@ export function yamlLocator(text: string): (path: Path, part: PathPart) => Offse
     const spanOf = (node: unknown): OffsetSpan | undefined => {
       const s = node !== null && typeof node === 'object' ? spans!.of.get(node) : undefined;
       if (!s) return undefined;
-      const start = skipSeparation(text, s.start, s.end);
+      const start = skipProperties(text, skipSeparation(text, s.start, s.end), s.end);
       return { start, end: Math.max(start, trimEnd(text, start, s.end)) };
     };
     let node: unknown = spans.root;
