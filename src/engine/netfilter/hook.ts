@@ -96,17 +96,52 @@ function joinIpsets(a: IpsetLookup | undefined, b: IpsetLookup | undefined): Ips
   return { has: (name, flow, flags) => a.has(name, flow, flags) || b.has(name, flow, flags) };
 }
 
-/** Set membership over kube-proxy's ipsets, for `-m set --match-set NAME dst,dst…`. */
+/** One ipset's members indexed: whole entries, and a `hash:ip,port,net` set's nets by `ip,port`. */
+interface IpsetIndex {
+  readonly entries: ReadonlySet<string>;
+  /** The number of comma-separated parts every entry has; -1 when they differ. */
+  readonly parts: number;
+  readonly nets: ReadonlyMap<string, readonly string[]>;
+}
+
+function indexIpset(entries: readonly string[]): IpsetIndex {
+  const nets = new Map<string, string[]>();
+  let parts: number | undefined;
+  for (const e of entries) {
+    const p = e.split(',');
+    parts = parts === undefined || parts === p.length ? p.length : -1;
+    if (p.length === 3) {
+      const key = `${p[0]},${p[1]}`;
+      const list = nets.get(key);
+      if (list) list.push(p[2]!);
+      else nets.set(key, [p[2]!]);
+    }
+  }
+  return { entries: new Set(entries), parts: parts ?? 0, nets };
+}
+
+/**
+ * Set membership over kube-proxy's ipsets, for `-m set --match-set NAME dst,dst…`. KUBE-CLUSTER-IP
+ * holds an entry per service port, so each set is indexed on its first use; a match whose fields
+ * do not line up with the entries' parts is answered by reading the entries one by one.
+ */
 function ipsetLookup(state: IpvsState): IpsetLookup {
+  const indexes = new Map<string, IpsetIndex>();
   return {
     has(name, flow, flags) {
       const set = state.ipsets.get(name);
       if (!set) return false;
-      const field = (f: 'src' | 'dst', i: number): string => (i === 1 ? `${flow.proto}:${f === 'src' ? flow.sport : flow.dport}` : f === 'src' ? flow.src : flow.dst);
-      if (set.type === 'bitmap:port') return set.entries.includes(String(flags[0] === 'src' ? flow.sport : flow.dport));
+      let index = indexes.get(name);
+      if (!index) indexes.set(name, (index = indexIpset(set.entries)));
+      if (set.type === 'bitmap:port') return index.entries.has(String(flags[0] === 'src' ? flow.sport : flow.dport));
+      const fields = flags.map((f, i) => (i === 1 ? `${flow.proto}:${f === 'src' ? flow.sport : flow.dport}` : f === 'src' ? flow.src : flow.dst));
+      if (index.parts === fields.length) {
+        if (set.type !== 'hash:ip,port,net') return index.entries.has(fields.join(','));
+        if (fields.length === 3) return index.nets.get(`${fields[0]},${fields[1]}`)?.some((cidr) => cidrHas(cidr, fields[2]!)) ?? false;
+      }
       return set.entries.some((e) => {
         const parts = e.split(',');
-        return flags.every((f, i) => (set.type === 'hash:ip,port,net' && i === 2 ? cidrHas(parts[i]!, field(f, i)) : parts[i] === field(f, i)));
+        return fields.every((v, i) => (set.type === 'hash:ip,port,net' && i === 2 ? cidrHas(parts[i]!, v) : parts[i] === v));
       });
     },
   };
