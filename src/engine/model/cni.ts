@@ -8,6 +8,7 @@
 import { parseCidr, type Cidr } from '../net/cidr';
 import type { CalicoEncapMode, CniConfig, FlannelConfig } from './types';
 import { calicoBackends, calicoEncapModes, clusterFields, cniFieldsByPlugin, cniPlugins, flannelBackends, flannelUnsimulated, weaveModes } from './clusterFields';
+import { describeJsonError } from './jsonError';
 import { nearest, oneOf } from './nearest';
 import { formatPath, type Path } from './path';
 import { isRecord, type Reader } from './reader';
@@ -41,7 +42,7 @@ export function readNetConf(r: Reader): NetConf | undefined {
   try {
     conf = JSON.parse(text);
   } catch (e) {
-    r.report('badNetConf', path, `net-conf.json is not valid JSON (${(e as Error).message}); flanneld would refuse to start, fix the JSON`);
+    r.report('badNetConf', path, `net-conf.json is not valid JSON (${describeJsonError(text, e)}); flanneld would refuse to start, fix the JSON`);
     return undefined;
   }
   if (!isRecord(conf)) {

@@ -7,6 +7,7 @@
 import { cidrContains, formatIPv4, lastAddress, parseCidr, parseIPv4 } from '../net/cidr';
 import { derivedMac } from '../net/derivedNames';
 import type { PodSecondaryInterface, SecondaryNetwork } from './types';
+import { describeJsonError } from './jsonError';
 import { readMeta } from './meta';
 import { isRecord, type Reader } from './reader';
 import type { PodDraft } from './pods';
@@ -24,7 +25,7 @@ export function readNad(r: Reader): SecondaryNetwork | undefined {
   try {
     conf = JSON.parse(text);
   } catch (e) {
-    r.report('badNadConfig', path, `spec.config is not valid JSON (${(e as Error).message}); Multus would fail to attach the network, fix the JSON`);
+    r.report('badNadConfig', path, `spec.config is not valid JSON (${describeJsonError(text, e)}); Multus would fail to attach the network, fix the JSON`);
     return undefined;
   }
   if (!isRecord(conf)) return undefined;
