@@ -2,6 +2,7 @@
 
 import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, lastAddress, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
 import type { NodeDraft } from './cluster';
+import { podRangeOf } from './nodes';
 import type { CniConfig, Pod } from './types';
 import type { PodDraft } from './pods';
 import type { Reader } from './reader';
@@ -74,7 +75,7 @@ export function checkPodAddress(pod: PodDraft, ip: string, node: NodeDraft, cni:
   const n = parseIPv4(ip)!;
   const at: Path = [...pod.path, 'status', 'podIP'];
   if (podsStayInPodCidr(cni)) {
-    const range = node.podCIDR ? parseCidr(node.podCIDR) : undefined;
+    const range = podRangeOf(node);
     if (typeof range === 'object' && !cidrContains(range, n)) {
       pod.reader.report('podOutsidePodCidr', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside its node ${node.name}'s podCIDR ${node.podCIDR}; ${cni.plugin} gives pods addresses from their node's podCIDR, so fix the IP or the nodeName`);
     } else if (typeof range === 'object' && (n === range.base || n === range.base + 1 || n === lastAddress(range))) {

@@ -4,10 +4,11 @@
  * MACs, Service clusterIPs and nodePorts, and EndpointSlices from Service selectors.
  */
 
-import { cidrContains, formatIPv4, lastAddress, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
+import { cidrContains, formatIPv4, lastAddress, parseIPv4, type Cidr } from '../net/cidr';
 import { derivedMac } from '../net/derivedNames';
 import { podMacFor } from '../net/mac';
 import type { NodeDraft } from './cluster';
+import { podRangeOf } from './nodes';
 import type { CniConfig, Container, Endpoint, EndpointSlice, Protocol } from './types';
 import { generatedSuffix } from './names';
 import type { PodDraft } from './pods';
@@ -77,7 +78,7 @@ export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap
       else out.set(pod, { ip: formatIPv4(ip), mac: macOf(ip), derived: true });
       continue;
     }
-    const range = node.podCIDR ? parseCidr(node.podCIDR) : undefined;
+    const range = podRangeOf(node);
     if (typeof range !== 'object') continue;
     let ip = cursor.get(node.name) ?? range.base + firstOffset;
     while (used.has(ip)) ip++;

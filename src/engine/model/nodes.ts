@@ -64,3 +64,14 @@ export function assignPodCidrs(nodes: readonly NodeDraft[], cluster: Cidr, prefi
     }
   }
 }
+
+const ranges = new WeakMap<NodeDraft, Cidr | undefined>();
+
+/** A node's podCIDR as a network, parsed once per node however many pods ask. */
+export function podRangeOf(node: NodeDraft): Cidr | undefined {
+  if (!ranges.has(node)) {
+    const c = node.podCIDR ? parseCidr(node.podCIDR) : undefined;
+    ranges.set(node, typeof c === 'object' ? c : undefined);
+  }
+  return ranges.get(node);
+}
