@@ -73,7 +73,7 @@ async function tracePacket(ctx: Ctx, arg: unknown, preset: Partial<TraceRequest>
   }
   const title = `${from} → ${to}${proto === 'icmp' ? ' icmp' : ` ${proto}/${port}`}`;
   ctx.log.info(`trace ${title}: ${result.disposition} in ${result.hops.length} hops (${Date.now() - started} ms)`);
-  ctx.setTrace(l.uri, { request, title, trace: result });
+  ctx.setTrace(l.uri, { request, title, topology: l.topology, trace: result });
   TopologyPanel.createOrShow(ctx.extension.extensionUri, l.uri, ctx);
 }
 

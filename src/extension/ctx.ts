@@ -3,7 +3,8 @@ import type { Trace } from '../engine/trace/types';
 import type { HostToWebview, RuleView, WebviewToHost } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
 import { readConfig } from './config';
-import { vethPeerOf, type TraceRequest } from './engine';
+import { isUnavailable, trace, vethPeerOf, type TraceRequest } from './engine';
+import type { Topology } from '../engine/model/types';
 import { buildGraph } from './graph';
 import { TopologyPanel, type PanelHost } from './panel';
 import { HitDecorations, ruleUri } from './ruleDocs';
@@ -14,6 +15,8 @@ import { buildTraceView } from './traceView';
 export interface LastTrace {
   readonly request: TraceRequest;
   readonly title: string;
+  /** The topology it was traced over, so an edit can tell when to trace again. */
+  readonly topology: Topology;
   readonly trace: Trace;
 }
 
@@ -32,8 +35,18 @@ export class Ctx implements PanelHost, vscode.Disposable {
     this.log = log;
     this.store = new TopologyStore(readConfig, vscode.Uri.joinPath(extension.extensionUri, 'dist', 'loadWorker.js').fsPath);
     this.store.onDidChange((a) => {
-      const panel = TopologyPanel.forDocument(a.uri);
-      if (panel) for (const m of this.snapshot(a.uri)) panel.post(m);
+      // An open trace follows the file: the same request again over the topology just loaded
+      // (an edit with errors keeps the last good topology, and so the last trace).
+      const last = this.traces.get(a.uri.toString());
+      if (last && a.topology && a.topology !== last.topology) {
+        const again = trace(a.topology, last.request);
+        if (!isUnavailable(again)) {
+          this.setTrace(a.uri, { ...last, topology: a.topology, trace: again });
+          return;
+        }
+        this.traces.delete(a.uri.toString());
+      }
+      this.refresh(a.uri);
     });
   }
 
