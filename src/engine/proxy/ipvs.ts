@@ -36,10 +36,22 @@ export interface Ipset {
   readonly entries: string[];
 }
 
+/** A load balancer address, port and protocol the node itself may not reach (its address is in no source range). */
+export interface NodeBlockedLoadBalancer {
+  readonly ip: string;
+  readonly port: number;
+  /** Lower case, as the ipset entry holds it. */
+  readonly protocol: string;
+}
+
 export interface IpvsState {
   readonly dummyAddresses: readonly string[];
   readonly virtualServers: readonly VirtualServer[];
   readonly ipsets: ReadonlyMap<string, Ipset>;
+  /** In the order kube-proxy met them; each becomes a KUBE-IPVS-OUT-FILTER DROP rule. */
+  readonly nodeBlockedLoadBalancers: readonly NodeBlockedLoadBalancer[];
+  /** How many iptables rules match on each set: `ipset list`'s References. */
+  readonly references: ReadonlyMap<string, number>;
 }
 
 /** kube-proxy's ipsets, in its ipsetInfo order, with the comment and type it creates them with. */
@@ -60,6 +72,7 @@ const IPSETS: readonly [string, string, string][] = [
   ['KUBE-NODE-PORT-SCTP-HASH', 'hash:ip,port', 'Kubernetes nodeport SCTP port for masquerade purpose with type \'hash ip:port\''],
   ['KUBE-NODE-PORT-LOCAL-SCTP-HASH', 'hash:ip,port', 'Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type \'hash ip:port\''],
   ['KUBE-HEALTH-CHECK-NODE-PORT', 'bitmap:port', 'Kubernetes health check node port'],
+  ['KUBE-IPVS-IPS', 'hash:ip', 'Addresses on the ipvs interface'],
 ];
 
 /**
@@ -97,7 +110,11 @@ export function buildIpvs(topology: Topology, node: NodeInfo): IpvsState {
   const vss: VirtualServer[] = [];
   const dummy = new Set<string>();
   const npa = topology.cluster.kubeProxy.nodePortAddresses;
-  const nodeIPs = nodeAddresses(node).filter((ip) => !ip.startsWith('127.') && (npa.length === 0 || npa.some((c) => cidrHas(c, ip))));
+  const ownAddresses = nodeAddresses(node);
+  const nodeIPs = ownAddresses.filter((ip) => !ip.startsWith('127.') && (npa.length === 0 || npa.some((c) => cidrHas(c, ip))));
+  // An external or load balancer address the node already has on another device is not bound again.
+  const bind = (ip: string): void => void (ownAddresses.includes(ip) || dummy.add(ip));
+  const nodeBlocked: NodeBlockedLoadBalancer[] = [];
 
   for (const sp of servicePorts(topology, node.name)) {
     const { cluster, local } = categorizeEndpoints(sp);
@@ -113,7 +130,7 @@ export function buildIpvs(topology: Topology, node: NodeInfo): IpvsState {
     vss.push({ ...base, ip: sp.clusterIP, port, realServers: realServers(internal), kind: 'clusterIP' });
     for (const ip of sp.externalIPs) {
       add(sp.externalPolicyLocal ? 'KUBE-EXTERNAL-IP-LOCAL' : 'KUBE-EXTERNAL-IP', `${ip},${p}:${port}`);
-      dummy.add(ip);
+      bind(ip);
       vss.push({ ...base, ip, port, realServers: realServers(external), kind: 'externalIP' });
     }
     for (const ip of sp.loadBalancerVIPs) {
@@ -122,8 +139,12 @@ export function buildIpvs(topology: Topology, node: NodeInfo): IpvsState {
       if (sp.loadBalancerSourceRanges.length > 0) {
         add('KUBE-LOAD-BALANCER-FW', `${ip},${p}:${port}`);
         for (const cidr of sp.loadBalancerSourceRanges) add('KUBE-LOAD-BALANCER-SOURCE-CIDR', `${ip},${p}:${port},${cidr}`);
+        // The node reaches its own load balancer address from that address: let it through when a
+        // source range holds the node's IP, else drop it on the way out (kubernetes#119656).
+        if (sp.loadBalancerSourceRanges.some((cidr) => cidrHas(cidr, node.address))) add('KUBE-LOAD-BALANCER-SOURCE-IP', `${ip},${p}:${port},${ip}`);
+        else nodeBlocked.push({ ip, port, protocol: p });
       }
-      dummy.add(ip);
+      bind(ip);
       vss.push({ ...base, ip, port, realServers: realServers(external), kind: 'loadBalancer' });
     }
     if (sp.nodePort !== 0) {
@@ -141,8 +162,27 @@ export function buildIpvs(topology: Topology, node: NodeInfo): IpvsState {
   // One virtual server per protocol, address and port: a later service port on the same one is ignored.
   const dedup = vss.filter((v, i) => i === 0 || compareVirtualServers(vss[i - 1]!, v) !== 0);
   const dummyAddresses = [...dummy].sort((a, b) => ipToNum(a) - ipToNum(b));
-  for (const s of sets.values()) s.entries.sort();
-  return { dummyAddresses, virtualServers: dedup, ipsets: sets };
+  // KUBE-IPVS-IPS holds exactly the addresses bound to kube-ipvs0 in this sync.
+  sets.get('KUBE-IPVS-IPS')!.entries.push(...dummyAddresses);
+  for (const s of sets.values()) {
+    const unique = [...new Set(s.entries)];
+    s.entries.length = 0;
+    s.entries.push(...(s.type === 'bitmap:port' ? unique.sort((a, b) => Number(a) - Number(b)) : unique.sort()));
+  }
+  const partial = { dummyAddresses, virtualServers: dedup, ipsets: sets, nodeBlockedLoadBalancers: nodeBlocked, references: new Map<string, number>() };
+  return { ...partial, references: setReferences(ipvsRestoreLines(topology, node, partial)) };
+}
+
+/** How many payload rules match on each set; the base-chain jumps match on none. */
+function setReferences(lines: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const at = line.indexOf('--match-set ');
+    if (at < 0) continue;
+    const name = line.slice(at + 12, line.indexOf(' ', at + 12));
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /**
@@ -160,14 +200,40 @@ export function renderIpvsadm(state: IpvsState): string {
   return `${out.join('\n')}\n`;
 }
 
-/** `ipset list` of kube-proxy's sets. */
+/**
+ * What `ipset list` prints of each type on a 6.x kernel (checked against ipset v7.17 on 6.18): the
+ * set type's revision, its bytes before any entry and per entry. kube-proxy creates its sets
+ * without the `comment` extension (the comments go to its iptables rules), so neither the header
+ * nor the members carry one.
+ */
+const SET_TYPES: Record<string, { readonly revision: number; readonly base: number; readonly perEntry: number }> = {
+  'hash:ip': { revision: 6, base: 216, perEntry: 40 },
+  'hash:ip,port': { revision: 7, base: 216, perEntry: 48 },
+  'hash:ip,port,ip': { revision: 6, base: 208, perEntry: 56 },
+  'hash:ip,port,net': { revision: 8, base: 464, perEntry: 56 },
+  'bitmap:port': { revision: 3, base: 8264, perEntry: 0 },
+};
+
+/** FNV-1a of the set's name: a stable stand-in for the hash seed the kernel draws at random per set. */
+function initval(name: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return `0x${h.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * `ipset list` of kube-proxy's sets, in kube-proxy's ipsetInfo order. Three things differ from a
+ * live node by nature: a hash set's members come out in hash-bucket order there (sorted here), its
+ * `initval` is random per set, and its size assumes no two members share a bucket.
+ */
 export function renderIpsetList(state: IpvsState): string {
   const blocks: string[] = [];
   for (const s of state.ipsets.values()) {
-    const header = s.type === 'bitmap:port' ? 'range 0-65535 comment' : 'family inet hashsize 1024 maxelem 65536 comment';
+    const t = SET_TYPES[s.type]!;
+    const header = s.type === 'bitmap:port' ? 'range 0-65535' : `family inet hashsize 1024 maxelem 65536 bucketsize 12 initval ${initval(s.name)}`;
     blocks.push([
-      `Name: ${s.name}`, `Type: ${s.type}`, 'Revision: 3', `Header: ${header}`, `Size in memory: 0`, 'References: 0', `Number of entries: ${s.entries.length}`, 'Members:',
-      ...s.entries.map((e) => `${e} comment "${s.comment}"`),
+      `Name: ${s.name}`, `Type: ${s.type}`, `Revision: ${t.revision}`, `Header: ${header}`, `Size in memory: ${t.base + t.perEntry * s.entries.length}`,
+      `References: ${state.references.get(s.name) ?? 0}`, `Number of entries: ${s.entries.length}`, 'Members:', ...s.entries,
     ].join('\n'));
   }
   return `${blocks.join('\n\n')}\n`;
@@ -179,8 +245,10 @@ export function renderDummy(state: IpvsState): string {
 }
 
 /**
- * ipvs mode's iptables payload (writeIptablesRules), in the order kube-proxy writes it: rules that
- * match ipsets that are empty are left out, as kube-proxy leaves them out.
+ * ipvs mode's iptables payload (writeIptablesRules), in the order kube-proxy hands it to
+ * iptables-restore: the nat table's chains and rules, then the filter table's. Rules that match
+ * ipsets that are empty are left out, as kube-proxy leaves them out; the KUBE-IPVS-FILTER rules
+ * are written whatever the sets hold.
  */
 export function ipvsRestoreLines(topology: Topology, node: NodeInfo, state: IpvsState, env: ProxyEnvironment = defaultEnvironment): string[] {
   const cfg = topology.cluster.kubeProxy;
@@ -225,18 +293,26 @@ export function ipvsRestoreLines(topology: Topology, node: NodeInfo, state: Ipvs
   nat.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT');
   nat.push('-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ');
   filter.push('-A KUBE-SOURCE-RANGES-FIREWALL -j DROP');
+  // The node reaching a load balancer address sends from that address (it is bound on kube-ipvs0).
+  for (const lb of state.nodeBlockedLoadBalancers) filter.push(`-A KUBE-IPVS-OUT-FILTER -s ${lb.ip} -m ipvs --vaddr ${lb.ip} --vproto ${lb.protocol} --vport ${lb.port} -j DROP`);
   if (nonEmpty('KUBE-CLUSTER-IP')) nat.push('-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT');
   if (nonEmpty('KUBE-LOAD-BALANCER')) nat.push('-A KUBE-SERVICES -m set --match-set KUBE-LOAD-BALANCER dst,dst -j ACCEPT');
   filter.push(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
   filter.push('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
   filter.push(`-A KUBE-NODE-PORT -m comment --comment ${comment('KUBE-HEALTH-CHECK-NODE-PORT')} -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT`);
+  // A new connection to an address on kube-ipvs0 that is no service's address and port would reach
+  // the node's own sockets: rejected (kubernetes#72236).
+  for (const [set, match] of [['KUBE-LOAD-BALANCER', 'dst,dst'], ['KUBE-CLUSTER-IP', 'dst,dst'], ['KUBE-EXTERNAL-IP', 'dst,dst'], ['KUBE-EXTERNAL-IP-LOCAL', 'dst,dst'], ['KUBE-HEALTH-CHECK-NODE-PORT', 'dst']] as const) {
+    filter.push(`-A KUBE-IPVS-FILTER -m set --match-set ${set} ${match} -j RETURN`);
+  }
+  filter.push('-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT');
   nat.push(`-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`);
   nat.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`);
   nat.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${env.randomFully ? ' --random-fully' : ''}`);
   nat.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
   return [
-    '*filter', ...['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 'KUBE-SOURCE-RANGES-FIREWALL'].map((c) => `:${c} - [0:0]`), ...filter, 'COMMIT',
     '*nat', ...['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-NODE-PORT', 'KUBE-LOAD-BALANCER', 'KUBE-MARK-MASQ'].map((c) => `:${c} - [0:0]`), ...nat, 'COMMIT',
+    '*filter', ...['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 'KUBE-SOURCE-RANGES-FIREWALL', 'KUBE-IPVS-FILTER', 'KUBE-IPVS-OUT-FILTER'].map((c) => `:${c} - [0:0]`), ...filter, 'COMMIT',
   ];
 }
 

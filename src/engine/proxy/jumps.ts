@@ -44,6 +44,8 @@ const ipvsJumps: readonly Jump[] = [
   { table: 'filter', target: 'KUBE-NODE-PORT', chain: 'INPUT', comment: 'kubernetes health check rules', ctNew: false },
   { table: 'filter', target: 'KUBE-PROXY-FIREWALL', chain: 'INPUT', comment: 'kube-proxy firewall rules', ctNew: false },
   { table: 'filter', target: 'KUBE-PROXY-FIREWALL', chain: 'FORWARD', comment: 'kube-proxy firewall rules', ctNew: false },
+  { table: 'filter', target: 'KUBE-IPVS-FILTER', chain: 'INPUT', comment: 'kubernetes ipvs access filter', ctNew: false },
+  { table: 'filter', target: 'KUBE-IPVS-OUT-FILTER', chain: 'OUTPUT', comment: 'kubernetes ipvs access filter', ctNew: false },
 ];
 
 function ruleOf(j: Jump): string {

@@ -529,6 +529,21 @@ function step(state: WalkState, pos: Position): Outcome | { next: Position; hops
       if (!isOrigin) {
         const r = runHook(st, at, 'INPUT', p, s, { in: at.inDev! });
         if (isOutcome(r)) return r;
+        // IPVS took the packet at LOCAL_IN and sends it on to the real server itself (ip_vs_nat_xmit):
+        // routed anew with its TTL decremented, never through FORWARD, then POSTROUTING, where
+        // kube-proxy's MASQUERADE meets packets it marked in PREROUTING.
+        if (r.dst !== p.dst) {
+          p = r;
+          const onward = routeFor(p)?.route;
+          if (!onward || onward.type !== 'unicast') return finish('NO_ROUTE', [...s, note(`IPVS: no route to real server ${p.dst} on ${ns.node}`)]);
+          s.push({ kind: 'route', table: onward.table, line: formatRoute(onward, ns), outDevice: onward.dev ?? '', ...(onward.via ? { nextHop: onward.via } : {}) });
+          if (p.ttl <= 1) return finish('TTL_EXCEEDED', [...s, note(`TTL ${p.ttl} expires here; IPVS answers ICMP time exceeded`)]);
+          s.push({ kind: 'ttl', from: p.ttl, to: p.ttl - 1 });
+          p = { ...p, ttl: p.ttl - 1 };
+          const out = runHook(st, at, 'POSTROUTING', p, s, { in: at.inDev!, out: onward.dev ?? '' });
+          if (isOutcome(out)) return out;
+          return transmit(st, ns, at.inDev, onward, out, s);
+        }
         p = r;
       }
       const tunnelOuter = isTunnelTraffic(ns, p);
