@@ -40,6 +40,8 @@ function ipv4(n: number): string {
 const CLUSTER_BASE = (10 << 24) >>> 0; // 10.0.0.0/8 holds 65,536 /24 pod subnets.
 const SERVICE_BASE = ((172 << 24) | (20 << 16)) >>> 0; // 172.20.0.0/16
 const NODE_BASE = ((192 << 24) | (168 << 16)) >>> 0; // 192.168.0.0/16, one L2 segment
+/** Every real node has a default route; Calico's proxy ARP for 169.254.1.1 needs one to answer. */
+const GATEWAY = '192.168.0.1';
 
 function cniBlock(cni: GeneratedCni): string {
   const [plugin, mode] = cni.split('/') as [string, string];
@@ -75,7 +77,7 @@ export function* generateTopology(o: GenerateOptions): Generator<string> {
   const nodeLines: string[] = [];
   for (let i = 0; i < o.nodes; i++) {
     const address = ipv4(NODE_BASE + 10 + i);
-    nodeLines.push(`  - {name: node-${i}, address: ${address}, prefixLength: 16, podCIDR: ${ipv4(CLUSTER_BASE + i * 256)}/24}`);
+    nodeLines.push(`  - {name: node-${i}, address: ${address}, prefixLength: 16, gateway: ${GATEWAY}, podCIDR: ${ipv4(CLUSTER_BASE + i * 256)}/24}`);
     if (nodeLines.length === 1000) yield `${nodeLines.splice(0).join('\n')}\n`;
   }
   yield `${nodeLines.join('\n')}\n  externals:\n  - {name: client, address: ${ipv4(NODE_BASE + 0xff00 + 100)}, prefixLength: 16}\n`;
