@@ -116,3 +116,14 @@ test('the generated trace set covers every path kind of seed 002, each with its 
   assert.equal(cases.filter((c) => c.kind === 'external-to-NodePort').length, topology.nodes.length, 'a NodePort trace per node');
   assert.equal(new Set(cases.map((c) => c.request.sport)).size, cases.length);
 });
+
+test('a reply hop that differs fails the trace, and the text shows reply hops beside the request', () => {
+  const hop = { hop: 0, where: 'master pod/default/a eth0', predicted, captured: vxlan, differences: [] };
+  const ok: TraceReport = { label: 'a -> b', disposition: 'DELIVERED', hops: [hop], reply: [{ ...hop, where: 'node1 pod/default/b eth0' }] };
+  assert.equal(traceMatches(ok), true);
+  const bad: TraceReport = { ...ok, reply: [{ ...hop, differences: [{ field: 'headers[1].ttl', predicted: '63', captured: '62' }] }] };
+  assert.equal(traceMatches(bad), false, 'a reply difference is a difference');
+  const text = renderText([bad]);
+  assert.match(text, /reply hop 0 master pod\/default\/a eth0: headers\[1\]\.ttl predicted 63, captured 62/);
+  assert.match(text, /1 trace, 2 hops: 1 differ/);
+});

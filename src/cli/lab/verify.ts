@@ -78,20 +78,63 @@ function linkKey(ns: string, dev: string): string {
   return `${ns} ${dev}`;
 }
 
-function listen(ns: string, port: number, udp: boolean): ChildProcess {
-  return spawn('ip', ['netns', 'exec', ns, 'timeout', '5', 'nc', '-l', ...(udp ? ['-u'] : []), '-p', String(port)], { stdio: 'ignore' });
+/**
+ * A TCP listener answers a SYN with a SYN-ACK by itself; UDP has no answer of its own, so a UDP
+ * listener echoes the first datagram back from the address it was sent to (bound to it, so the
+ * reply's source is that address whatever the node's routes would choose).
+ */
+function listen(ns: string, at: { ip: string; port: number }, udp: boolean): { proc: ChildProcess; ready: Promise<void> } {
+  if (udp && hasPython) {
+    const echo = `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('${at.ip}',${at.port}))\nprint('bound',flush=True)\nd,a=s.recvfrom(65535)\ns.sendto(d,a)`;
+    const proc = spawn('ip', ['netns', 'exec', ns, 'timeout', '5', 'python3', '-c', echo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Interpreter start-up can outlast a fixed pause: wait until the socket is bound (or the process is gone).
+    const ready = new Promise<void>((done) => {
+      proc.stdout.once('data', () => done());
+      proc.once('close', () => done());
+      setTimeout(done, 3000);
+    });
+    return { proc, ready };
+  }
+  return { proc: spawn('ip', ['netns', 'exec', ns, 'timeout', '5', 'nc', '-l', ...(udp ? ['-u'] : []), '-p', String(at.port)], { stdio: 'ignore' }), ready: Promise.resolve() };
 }
+
+const hasPython = run(['sh', '-c', 'command -v python3']).status === 0;
+
+const randomisingNat = / -j (MASQUERADE|SNAT)\b.*--random/;
 
 /** Compares one walked trace with the captures; the port a `--random(-fully)` MASQUERADE or SNAT picks is skipped from that hop on. */
 function compareTrace(trace: Trace, packetsOn: (hop: Hop) => CapturedPacket[]): HopReport[] {
   // Only a randomising rule hides the port: plain MASQUERADE keeps it (docs/kernel-facts.md).
-  const masqueradeAt = trace.hops.findIndex((h) => h.steps.some((s) => s.kind === 'netfilter' && / -j (MASQUERADE|SNAT)\b.*--random/.test(s.rule)));
+  const masqueradeAt = trace.hops.findIndex((h) => h.steps.some((s) => s.kind === 'netfilter' && randomisingNat.test(s.rule)));
   return trace.hops.map((h, i) => {
     const packets = packetsOn(h).map((p) => p.headers).filter((s) => s[1]?.layer !== 'arp');
     const randomPort = masqueradeAt >= 0 && i >= masqueradeAt;
     const m = bestMatch(h.headers, packets, randomPort ? { skip: new Set(['tcp.sport', 'udp.sport']) } : {});
     return { hop: i, where: `${h.node} ${h.netns} ${h.out}`, predicted: h.headers, ...(m.captured ? { captured: m.captured } : {}), differences: m.differences };
   });
+}
+
+/**
+ * The reply leg's hops against the same captures. Where the request's source port was randomised,
+ * the reply carries that unknown port as its destination until conntrack un-SNATs it.
+ */
+function compareReply(trace: Trace, packetsOn: (hop: Hop) => CapturedPacket[]): HopReport[] {
+  const reply = trace.reply;
+  if (!reply) return [];
+  const randomised = trace.hops.some((h) => h.steps.some((s) => s.kind === 'netfilter' && randomisingNat.test(s.rule)));
+  const unSnatAt = reply.hops.findIndex((h) => h.steps.some((s) => s.kind === 'nat' && s.type === 'un-SNAT'));
+  return reply.hops.map((h, i) => {
+    const packets = packetsOn(h).map((p) => p.headers).filter((s) => s[1]?.layer !== 'arp');
+    const randomPort = randomised && (unSnatAt < 0 || i < unSnatAt);
+    const m = bestMatch(h.headers, packets, randomPort ? { skip: new Set(['tcp.dport', 'udp.dport']) } : {});
+    return { hop: i, where: `${h.node} ${h.netns} ${h.out}`, predicted: h.headers, ...(m.captured ? { captured: m.captured } : {}), differences: m.differences };
+  });
+}
+
+/** Whether the kernel answers this trace's packet so its reply can be captured: a SYN-ACK, an echo reply, or the UDP listener's echo. */
+function answered(trace: Trace): boolean {
+  if (trace.disposition !== 'DELIVERED' || !trace.reply) return false;
+  return trace.hops[0]?.headers.at(-1)?.layer !== 'udp' || hasPython;
 }
 
 const differenceCount = (hops: readonly HopReport[]): number => hops.reduce((n, h) => n + h.differences.length, 0);
@@ -113,23 +156,25 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   if (!start) return { label, ...(kind ? { kind } : {}), disposition: base.disposition, hops: [], unchecked: 'the walk ends inside the source before any link, so there is nothing to capture' };
   const nsName = (id: string): string => plan.netnsNames.get(id) ?? id;
   const links = new Map<string, [string, string]>();
-  for (const t of traces) for (const h of t.hops) links.set(linkKey(nsName(netnsIdOf(h)), h.out), [nsName(netnsIdOf(h)), h.out]);
+  for (const t of traces) for (const h of [...t.hops, ...(answered(t) ? t.reply!.hops : [])]) links.set(linkKey(nsName(netnsIdOf(h)), h.out), [nsName(netnsIdOf(h)), h.out]);
   const captures = new Map<string, Capture>();
   await Promise.all([...links].map(async ([key, [ns, dev]]) => captures.set(key, await startCapture(ns, dev))));
 
   const ip = innermost(start.headers, 'ipv4')!;
-  const tcp = innermost(start.headers, 'tcp');
-  const udp = innermost(start.headers, 'udp');
-  const listeners: ChildProcess[] = [];
+  // The flow's own transport is the last header: a VXLAN hop's outer UDP is not it.
+  const l4 = start.headers[start.headers.length - 1];
+  const tcp = l4?.layer === 'tcp' ? l4 : undefined;
+  const udp = l4?.layer === 'udp' ? l4 : undefined;
+  const listeners: { proc: ChildProcess; ready: Promise<void> }[] = [];
   const listening = new Set<string>();
   for (const t of traces) {
     const at = deliveredAt(t);
     const owner = at && engine.dataplane.ownerOf(at.ip);
     if (!at || !owner || listening.has(`${owner.netns} ${at.port}`)) continue;
     listening.add(`${owner.netns} ${at.port}`);
-    listeners.push(listen(nsName(owner.netns), at.port, udp !== undefined));
+    listeners.push(listen(nsName(owner.netns), at, udp !== undefined));
   }
-  await sleep(300);
+  await Promise.all([sleep(300), ...listeners.map((l) => l.ready)]);
   const src = nsName(netnsIdOf(start));
   if (tcp) run(['ip', 'netns', 'exec', src, 'nc', '-z', '-w', '2', '-p', String(tcp.sport), ip.dst, String(tcp.dport)]);
   // As many payload bytes as the walk's datagram carries, so lengths compare too.
@@ -138,17 +183,22 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   await sleep(300);
   const texts = new Map<string, CapturedPacket[]>();
   await Promise.all([...captures].map(async ([key, c]) => texts.set(key, parseTcpdump(await c.stop()))));
-  for (const l of listeners) l.kill();
+  for (const l of listeners) l.proc.kill();
 
   const packetsOn = (h: Hop): CapturedPacket[] => texts.get(linkKey(nsName(netnsIdOf(h)), h.out)) ?? [];
   const compared = traces.map((t) => compareTrace(t, packetsOn));
-  // The path the kernel took is the one whose links saw the packet; field differences only break ties.
-  const score = (hops: readonly HopReport[]): [number, number] => [hops.filter((h) => h.differences.some((d) => d.field === 'packet' || d.field === 'layers')).length, differenceCount(hops)];
+  const replies = traces.map((t) => (answered(t) ? compareReply(t, packetsOn) : []));
+  // The path the kernel took is the one whose links saw the packet; field differences break ties,
+  // then the longer path: a walk that ends early (a hairpin dropped) matches its one hop as well as
+  // the path the kernel really took does, which also matches every hop after it.
+  const score = (hops: readonly HopReport[]): [number, number, number] => [hops.filter((h) => h.differences.some((d) => d.field === 'packet' || d.field === 'layers')).length, differenceCount(hops), -hops.length];
+  const better = (a: readonly number[], b: readonly number[]): boolean => {
+    const i = a.findIndex((x, j) => x !== b[j]);
+    return i >= 0 && a[i]! < b[i]!;
+  };
   let best = 0;
   compared.forEach((hops, i) => {
-    const [a, b] = score(hops);
-    const [x, y] = score(compared[best]!);
-    if (a < x || (a === x && b < y)) best = i;
+    if (better(score(hops), score(compared[best]!))) best = i;
   });
   const chosen = traces[best]!;
   const predicted = predictedOutcome(chosen);
@@ -160,6 +210,7 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
     disposition: chosen.disposition,
     ...(traces.length > 1 ? { alternative: { index: best, of: traces.length } } : {}),
     hops: compared[best]!,
+    ...(replies[best]!.length > 0 ? { reply: replies[best]! } : {}),
     ...(predicted && !enforcedDeny ? { outcome: { predicted, observed: observedOutcome(packetsOn(start), ip.src) } } : {}),
     ...(enforcedDeny ? { unchecked: "the policy's deny: the lab loads kube-proxy's and the CNI's NAT rules, not NetworkPolicy enforcement" } : {}),
   };

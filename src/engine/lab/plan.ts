@@ -327,6 +327,22 @@ export function planLab(dp: Dataplane, options: PlanOptions): LabPlan {
       }
     }
   }
+  // The underlay fabric (the VPC) answers ARP for an address it delivers to a device that does not
+  // configure it, an ENI's secondary IP held by a pod. A switch bridge answers nothing, so the
+  // node holding the ENI answers in its place: a proxy neighbour entry for exactly that address
+  // on exactly that device, answered with the device's MAC as the fabric would.
+  if (dp.fabricOwnerOf) {
+    for (const ns of spaces) {
+      if (ns.kind !== 'pod') continue;
+      for (const d of ns.devices) {
+        for (const a of d.addresses) {
+          const owner = a.scope === 'global' ? dp.fabricOwnerOf(a.address) : undefined;
+          const ownerNs = owner && names.get(owner.netns);
+          if (owner && ownerNs) b.add(P_NEIGH, ['ip', '-n', ownerNs, 'neigh', 'add', 'proxy', a.address, 'dev', owner.device]);
+        }
+      }
+    }
+  }
   if (dp.topology.cluster.kubeProxy.mode === 'ipvs') b.requires.add('ipvs');
   return { prefix, netnsNames: names, switches, namespaces, commands: b.ordered(), requires: [...b.requires], gaps: b.gaps };
 }

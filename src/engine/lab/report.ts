@@ -32,6 +32,8 @@ export interface TraceReport {
   /** Where kube-proxy picks an endpoint at random: which of the walk's alternatives the kernel took. */
   readonly alternative?: { readonly index: number; readonly of: number };
   readonly hops: readonly HopReport[];
+  /** The reply leg's hops (SYN-ACK, echo reply, the UDP listener's echo), where the kernel answers. */
+  readonly reply?: readonly HopReport[];
   /** Absent where the kernel's answer shows nothing (UDP gets no reply whether delivered or not). */
   readonly outcome?: OutcomeCheck;
   /** Why the trace could not be sent at all (an unknown endpoint, a lab that failed). */
@@ -41,7 +43,7 @@ export interface TraceReport {
 }
 
 export function traceMatches(r: TraceReport): boolean {
-  return !r.error && r.hops.every((h) => h.differences.length === 0) && (!r.outcome || r.outcome.predicted === r.outcome.observed);
+  return !r.error && [...r.hops, ...(r.reply ?? [])].every((h) => h.differences.length === 0) && (!r.outcome || r.outcome.predicted === r.outcome.observed);
 }
 
 const rejectCodes: Readonly<Record<string, number>> = {
@@ -67,7 +69,8 @@ function rejectCode(steps: readonly Step[]): number {
 /** The outcome the walk predicts a TCP SYN or ICMP echo meets; undefined where nothing comes back to tell (UDP, a flow leaving the cluster). */
 export function predictedOutcome(trace: Trace): Outcome | undefined {
   const first = trace.hops[0]?.headers;
-  if (!first || first.some((h) => h.layer === 'udp')) return undefined;
+  // The flow's own transport is the last header (a VXLAN hop's outer UDP is not the flow's).
+  if (!first || first[first.length - 1]?.layer === 'udp') return undefined;
   switch (trace.disposition) {
     case 'DELIVERED':
       return 'answered';
@@ -145,13 +148,15 @@ export function renderText(reports: readonly TraceReport[]): string {
     out.push(`${traceMatches(r) ? (r.unchecked && r.hops.length === 0 ? 'UNCHECKED' : 'MATCH') : 'DIFFER'}  ${r.kind ? `${r.kind}: ` : ''}${r.label}  ${r.disposition}${alt}`);
     if (r.error) out.push(`  error: ${r.error}`);
     if (r.unchecked) out.push(`  not checked: ${r.unchecked}`);
-    for (const h of r.hops) {
-      out.push(`  hop ${h.hop} ${h.where}: ${h.differences.length === 0 ? 'match' : h.differences.map((d) => `${d.field} predicted ${d.predicted}, captured ${d.captured}`).join('; ')}`);
-      out.push(...sideBySide(h.predicted, h.captured, '      '));
+    for (const [leg, hops] of [['hop', r.hops], ['reply hop', r.reply ?? []]] as const) {
+      for (const h of hops) {
+        out.push(`  ${leg} ${h.hop} ${h.where}: ${h.differences.length === 0 ? 'match' : h.differences.map((d) => `${d.field} predicted ${d.predicted}, captured ${d.captured}`).join('; ')}`);
+        out.push(...sideBySide(h.predicted, h.captured, '      '));
+      }
     }
     if (r.outcome) out.push(`  outcome: ${r.outcome.predicted === r.outcome.observed ? `match (${r.outcome.observed})` : `predicted ${r.outcome.predicted}, observed ${r.outcome.observed}`}`);
   }
   const bad = reports.filter((r) => !traceMatches(r)).length;
-  out.push(`${reports.length} trace${reports.length === 1 ? '' : 's'}, ${reports.reduce((n, r) => n + r.hops.length, 0)} hops: ${bad === 0 ? 'all match' : `${bad} differ`}`);
+  out.push(`${reports.length} trace${reports.length === 1 ? '' : 's'}, ${reports.reduce((n, r) => n + r.hops.length + (r.reply?.length ?? 0), 0)} hops: ${bad === 0 ? 'all match' : `${bad} differ`}`);
   return `${out.join('\n')}\n`;
 }
