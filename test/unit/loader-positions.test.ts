@@ -75,3 +75,20 @@ test('JSON: positions come from a scan of the text', () => {
   assert.equal(at(json, ['metadata', 'labels', 'x'], 'value', 1), '3:64 "y"');
   assert.equal(at(json, ['metadata', 'name'], 'key', 1), '3:32 "name"');
 });
+
+test('JSON List: every item found once the items before it are remembered, in any order of asking', () => {
+  const items = Array.from({ length: 6 }, (_, i) => `  {"kind": "Pod", "metadata": {"name": "p${i}", "tags": [${i}, [${i}], "]"]}}`);
+  const json = `{"kind": "List", "items": [\n${items.join(',\n')}\n], "after": [1, 2]}`;
+  const docs = parseDocuments({ path: 't.json', text: json }).documents;
+  assert.equal(docs.length, 6);
+  for (const i of [4, 1, 5, 0, 3, 2, 5]) {
+    const s = docs[i]!.span(['metadata', 'name']);
+    assert.deepEqual([s.line, s.col], [i + 2, 40], `item ${i}`);
+    assert.equal(docs[i]!.pos.line, i + 2);
+    const last = docs[i]!.span(['metadata', 'tags', 2]);
+    assert.deepEqual([last.line, last.col, last.endCol], [i + 2, 63, 66], `item ${i} tags[2]`);
+  }
+  // A path past the last element falls back to the sequence itself rather than to a later value.
+  const past = docs[0]!.span(['metadata', 'tags', 3]);
+  assert.deepEqual([past.line, past.col], [2, 54]);
+});

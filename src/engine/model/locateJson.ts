@@ -2,7 +2,9 @@
  * Source positions inside a JSON document (`kubectl get -o json`), found on demand by scanning the
  * text along one path. JSON files take `JSON.parse`, which records nothing, so a diagnostic pays
  * for its own position: one forward scan that skips every subtree off the path, without recursion,
- * so deep nesting cannot overflow the stack.
+ * so deep nesting cannot overflow the stack. Where each element of a sequence starts is remembered
+ * as it is scanned: every item of a `kind: List` asks for its own position, and without that memo
+ * the n-th item would rescan the n - 1 before it, quadratic in the list.
  */
 
 import type { OffsetSpan } from './locateYaml';
@@ -17,13 +19,21 @@ function skipWs(text: string, i: number): number {
   return i;
 }
 
+const QUOTE = 34;
+const BACKSLASH = 92;
+
 function stringEnd(text: string, i: number): number {
   for (let j = i + 1; j < text.length; j++) {
-    const c = text[j];
-    if (c === '\\') j++;
-    else if (c === '"') return j + 1;
+    const c = text.charCodeAt(j);
+    if (c === BACKSLASH) j++;
+    else if (c === QUOTE) return j + 1;
   }
   return text.length;
+}
+
+/** Whether a character ends a bare scalar (a number, true, false, null): white space, `,`, `]` or `}`. */
+function endsScalar(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 93 || c === 125;
 }
 
 /** The offset just past the JSON value starting at `i`. */
@@ -31,19 +41,19 @@ function valueEnd(text: string, i: number): number {
   let depth = 0;
   let j = i;
   while (j < text.length) {
-    const c = text[j];
-    if (c === '"') {
+    const c = text.charCodeAt(j);
+    if (c === QUOTE) {
       j = stringEnd(text, j);
       if (depth === 0) return j;
-    } else if (c === '{' || c === '[') {
+    } else if (c === 123 || c === 91) {
       depth++;
       j++;
-    } else if (c === '}' || c === ']') {
+    } else if (c === 125 || c === 93) {
       depth--;
       j++;
       if (depth <= 0) return j;
     } else if (depth === 0) {
-      while (j < text.length && !/[\s,\]}]/.test(text[j]!)) j++;
+      while (j < text.length && !endsScalar(text.charCodeAt(j))) j++;
       return j;
     } else j++;
   }
@@ -64,6 +74,28 @@ function readKey(text: string, i: number): { key: string; end: number } {
 
 /** A function answering where a path is written in the JSON `text`. */
 export function jsonLocator(text: string): (path: Path, part: PathPart) => OffsetSpan {
+  /** Per sequence (by the offset of its `[`): the starts of the elements scanned so far, and whether its `]` was reached. */
+  const sequences = new Map<number, { starts: number[]; closed: boolean }>();
+  const element = (open: number, index: number): number | undefined => {
+    let seq = sequences.get(open);
+    if (!seq) sequences.set(open, (seq = { starts: [], closed: false }));
+    const { starts } = seq;
+    while (starts.length <= index && !seq.closed) {
+      let i: number;
+      if (starts.length === 0) i = skipWs(text, open + 1);
+      else {
+        i = skipWs(text, valueEnd(text, starts[starts.length - 1]!));
+        if (text[i] !== ',') {
+          seq.closed = true;
+          break;
+        }
+        i = skipWs(text, i + 1);
+      }
+      if (i >= text.length || text[i] === ']') seq.closed = true;
+      else starts.push(i);
+    }
+    return starts[index];
+  };
   return (path, part) => {
     let at = skipWs(text, 0);
     let best: OffsetSpan = { start: at, end: at + 1 };
@@ -87,16 +119,7 @@ export function jsonLocator(text: string): (path: Path, part: PathPart) => Offse
           i = skipWs(text, i + 1);
         }
       } else if (typeof seg === 'number' && open === '[') {
-        let i = skipWs(text, at + 1);
-        for (let k = 0; i < text.length && text[i] !== ']'; k++) {
-          if (k === seg) {
-            found = i;
-            break;
-          }
-          i = skipWs(text, valueEnd(text, i));
-          if (text[i] !== ',') break;
-          i = skipWs(text, i + 1);
-        }
+        found = element(at, seg);
       }
       if (found === undefined) return best;
       if (n === path.length - 1 && part === 'key' && keySpan) return keySpan;
