@@ -39,16 +39,23 @@ export const loopback: DeviceSpec = {
   addresses: [{ address: '127.0.0.1', prefixLength: 8, scope: 'host' }],
 };
 
-/** The routes the kernel adds for each address of an up device, main table then local table. */
+/**
+ * The routes the kernel adds for each address, main table then local table. fib_add_ifaddr adds
+ * the address's `local` route before it looks at the device, so a device that is down (kube-ipvs0)
+ * still makes its addresses local; prefix and broadcast routes wait for the device to come up.
+ */
 function kernelRoutes(devices: readonly Device[]): { main: Route[]; local: Route[] } {
   const main: Route[] = [];
   const local: Route[] = [];
   for (const device of devices) {
-    if (!device.up) continue;
     for (const a of device.addresses) {
       const num = ipToNum(a.address);
       const network = prefixOf(num, a.prefixLength);
       const base = { dev: device.name, proto: 'kernel' as const, src: a.address };
+      if (!device.up) {
+        local.push(route({ ...base, table: 'local', type: 'local', dst: a.address, scope: 'host' }));
+        continue;
+      }
       if (device.kind === 'loopback') {
         local.push(route({ ...base, table: 'local', type: 'local', dst: formatRouteDst(network), scope: 'host' }));
       } else if (a.prefixLength < 32) {

@@ -7,6 +7,7 @@
 import { cniBuilderFor } from '../cni/index';
 import { findNetwork } from '../cni/multus';
 import type { ExternalHost, NodeInfo, Pod, Topology } from '../model/types';
+import { ipvsDummyDevice } from '../proxy/ipvs';
 import { formatCidr, ipToNum, prefixOf } from '../net/ipv4';
 import { assembleNamespace, hostAddress, loopback, route } from './assemble';
 import { bridgeOwnFdb, multicastFdb, podNetnsId } from './bridgePlugin';
@@ -65,12 +66,14 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
     if (parsed.dst === 'default' && routes[0]?.dst === 'default') routes.shift();
     routes.push(parsed);
   }
+  // kube-proxy creates kube-ipvs0 on its first sync, before the CNI's devices exist on a new node.
+  const proxyDevices = ctx.topology.cluster.kubeProxy.mode === 'ipvs' ? [ipvsDummyDevice(ctx.topology, node)] : [];
   return assembleNamespace({
     id: nodeNetnsId(node.name),
     kind: 'host',
     node: node.name,
     label: 'host',
-    devices: [loopback, nic, ...extras, ...(cni?.devices ?? [])],
+    devices: [loopback, nic, ...extras, ...proxyDevices, ...(cni?.devices ?? [])],
     routes: [...routes, ...(cni?.routes ?? [])],
     neighbours: cni?.neighbours ?? [],
     fdb: [...multicastFdb(node.interface, node.mac), ...extras.flatMap(extraFdb), ...(cni?.fdb ?? [])],

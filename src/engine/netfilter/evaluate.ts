@@ -33,6 +33,8 @@ interface State {
   readonly input: NetfilterInput;
   readonly nodeAddress: string;
   readonly ipsets?: IpsetLookup;
+  /** The virtual service IPVS scheduled the packet to, once it has (what `-m ipvs` matches). */
+  ipvs?: FlowKey;
 }
 
 type ChainOutcome = { readonly kind: 'fallthrough' } | { readonly kind: 'verdict'; readonly verdict: NetfilterVerdict | 'ACCEPT-TABLE'; readonly rejectWith?: string };
@@ -71,11 +73,20 @@ function matchOne(m: Match, s: State): boolean {
     // No connection has been seen before the one being walked: --rcheck finds nothing, --set records.
     case 'recent': return m.mode === 'set';
     case 'set': return s.ipsets?.has(m.name, f, m.flags) ?? false;
+    case 'vaddr': return s.ipvs !== undefined && prefixContains(m.prefix, ipToNum(s.ipvs.dst));
+    case 'vproto': return s.ipvs !== undefined && m.proto === s.ipvs.proto;
+    case 'vport': return s.ipvs !== undefined && m.port === s.ipvs.dport;
   }
 }
 
 function negated(m: Match): boolean {
   return 'negate' in m && m.negate;
+}
+
+/** Whether the match holds, its `!` applied; ipvs_mt fails every option, negated or not, for a packet of no IPVS connection. */
+function holds(m: Match, s: State): boolean {
+  if ((m.kind === 'vaddr' || m.kind === 'vproto' || m.kind === 'vport') && s.ipvs === undefined) return false;
+  return matchOne(m, s) !== negated(m);
 }
 
 /** Load-balancing groups: a chain's statistic rules plus the unconditional rule after them. */
@@ -151,7 +162,7 @@ function runChain(set: ChainLookup, chain: string, s: State, depth: number): Cha
     const rule = rules[order ? order[k]! : k]!;
     let ok = true;
     for (const m of rule.matches) {
-      const hit = m.kind === 'statistic' ? rule === pick : matchOne(m, s) !== negated(m);
+      const hit = m.kind === 'statistic' ? rule === pick : holds(m, s);
       if (!hit) { ok = false; break; }
     }
     if (!ok) continue;
@@ -225,6 +236,15 @@ function runChain(set: ChainLookup, chain: string, s: State, depth: number): Cha
 export function evaluateHook(rules: RuleLookup, input: NetfilterInput, nodeAddress: string, ipsets?: IpsetLookup, ipvs?: IpvsLookup): NetfilterResult {
   const s: State = { flow: input.flow, mark: input.mark, dnat: false, steps: [], input, nodeAddress, ...(ipsets ? { ipsets } : {}) };
   for (const table of TABLES_AT[input.hook]) {
+    // IPVS hooks LOCAL_OUT just after nat (NF_IP_PRI_NAT_DST + 2): the node's own connection to a
+    // virtual server is scheduled before the filter table, whose KUBE-IPVS-OUT-FILTER sees it.
+    if (table === 'filter' && input.hook === 'OUTPUT' && input.newConnection && ipvs) {
+      const vs = ipvs.find(s.flow);
+      if (vs) {
+        const scheduled = schedule(vs, s);
+        if (scheduled.verdict !== 'ACCEPT') return scheduled;
+      }
+    }
     if (table === 'nat' && !input.newConnection) continue;
     const set = rules.get(table);
     if (!set) continue;
@@ -255,15 +275,17 @@ export interface IpvsLookup {
 function schedule(vs: IpvsTarget, s: State): NetfilterResult {
   const rs = vs.realServers;
   if (rs.length === 0) {
-    // No destination: IPVS lets the packet through to the local stack, where nothing listens.
-    s.steps.push({ kind: 'note', text: `IPVS service ${vs.service} has no real servers; the node answers as for a closed port` });
-    return { verdict: 'REJECT', flow: s.flow, mark: s.mark, steps: s.steps, rejectWith: s.flow.proto === 'tcp' ? 'tcp-reset' : 'icmp-port-unreachable' };
+    // No destination: ip_vs_leave drops the packet and answers ICMP port unreachable, for TCP too
+    // (IPVS works below the sockets, so it has no RST to send).
+    s.steps.push({ kind: 'note', text: `IPVS service ${vs.service} has no real servers: ip_vs_leave drops it and answers ICMP port unreachable` });
+    return { verdict: 'REJECT', flow: s.flow, mark: s.mark, steps: s.steps, rejectWith: 'icmp-port-unreachable' };
   }
   let index = 0;
   if (s.input.endpointIndex !== undefined) index = ((s.input.endpointIndex % rs.length) + rs.length) % rs.length;
   else if (s.input.endpointSeed !== undefined) index = Math.min(rs.length - 1, Math.floor(seeded(s.input.endpointSeed) * rs.length));
   const chosen = rs[index]!;
   const before = s.flow;
+  s.ipvs = before;
   s.flow = { ...before, dst: chosen.ip, dport: chosen.port };
   s.steps.push({ kind: 'ipvs', service: vs.service, realServer: `${chosen.ip}:${chosen.port}`, scheduler: vs.scheduler, alternatives: rs.map((r) => ({ realServer: `${r.ip}:${r.port}`, weight: r.weight })) });
   s.steps.push({ kind: 'nat', type: 'DNAT', changes: { dst: [endpoint(before.dst, before.dport, before.proto), endpoint(chosen.ip, chosen.port, before.proto)] } });

@@ -16,7 +16,11 @@ export type Match =
   | { readonly kind: 'ctstate'; readonly negate: boolean; readonly states: readonly string[] }
   | { readonly kind: 'statistic'; readonly probability: number }
   | { readonly kind: 'recent'; readonly name: string; readonly mode: 'set' | 'rcheck' }
-  | { readonly kind: 'set'; readonly negate: boolean; readonly name: string; readonly flags: readonly ('src' | 'dst')[] };
+  | { readonly kind: 'set'; readonly negate: boolean; readonly name: string; readonly flags: readonly ('src' | 'dst')[] }
+  /** xt_ipvs: the IPVS connection the packet belongs to has this virtual address, protocol or port (a packet of none matches no option). */
+  | { readonly kind: 'vaddr'; readonly negate: boolean; readonly prefix: Prefix }
+  | { readonly kind: 'vproto'; readonly negate: boolean; readonly proto: string }
+  | { readonly kind: 'vport'; readonly negate: boolean; readonly port: number };
 
 export type Target =
   | { readonly kind: 'none' }
@@ -110,6 +114,9 @@ export function parseRule(table: string, text: string, line?: number): Rule {
         matches.push({ kind: 'recent', name, mode });
         break;
       }
+      case '--vaddr': matches.push({ kind: 'vaddr', negate, prefix: prefix(next()) }); break;
+      case '--vproto': matches.push({ kind: 'vproto', negate, proto: next() }); break;
+      case '--vport': matches.push({ kind: 'vport', negate, port: Number(next()) }); break;
       case '--match-set': {
         const name = next();
         matches.push({ kind: 'set', negate, name, flags: next().split(',') as ('src' | 'dst')[] });

@@ -83,4 +83,4 @@ export function renderSave(topology: Topology, nodeName: string, env: ProxyEnvir
   return renderSaveTables([...tables.values()]);
 }
 
-export { buildIpvs, renderDummy, renderIpsetList, renderIpvsadm, type IpvsState, type VirtualServer } from './ipvs';
+export { buildIpvs, IPVS_DUMMY_DEVICE, ipvsDummyDevice, renderIpsetList, renderIpvsadm, type IpvsState, type VirtualServer } from './ipvs';

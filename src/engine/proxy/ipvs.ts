@@ -4,7 +4,9 @@
  * the ipsets its few iptables rules match on, and those rules.
  */
 
+import type { DeviceSpec } from '../dataplane/types';
 import type { NodeInfo, Topology } from '../model/types';
+import { derivedMac } from '../net/derivedNames';
 import { ipToNum } from '../net/ipv4';
 import { cidrHas } from './cidrs';
 import { defaultEnvironment, localCidr, masqueradeMark, nodeAddresses, type ProxyEnvironment } from './iptables';
@@ -239,9 +241,24 @@ export function renderIpsetList(state: IpvsState): string {
   return `${blocks.join('\n\n')}\n`;
 }
 
-/** `ip -4 addr show kube-ipvs0` addresses, one `inet A/32 scope global kube-ipvs0` line each. */
-export function renderDummy(state: IpvsState): string {
-  return state.dummyAddresses.map((a) => `    inet ${a}/32 scope global kube-ipvs0`).join('\n');
+/** The dummy device kube-proxy binds service addresses to (`DefaultDummyDevice` in pkg/proxy/ipvs). */
+export const IPVS_DUMMY_DEVICE = 'kube-ipvs0';
+
+/**
+ * kube-ipvs0 as kube-proxy leaves it on `node`: a dummy it creates and never brings up, every
+ * address it binds added as a /32 without a broadcast address. The kernel still adds each
+ * address's `local` route, which is what makes a ClusterIP local and sends it to INPUT, where IPVS
+ * waits. Its MAC is random on a real node; here it is derived from the node's name.
+ */
+export function ipvsDummyDevice(topology: Topology, node: NodeInfo): DeviceSpec {
+  return {
+    kind: 'dummy',
+    name: IPVS_DUMMY_DEVICE,
+    mtu: 1500,
+    mac: derivedMac(`${node.name}/${IPVS_DUMMY_DEVICE}`),
+    up: false,
+    addresses: buildIpvs(topology, node).dummyAddresses.map((address) => ({ address, prefixLength: 32, scope: 'global' as const })),
+  };
 }
 
 /**

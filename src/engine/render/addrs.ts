@@ -44,7 +44,8 @@ export function renderAddrs(ns: NetNamespace, dp?: Dataplane, netnsName: (id: Ne
   const out: string[] = [];
   for (const d of ns.devices) {
     const master = d.master ? ` master ${d.master}` : '';
-    const qdisc = d.kind === 'tun' || d.kind === 'physical' ? 'fq_codel' : 'noqueue';
+    // A device never brought up has no qdisc attached yet: `noop` (the model's down devices, kube-ipvs0, never were up).
+    const qdisc = !d.up ? 'noop' : d.kind === 'tun' || d.kind === 'physical' ? 'fq_codel' : 'noqueue';
     const qlen = d.kind === 'veth' || d.kind === 'physical' || d.kind === 'loopback' || d.kind === 'vxlan' || d.kind === 'bridge' || d.kind === 'dummy' ? ' qlen 1000' : ' qlen 500';
     out.push(`${d.index}: ${linkName(dp, d)}: ${linkFlags(d)} mtu ${d.mtu} qdisc ${qdisc}${master} state ${operState(d)} group default${qlen}`);
     out.push(linkLine(ns, d, netnsName));

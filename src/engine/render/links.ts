@@ -9,6 +9,8 @@ export function linkFlags(d: Device): string {
   if (d.kind === 'loopback') flags.push('LOOPBACK');
   else if (d.kind === 'tun') flags.push('POINTOPOINT', 'MULTICAST', 'NOARP');
   else if (d.kind === 'ipip') flags.push('NOARP');
+  // dummy_setup sets IFF_NOARP and clears IFF_MULTICAST.
+  else if (d.kind === 'dummy') flags.push('BROADCAST', 'NOARP');
   else flags.push('BROADCAST', 'MULTICAST');
   if (d.noCarrier) flags.unshift('NO-CARRIER');
   if (d.up) flags.push('UP');

@@ -110,6 +110,15 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
   const before = flowOf(packet);
   const isReply = state.reverse !== undefined;
   let flow = before;
+  const unDnat = (f: FlowKey): FlowKey => {
+    for (const e of state.reverse ?? []) {
+      if (e.node !== pos.ns.node || e.original.dst === e.translated.dst || f.src !== e.translated.dst || f.dst !== e.original.src) continue;
+      const after = { ...f, src: e.original.dst, sport: e.original.dport };
+      steps.push({ kind: 'nat', type: 'un-DNAT', changes: { src: [fmtEnd(f.src, f.sport), fmtEnd(after.src, after.sport)] } });
+      return after;
+    }
+    return f;
+  };
   // The reply leg meets the request's NAT in conntrack: un-SNAT before routing, un-DNAT after.
   if (isReply) {
     for (const e of state.reverse!) {
@@ -119,12 +128,8 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
         steps.push({ kind: 'nat', type: 'un-SNAT', changes: { dst: [fmtEnd(flow.dst, flow.dport), fmtEnd(after.dst, after.dport)] } });
         flow = after;
       }
-      if ((hook === 'POSTROUTING' || hook === 'OUTPUT') && e.original.dst !== e.translated.dst && flow.src === e.translated.dst && flow.dst === e.original.src) {
-        const after = { ...flow, src: e.original.dst, sport: e.original.dport };
-        steps.push({ kind: 'nat', type: 'un-DNAT', changes: { src: [fmtEnd(flow.src, flow.sport), fmtEnd(after.src, after.sport)] } });
-        flow = after;
-      }
     }
+    if (hook === 'POSTROUTING' || hook === 'OUTPUT') flow = unDnat(flow);
   }
   const result = state.ctx.netfilter.run({
     node: pos.ns.node,
@@ -154,6 +159,9 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
     state.conntrack.push({ node: pos.ns.node, original: before, translated: result.flow });
   }
   if (!sameFlow(before, result.flow)) return withFlow(packet, result.flow);
+  // A reply to the node's own connection is un-DNATed on its way in, after the filter table
+  // (nf_nat at LOCAL_IN, IPVS's ip_vs_reply4 just before it).
+  if (isReply && hook === 'INPUT') flow = unDnat(flow);
   return flow === before ? packet : withFlow(packet, flow);
 }
 
