@@ -1,4 +1,5 @@
 import type { Result } from '../engine/diagnostics';
+import { withDataplaneDiagnostics } from '../engine/dataplane/diagnose';
 import type { Dataplane } from '../engine/dataplane/types';
 import { createEngine, tryTraceFlow, type Engine } from '../engine/index';
 import type { LoadHost } from '../engine/model/host';
@@ -33,8 +34,9 @@ export function isUnavailable<T>(x: T | Unavailable): x is Unavailable {
   return typeof x === 'object' && x !== null && 'unavailable' in x;
 }
 
+/** The loader's diagnostics, then (after a clean load) what the CNI would refuse on the topology. */
 export function load(path: string, text: string, host: LoadHost): Result<Topology | undefined> {
-  return loadTopology({ path, text }, host);
+  return withDataplaneDiagnostics(loadTopology({ path, text }, host));
 }
 
 // One engine per loaded topology: the dataplane derives namespaces lazily inside it and keeps them.

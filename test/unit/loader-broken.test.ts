@@ -4,13 +4,15 @@
  * test/baselines/broken/<case>.errors.txt reprints the source with `~~~` under each diagnostic's
  * span, so a change to a rule's position logic shows up as a baseline diff. Hostile inputs too big
  * or too odd to commit are generated here. A missing baseline is written on first run;
- * UPDATE_BASELINES=1 rewrites them on purpose.
+ * UPDATE_BASELINES=1 rewrites them on purpose. Cases run through what `check` runs: the loader,
+ * then (after a clean load) the dataplane's diagnostics, so the PW6xxx cases live here too.
  */
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { withDataplaneDiagnostics } from '../../src/engine/dataplane/diagnose';
 import { compareDiagnostics, formatDiagnostic, type Diagnostic } from '../../src/engine/diagnostics';
 import type { LoadHost } from '../../src/engine/model/host';
 import { loadTopology } from '../../src/engine/model/load';
@@ -66,7 +68,7 @@ test('the broken corpus holds at least 40 committed cases', () => {
 for (const name of cases) {
   test(`broken/${name}`, () => {
     const text = readFileSync(path.join(fixtures, name), 'utf8');
-    const result = loadTopology({ path: name, text }, fixtureHost);
+    const result = withDataplaneDiagnostics(loadTopology({ path: name, text }, fixtureHost));
     // JSON has no comments, so a JSON case keeps its expectations in a sibling .expect file.
     const expected = expectations(name.endsWith('.json') ? readFileSync(path.join(fixtures, `${name}.expect`), 'utf8') : text);
     assert.ok(expected.length > 0, `${name} names no expected diagnostic`);

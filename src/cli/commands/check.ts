@@ -1,3 +1,4 @@
+import { withDataplaneDiagnostics } from '../../engine/dataplane/diagnose';
 import { compareDiagnostics, formatDiagnostic, hasErrors, type Diagnostic } from '../../engine/diagnostics';
 import { loadTopology } from '../../engine/model/load';
 import type { Command } from '../command';
@@ -20,7 +21,7 @@ export const check: Command = {
   name: 'check',
   synopsis: 'check FILE [--quiet] [--infos]',
   summary: 'Load and validate a topology; print FILE:LINE:COL diagnostics; exit 1 on any error.',
-  optionHelp: ['--quiet   print errors only', '--infos   also print info notes (kinds and fields the simulator passes over)'],
+  optionHelp: ['--quiet   print errors only', '--infos   also print info notes (kinds and fields the simulator passes over, what it shows differently from the CNI)'],
   options: { quiet: { type: 'boolean' }, infos: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
@@ -29,7 +30,8 @@ export const check: Command = {
       io.err(formatDiagnostic(source.diagnostic));
       return EXIT_INPUT;
     }
-    const result = loadTopology(source, nodeHost);
+    // What the CNI would refuse on this topology is checked only once the loader accepts it.
+    const result = withDataplaneDiagnostics(loadTopology(source, nodeHost));
     const list = [...result.diagnostics].sort(compareDiagnostics).filter((d) => shown(d, values.quiet === true, values.infos === true));
     for (const d of list) io.out(formatDiagnostic(d));
     return hasErrors(result.diagnostics) || result.value === undefined ? EXIT_INPUT : EXIT_OK;

@@ -1,3 +1,4 @@
+import { dataplaneFindings, findingsAbout, nodesCrossed } from '../../engine/dataplane/diagnose';
 import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
 import { createEngine, tryTraceFlow } from '../../engine/index';
 import { loadTopology } from '../../engine/model/load';
@@ -76,6 +77,15 @@ export const trace: Command = {
       return EXIT_USAGE;
     }
     const { trace: t, from: src, to: dst } = result.value;
+    if (!values.json) {
+      // What the CNI would do wrong on the nodes this packet touches, even where it never left its first namespace.
+      const crossed = nodesCrossed(t);
+      for (const e of [src, dst]) {
+        const node = e.pod?.nodeName ?? e.node;
+        if (node !== undefined) crossed.add(node);
+      }
+      for (const f of findingsAbout(dataplaneFindings(topology), crossed)) io.out(formatDiagnostic(f.diagnostic));
+    }
     io.out(values.json ? JSON.stringify(t, null, 2) : renderTrace(t, `${src.label} -> ${dst.label} ${proto}${proto === 'icmp' ? '' : ` port ${dst.port ?? port ?? 80}`}`).replace(/\n$/, ''));
     return EXIT_OK;
   },

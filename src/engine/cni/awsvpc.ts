@@ -16,7 +16,7 @@
 
 import { hostAddress, route } from '../dataplane/assemble';
 import { podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniBuilder, CniContext, CniHostState, CniPodState, DeviceSpec, Neighbour, Route, RouterInterface, RouterSpec, RoutingRule } from '../dataplane/types';
+import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, Neighbour, Route, RouterInterface, RouterSpec, RoutingRule } from '../dataplane/types';
 import type { AwsVpcConfig, NodeInfo, Pod, Topology } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
 import { ipToNum, nthAddress, parsePrefix, prefixOf } from '../net/ipv4';
@@ -165,17 +165,26 @@ export function awsRouters(ctx: CniContext): RouterSpec[] {
   return interfaces.length > 0 ? [{ name: AWS_VPC_ROUTER, interfaces, routes: [] }] : [];
 }
 
-function notes(ctx: CniContext): string[] {
-  const out: string[] = [];
-  const stray: string[] = [];
+function notes(ctx: CniContext): CniNote[] {
+  const out: CniNote[] = [];
   for (const node of ctx.topology.nodes) {
     const enis = nodeEnis(node);
     if (enis.length === 0) continue;
-    for (const pod of ctx.podsByNode.get(node.name) ?? []) if (!pod.hostNetwork && !eniOf(enis, pod.ip)) stray.push(`${pod.namespace}/${pod.name} (${pod.ip} on ${node.name})`);
-  }
-  if (stray.length > 0) out.push(`the AWS VPC CNI gives pods secondary IPs of their node's ENIs; ${stray.join(', ')} hold none, so the VPC would not deliver to them`);
-  if (ctx.topology.nodes.some((n) => n.enis.some((e) => e.name !== n.interface))) {
-    out.push('the AWS VPC CNI removes each secondary ENI subnet route from the main table; the simulator still lists it after the primary interface\'s, which wins for the same prefix');
+    for (const pod of ctx.podsByNode.get(node.name) ?? []) {
+      if (pod.hostNetwork || eniOf(enis, pod.ip)) continue;
+      out.push({
+        code: 'awsPodWithoutEni',
+        subject: { kind: 'pod', pod },
+        message: `the AWS VPC CNI gives pods secondary IPs of their node's ENIs; ${pod.namespace}/${pod.name} (${pod.ip} on ${node.name}) holds none, so the VPC would not deliver to it; add ${pod.ip} to the \`secondary\` list of one of ${node.name}'s \`enis\`, or give the pod one of theirs`,
+      });
+    }
+    if (node.enis.some((e) => e.name !== node.interface)) {
+      out.push({
+        code: 'awsEniSubnetRoute',
+        subject: { kind: 'node', node },
+        message: `the AWS VPC CNI removes each secondary ENI subnet route from the main table; the simulator still lists ${node.name}'s after the primary interface's, which wins for the same prefix`,
+      });
+    }
   }
   return out;
 }

@@ -12,7 +12,8 @@
 
 import { hostAddress, route } from '../dataplane/assemble';
 import { inCidr, podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniBuilder, CniContext, CniHostState, CniPodState, DeviceSpec, FdbEntry, Neighbour, Route, RouteProto } from '../dataplane/types';
+import { addGatewayHint } from '../dataplane/diagnoseHints';
+import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry, Neighbour, Route, RouteProto } from '../dataplane/types';
 import type { CalicoConfig, CalicoEncapMode, NodeInfo, Pod, Topology } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
 import { nthAddress, parsePrefix } from '../net/ipv4';
@@ -138,15 +139,25 @@ export function calicoPod(ctx: CniContext, pod: Pod): CniPodState {
 }
 
 /** What a real cluster would show going wrong: pods outside their node's block, nodes without a default route. */
-export function calicoNotes(ctx: CniContext): string[] {
-  const notes: string[] = [];
+export function calicoNotes(ctx: CniContext): CniNote[] {
+  const notes: CniNote[] = [];
   for (const node of ctx.topology.nodes) {
     for (const pod of ctx.podsByNode.get(node.name) ?? []) {
-      if (!pod.hostNetwork && !inCidr(pod.ip, node.podCIDR)) notes.push(`pod ${pod.namespace}/${pod.name} (${pod.ip}) is outside ${node.name}'s Calico block ${node.podCIDR}; BIRD advertises only the block, so other nodes cannot reach it`);
+      if (!pod.hostNetwork && !inCidr(pod.ip, node.podCIDR)) {
+        notes.push({
+          code: 'calicoPodOutsideBlock',
+          subject: { kind: 'pod', pod },
+          message: `pod ${pod.namespace}/${pod.name} (${pod.ip}) is outside ${node.name}'s Calico block ${node.podCIDR}; BIRD advertises only the block, so other nodes cannot reach it. Give the pod an address in ${node.podCIDR} or drop its podIP`,
+        });
+      }
     }
     // The kernel answers proxy ARP for 169.254.1.1 only when the host routes that address out another device.
     if (!node.gateway && !node.extraRoutes.some((r) => r.startsWith('default '))) {
-      notes.push(`${node.name} has no default route: its cali veths cannot answer the pods' ARP for ${CALICO_POD_GATEWAY} (proxy ARP needs a route to it), so its pods reach nothing`);
+      notes.push({
+        code: 'calicoNoDefaultRoute',
+        subject: { kind: 'node', node },
+        message: `node ${node.name} has no default route: its cali veths cannot answer the pods' ARP for ${CALICO_POD_GATEWAY} (proxy ARP needs a route to it), so its pods reach nothing; ${addGatewayHint(node)}`,
+      });
     }
   }
   return notes;

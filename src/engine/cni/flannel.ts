@@ -6,7 +6,7 @@
 
 import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
 import { hostAddress, route } from '../dataplane/assemble';
-import type { CniBuilder, CniContext, CniHostState, DeviceSpec, FdbEntry, Neighbour, Route, TunLease } from '../dataplane/types';
+import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, FdbEntry, Neighbour, Route, TunLease } from '../dataplane/types';
 import type { FlannelConfig, NodeInfo, Pod, Topology } from '../model/types';
 import { bridgePluginVethName, derivedMac } from '../net/derivedNames';
 import { nthAddress, parsePrefix } from '../net/ipv4';
@@ -91,16 +91,28 @@ export function flannelHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings)
 }
 
 /** host-gw needs every peer on the node's own L2 segment; flanneld refuses routes to the others. */
-export function flannelNotes(ctx: CniContext, s: FlannelSettings): string[] {
+export function flannelNotes(ctx: CniContext, s: FlannelSettings): CniNote[] {
   if (s.backend !== 'host-gw') return [];
-  const segments = new Map<string, string[]>();
+  const segments = new Map<string, NodeInfo[]>();
   for (const n of ctx.topology.nodes) {
     const seg = ctx.segmentOf.get(n.name) ?? '';
-    segments.set(seg, [...(segments.get(seg) ?? []), n.name]);
+    const list = segments.get(seg);
+    if (list) list.push(n);
+    else segments.set(seg, [n]);
   }
   if (segments.size < 2) return [];
-  const groups = [...segments.entries()].map(([seg, names]) => `${seg} (${names.join(', ')})`);
-  return [`flannel host-gw needs every node on one L2 network; nodes on ${groups.join(' and ')} get no routes to each other's pod subnets`];
+  // Each node off the segment most nodes share is told once, so a large cluster gets one line per stray node.
+  let main: [string, NodeInfo[]] = [...segments.entries()][0]!;
+  for (const entry of segments) if (entry[1].length > main[1].length) main = entry;
+  const [mainSegment, mainNodes] = main;
+  const others = mainNodes.length > 1 ? `${mainNodes[0]!.name} and ${mainNodes.length - 1} more` : mainNodes[0]!.name;
+  return ctx.topology.nodes
+    .filter((n) => ctx.segmentOf.get(n.name) !== mainSegment)
+    .map((node) => ({
+      code: 'hostGwOffSegment',
+      subject: { kind: 'node', node },
+      message: `flannel host-gw needs every node on one L2 network: node ${node.name} is on ${ctx.segmentOf.get(node.name)}, not on ${mainSegment} with ${others}, so neither side gets routes to the other's pod subnets; put the nodes in one prefix, or use backend vxlan with directRouting: true`,
+    }));
 }
 
 function flannelVethName(pod: Pod): string {

@@ -9,7 +9,8 @@
 
 import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
 import { route } from '../dataplane/assemble';
-import type { CniBuilder, CniContext, Route, RouterInterface, RouterSpec } from '../dataplane/types';
+import { addGatewayHint } from '../dataplane/diagnoseHints';
+import type { CniBuilder, CniContext, CniNote, Route, RouterInterface, RouterSpec } from '../dataplane/types';
 import type { Topology } from '../model/types';
 import { bridgePluginVethName, derivedMac } from '../net/derivedNames';
 
@@ -67,12 +68,22 @@ export function kubenetRouters(ctx: CniContext): RouterSpec[] {
   return [{ name: KUBENET_CLOUD_ROUTER, interfaces, routes }];
 }
 
-function notes(ctx: CniContext): string[] {
-  const out: string[] = [
-    `kubenet writes no routes between nodes: the cloud route table sends each podCIDR to its node (${kubenetCloudRoutes(ctx.topology).map((r) => `${r.dst} via ${r.via}`).join(', ')})`,
+function notes(ctx: CniContext): CniNote[] {
+  const out: CniNote[] = [
+    {
+      code: 'kubenetCloudRoutes',
+      subject: { kind: 'cluster' },
+      message: `kubenet writes no routes between nodes: the cloud route table sends each podCIDR to its node (${kubenetCloudRoutes(ctx.topology).map((r) => `${r.dst} via ${r.via}`).join(', ')}); the simulator puts that table in router/${KUBENET_CLOUD_ROUTER}`,
+    },
   ];
-  const without = ctx.topology.nodes.filter((n) => !n.gateway);
-  if (without.length > 0) out.push(`kubenet nodes need a default gateway that holds the cloud routes; ${without.map((n) => n.name).join(', ')} have none, so pods there reach no other node's pods`);
+  for (const node of ctx.topology.nodes) {
+    if (node.gateway) continue;
+    out.push({
+      code: 'kubenetNoGateway',
+      subject: { kind: 'node', node },
+      message: `kubenet nodes need a default gateway that holds the cloud routes; node ${node.name} has none, so its pods reach no other node's pods: ${addGatewayHint(node)}`,
+    });
+  }
   return out;
 }
 

@@ -15,7 +15,7 @@
 
 import { hostAddress } from '../dataplane/assemble';
 import { podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniBuilder, CniContext, CniHostState, CniPodState, DeviceSpec, FdbEntry } from '../dataplane/types';
+import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry } from '../dataplane/types';
 import type { NodeInfo, Pod, PodSecondaryInterface, SecondaryNetwork, Topology } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
 import { parsePrefix } from '../net/ipv4';
@@ -99,23 +99,57 @@ export function multusPod(ctx: CniContext, pod: Pod, node: NodeInfo): DeviceSpec
   return devices;
 }
 
-function notes(ctx: CniContext): string[] {
-  const out: string[] = [];
+/** The pods' interfaces on one network, on the nodes they run on. */
+interface Attached {
+  readonly network: SecondaryNetwork;
+  readonly interfaces: string[];
+  readonly nodes: Set<string>;
+}
+
+function attach(groups: Map<string, Attached>, key: string, network: SecondaryNetwork, pod: Pod, iface: PodSecondaryInterface): void {
+  let group = groups.get(key);
+  if (!group) {
+    group = { network, interfaces: [], nodes: new Set() };
+    groups.set(key, group);
+  }
+  group.interfaces.push(`${pod.namespace}/${pod.name} ${iface.name}`);
+  group.nodes.add(pod.nodeName);
+}
+
+/**
+ * Attachments a node could not make, one note per network (and node, for a missing master). An
+ * unknown network never gets here: the loader reports it (PW4014) and attaches nothing.
+ */
+function notes(ctx: CniContext): CniNote[] {
+  const ipvlan = new Map<string, Attached>();
+  const masterless = new Map<string, Attached>();
   const nodes = new Map(ctx.topology.nodes.map((n) => [n.name, n]));
   for (const pod of ctx.topology.pods) {
     for (const iface of pod.secondaryInterfaces) {
       const network = findNetwork(ctx.topology, pod, iface);
-      const where = `${pod.namespace}/${pod.name} ${iface.name}`;
-      if (!network) {
-        out.push(`${where}: no NetworkAttachmentDefinition named ${iface.network}, so Multus would fail the pod's sandbox`);
-      } else if (network.type === 'ipvlan') {
-        out.push(`${where}: ipvlan attachments are not simulated yet; the interface is left out`);
-      } else if (network.type === 'macvlan') {
-        const node = nodes.get(pod.nodeName);
-        const has = node && (node.interface === network.master || node.extraInterfaces.some((x) => x.name === network.master));
-        if (node && !has) out.push(`${where}: macvlan master ${network.master} does not exist on ${node.name}, so the macvlan plugin would fail`);
+      if (network?.type === 'ipvlan') attach(ipvlan, networkKey(network), network, pod, iface);
+      if (network?.type !== 'macvlan') continue;
+      const node = nodes.get(pod.nodeName);
+      if (node && node.interface !== network.master && !node.extraInterfaces.some((x) => x.name === network.master)) {
+        attach(masterless, `${networkKey(network)} ${node.name}`, network, pod, iface);
       }
     }
+  }
+  const out: CniNote[] = [];
+  for (const { network, interfaces, nodes: on } of ipvlan.values()) {
+    out.push({
+      code: 'ipvlanNotSimulated',
+      subject: { kind: 'network', network, nodes: [...on] },
+      message: `network ${networkKey(network)} is ipvlan, which the simulator does not build yet: ${interfaces.join(', ')} ${interfaces.length === 1 ? 'is left out, so traces to its address find' : 'are left out, so traces to their addresses find'} no one; a macvlan network shows the same path`,
+    });
+  }
+  for (const { network, interfaces, nodes: on } of masterless.values()) {
+    const node = nodes.get([...on][0]!)!;
+    out.push({
+      code: 'macvlanMasterMissing',
+      subject: { kind: 'network', network, nodes: [node.name] },
+      message: `macvlan master ${network.master} of network ${networkKey(network)} does not exist on node ${node.name}, so the macvlan plugin would fail the sandbox of ${interfaces.join(', ')}; add \`{name: ${network.master}, kind: physical}\` to the node's \`interfaces\`, or set the network's master to ${node.interface}`,
+    });
   }
   return out;
 }

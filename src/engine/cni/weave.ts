@@ -17,10 +17,10 @@
 import type { NodeInfo, Pod, Topology, WeaveConfig } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
 import { sha1Hex } from '../net/sha1';
-import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
+import { parsePrefix } from '../net/ipv4';
 import { hostAddress, route } from '../dataplane/assemble';
 import { podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniBuilder, CniHostState, CniPodState, DeviceSpec, FdbEntry, TunLease } from '../dataplane/types';
+import type { CniBuilder, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry, TunLease } from '../dataplane/types';
 import { inShare, weaveBridgeAddress, weaveShares, type WeaveShare } from './weave-ipam';
 
 export const WEAVE_BRIDGE = 'weave';
@@ -225,21 +225,15 @@ export const weaveBuilder: CniBuilder = {
     return cluster ? weavePodState(cluster, pod) : { devices: [], routes: [], neighbours: [] };
   },
   hostVethName: weaveVethName,
-  notes: (ctx) => {
-    const cluster = weaveCluster(ctx.topology);
-    if (!cluster) return [];
-    const notes: string[] = [];
-    if (cluster.config.mode === 'fastdp') {
-      notes.push(`weave fast datapath switches in the kernel's Open vSwitch datapath; the simulator shows it as the bridge "${WEAVE_DATAPATH}" and its vxlan-${WEAVE_FASTDP_PORT} vport's flows as FDB entries`);
-    }
-    const outside = ctx.topology.pods.filter((p) => !p.hostNetwork && !inCidrText(p.ip, cluster.range));
-    if (outside.length > 0) notes.push(`weave allocates pod addresses from ${cluster.range}; ${outside.map((p) => `${p.namespace}/${p.name} (${p.ip})`).join(', ')} lie outside it and are not on the weave network`);
-    return notes;
-  },
+  // Pods outside the allocation range (the cluster CIDR) never get here: the loader rejects them (PW4001).
+  notes: (ctx): CniNote[] =>
+    ctx.topology.cluster.cni.plugin === 'weave' && ctx.topology.cluster.cni.mode === 'fastdp'
+      ? [
+          {
+            code: 'weaveDatapathAsBridge',
+            subject: { kind: 'cluster' },
+            message: `weave fast datapath switches in the kernel's Open vSwitch datapath; the simulator shows it as the bridge "${WEAVE_DATAPATH}" and its vxlan-${WEAVE_FASTDP_PORT} vport's flows as FDB entries`,
+          },
+        ]
+      : [],
 };
-
-function inCidrText(ip: string, cidr: string): boolean {
-  const prefix = parsePrefix(cidr);
-  const n = ipToNum(ip);
-  return prefix !== undefined && prefixContains(prefix, n);
-}

@@ -130,7 +130,8 @@ function routerNamespace(router: RouterSpec): NetNamespace {
   });
 }
 
-export function deriveDataplane(topology: Topology): Dataplane {
+/** What every CNI builder reads: pods by node and each node's segment, linear in pods. */
+export function cniContext(topology: Topology): CniContext {
   const podsByNode = new Map<string, Pod[]>();
   for (const pod of topology.pods) {
     const list = podsByNode.get(pod.nodeName);
@@ -138,7 +139,12 @@ export function deriveDataplane(topology: Topology): Dataplane {
     else podsByNode.set(pod.nodeName, [pod]);
   }
   const segments = new Map(topology.nodes.map((n) => [n.name, segmentOf(n.address, n.prefixLength)]));
-  const ctx: CniContext = { topology, podsByNode, segmentOf: segments };
+  return { topology, podsByNode, segmentOf: segments };
+}
+
+export function deriveDataplane(topology: Topology): Dataplane {
+  const ctx = cniContext(topology);
+  const { podsByNode, segmentOf: segments } = ctx;
   const nodesByName = new Map(topology.nodes.map((n) => [n.name, n]));
 
   const builders = new Map<NetnsId, () => NetNamespace>();
@@ -212,6 +218,6 @@ export function deriveDataplane(topology: Topology): Dataplane {
     ownerOf: (address) => owners.get(address),
     onSegment: (segment, mac) => macs.get(`${segment} ${mac}`),
     ...(fabric.size > 0 ? { fabricOwnerOf: (address: string) => fabric.get(address) } : {}),
-    notes: builder?.notes?.(ctx) ?? [],
+    notes: (builder?.notes?.(ctx) ?? []).map((n) => n.message),
   };
 }

@@ -5,7 +5,8 @@
  * read the same facts; lookups go through the indexes in `Dataplane`.
  */
 
-import type { NodeInfo, Pod, Topology } from '../model/types';
+import type { DataplaneCodeKey } from '../model/codes';
+import type { NodeInfo, Pod, SecondaryNetwork, Topology } from '../model/types';
 
 /** `node/NAME` (the node's host namespace), `pod/NS/NAME`, `ext/NAME`. */
 export type NetnsId = string;
@@ -306,6 +307,25 @@ export interface RouterSpec {
   readonly routes: readonly Route[];
 }
 
+/**
+ * What a CNI note is about: the diagnostic points at that object's source, and a trace shows the
+ * note when it crosses one of the nodes concerned (every node, for the cluster).
+ */
+export type NoteSubject =
+  | { readonly kind: 'cluster' }
+  | { readonly kind: 'node'; readonly node: NodeInfo }
+  | { readonly kind: 'pod'; readonly pod: Pod }
+  | { readonly kind: 'network'; readonly network: SecondaryNetwork; readonly nodes: readonly string[] };
+
+/** Something the plugin would refuse or fail at, or that the simulator shows differently from it. */
+export interface CniNote {
+  /** Its code in `model/codes.ts`, which also fixes its severity. */
+  readonly code: DataplaneCodeKey;
+  readonly subject: NoteSubject;
+  /** What goes wrong, then what to do about it. */
+  readonly message: string;
+}
+
 /** Facts every CNI builder reads, computed once per topology. */
 export interface CniContext {
   readonly topology: Topology;
@@ -326,7 +346,7 @@ export interface CniBuilder {
   /** Name of the pod's veth in the host namespace, as the plugin names it. */
   hostVethName(pod: Pod): string;
   /** What the plugin would refuse or warn about for this topology (a host-gw peer off the L2 segment, …). */
-  notes?(ctx: CniContext): readonly string[];
+  notes?(ctx: CniContext): readonly CniNote[];
   /** Underlay routers the plugin's traffic crosses (kubenet's cloud route table, the AWS VPC router). */
   routers?(ctx: CniContext): readonly RouterSpec[];
   /** Addresses the underlay fabric delivers to a device that does not configure them (an ENI's secondary IPs). */

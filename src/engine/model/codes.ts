@@ -61,6 +61,21 @@ export const codes = {
   cniConflict: { code: 'PW5003', name: 'cni-config-conflict', severity: 'warning' },
   badNetConf: { code: 'PW5004', name: 'bad-net-conf', severity: 'error' },
   badNadConfig: { code: 'PW5005', name: 'bad-nad-config', severity: 'error' },
+  // The dataplane the CNI would build (PW6xxx): reported after a clean load, by `diagnoseDataplane`.
+  // Warnings where real traffic fails; infos where the simulator shows something differently.
+  calicoNoDefaultRoute: { code: 'PW6001', name: 'calico-no-default-route', severity: 'warning' },
+  calicoPodOutsideBlock: { code: 'PW6002', name: 'calico-pod-outside-block', severity: 'warning' },
+  hostGwOffSegment: { code: 'PW6003', name: 'host-gw-off-segment', severity: 'warning' },
+  weaveDatapathAsBridge: { code: 'PW6004', name: 'weave-datapath-as-bridge', severity: 'info' },
+  ipvlanNotSimulated: { code: 'PW6005', name: 'ipvlan-not-simulated', severity: 'warning' },
+  macvlanMasterMissing: { code: 'PW6006', name: 'macvlan-master-missing', severity: 'warning' },
+  kubenetCloudRoutes: { code: 'PW6007', name: 'kubenet-cloud-routes', severity: 'info' },
+  kubenetNoGateway: { code: 'PW6008', name: 'kubenet-no-gateway', severity: 'warning' },
+  awsPodWithoutEni: { code: 'PW6009', name: 'aws-pod-without-eni-ip', severity: 'warning' },
+  awsEniSubnetRoute: { code: 'PW6010', name: 'aws-eni-subnet-route', severity: 'info' },
 } as const satisfies Record<string, { code: string; name: string; severity: Severity }>;
 
 export type CodeKey = keyof typeof codes;
+
+/** The codes of the dataplane range (PW6xxx), the only ones a CNI builder's notes may carry. */
+export type DataplaneCodeKey = { [K in CodeKey]: (typeof codes)[K]['code'] extends `PW6${string}` ? K : never }[CodeKey];
