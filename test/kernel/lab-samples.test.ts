@@ -29,15 +29,22 @@ const samplesDir = path.join(__dirname, '..', '..', '..', 'samples');
 const refusal = labRefusal(['ip', 'bridge', 'sysctl', 'iptables-restore', 'iptables-save', 'tcpdump', 'nc', 'ping', 'nfacct', 'ipset']);
 const missing = refusal ? new Map<string, string>() : missingFeatures(['ipip', 'ipvs'], `${prefix}cap`);
 
+const fixturesDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'lab');
+
 function load(file: string): Topology {
-  const full = path.join(samplesDir, file);
+  const full = file.startsWith('fixtures/') ? path.join(fixturesDir, file.slice('fixtures/'.length)) : path.join(samplesDir, file);
   const result = loadTopology({ path: full, text: readFileSync(full, 'utf8') }, nodeHost);
   assert.ok(result.value, `${file} gave no topology`);
   return result.value;
 }
 
+/** A trace beyond the generated set, from its own source port. */
+function policyCase(kind: LabCase['kind'], from: string, to: string, sport: number, port?: number): LabCase {
+  return { kind, label: `${from} -> ${to}${port ? `:${port}` : ''}`, request: { from, to, proto: 'tcp', sport, ...(port ? { port } : {}) } };
+}
+
 /** Samples run here, with the traces left out and why (each shows as a skipped test). */
-const runs: { file: string; leaveOut?: { match: RegExp; why: string } }[] = [
+const runs: { file: string; leaveOut?: { match: RegExp; why: string }; extra?: readonly LabCase[] }[] = [
   { file: 'seed002-flannel-vxlan.yaml' },
   { file: 'seed002-flannel-host-gw.yaml' },
   { file: 'kube-proxy-features.yaml' },
@@ -46,12 +53,14 @@ const runs: { file: string; leaveOut?: { match: RegExp; why: string } }[] = [
   { file: 'kubenet.yaml' },
   { file: 'calico-bgp.yaml' },
   { file: 'calico-vxlan.yaml' },
-  { file: 'canal-policy.yaml' },
+  { file: 'canal-policy.yaml', extra: [policyCase('NetworkPolicy deny', 'pod/shop/frontend', 'svc/shop/db:5432', 41001)] },
   { file: 'flannel-policy.yaml' },
   { file: 'hostnetwork.yaml' },
   { file: 'multus-macvlan.yaml' },
   { file: 'seed000-flannel-vxlan.yaml' },
   { file: 'aws-vpc-cni.yaml' },
+  // Calico BGP with Felix's NetworkPolicy rules: ingress by a named port, and an egress allow-list.
+  { file: 'fixtures/calico-bgp-policy.yaml', extra: [policyCase('NetworkPolicy deny', 'pod/default/intruder', 'pod/default/backend-1', 41001, 5678), policyCase('NetworkPolicy deny', 'pod/default/intruder', 'svc/default/backend:80', 41002)] },
 ];
 
 /** What the kernel here cannot build, and what the lab does not run. */
@@ -82,7 +91,7 @@ for (const run of runs) {
   test(`lab: ${run.file} matches the kernel hop by hop`, { skip: refusal }, async (t) => {
     const topology = load(run.file);
     const cases: LabCase[] = [];
-    for (const c of labCases(topology)) {
+    for (const c of [...labCases(topology), ...(run.extra ?? [])]) {
       if (run.leaveOut?.match.test(c.label)) await t.test(`${c.label}`, { skip: run.leaveOut.why }, () => {});
       else cases.push(c);
     }
@@ -118,6 +127,12 @@ test('lab: at least 25 distinct traces were held against the kernel, with every 
   assert.ok(replies.some((h) => h.captured?.some((x) => x.layer === 'tcp' && x.flags === 'S.')), 'a SYN-ACK was compared');
   assert.ok(replies.some((h) => h.captured?.some((x) => x.layer === 'udp' && x.sport === 53)), 'a UDP answer from a DNS endpoint was compared');
   assert.ok(replies.some((h) => h.predicted.some((x) => x.layer === 'vxlan')), 'a reply crossed VXLAN');
+  // NetworkPolicy in Felix's iptables: a deny is silence after the veth, an allow is delivered.
+  const denies = reports.filter((r) => r.disposition === 'DENIED' && r.silence);
+  assert.ok(denies.length >= 2 && denies.every((r) => r.silence!.seen === 0 && r.outcome?.observed === 'no answer'), `${denies.length} policy denies seen as silence`);
+  assert.ok(reports.some((r) => r.kind === 'NetworkPolicy allow' && r.outcome?.observed === 'answered'), 'a policy allow was delivered and answered');
+  assert.ok(reports.some((r) => r.label.startsWith('pod/default/intruder') && r.disposition === 'DENIED'), 'an egress deny was checked');
+  assert.ok(reports.some((r) => r.label.includes('pod/shop/') && r.disposition === 'DENIED'), 'a Canal deny was checked');
   assert.ok(reports.some((r) => r.label.includes('kube-dns') && r.hops.some((h) => h.predicted[1]?.layer === 'ipv4' && h.predicted[1].ttl === 64 && h.where.includes('host veth'))), 'the bridged DNAT to coredns was compared');
 });
 

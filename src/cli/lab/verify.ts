@@ -157,6 +157,8 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   const nsName = (id: string): string => plan.netnsNames.get(id) ?? id;
   const links = new Map<string, [string, string]>();
   for (const t of traces) for (const h of [...t.hops, ...(answered(t) ? t.reply!.hops : [])]) links.set(linkKey(nsName(netnsIdOf(h)), h.out), [nsName(netnsIdOf(h)), h.out]);
+  const silent = base.disposition === 'DENIED' ? deniedLink(engine, base) : undefined;
+  if (silent) links.set(linkKey(nsName(silent.netns), silent.device), [nsName(silent.netns), silent.device]);
   const captures = new Map<string, Capture>();
   await Promise.all([...links].map(async ([key, [ns, dev]]) => captures.set(key, await startCapture(ns, dev))));
 
@@ -202,8 +204,11 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   });
   const chosen = traces[best]!;
   const predicted = predictedOutcome(chosen);
-  // No NetworkPolicy is rendered into the lab's iptables, so an enforced deny cannot happen there.
-  const enforcedDeny = chosen.disposition === 'DENIED';
+  // Only Felix's rules put NetworkPolicy into the lab's iptables; a deny the walk decides by
+  // NetworkPolicy alone (weave) has nothing in the kernel to hold against.
+  const enforcedDeny = chosen.disposition === 'DENIED' && !silent;
+  const l4sport = tcp?.sport ?? udp?.sport;
+  const silence = silent && { where: `${silent.node} host ${silent.device}`, seen: texts.get(linkKey(nsName(silent.netns), silent.device))?.filter((p) => sameFlow(p.headers, ip.src, l4sport)).length ?? 0 };
   return {
     label,
     ...(kind ? { kind } : {}),
@@ -212,7 +217,8 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
     hops: compared[best]!,
     ...(replies[best]!.length > 0 ? { reply: replies[best]! } : {}),
     ...(predicted && !enforcedDeny ? { outcome: { predicted, observed: observedOutcome(packetsOn(start), ip.src) } } : {}),
-    ...(enforcedDeny ? { unchecked: "the policy's deny: the lab loads kube-proxy's and the CNI's NAT rules, not NetworkPolicy enforcement" } : {}),
+    ...(silence ? { silence } : {}),
+    ...(enforcedDeny ? { unchecked: "the policy's deny: this CNI's NetworkPolicy enforcement is not rendered into the lab's iptables" } : {}),
   };
 }
 
@@ -224,4 +230,30 @@ function deliveredAt(trace: Trace): { ip: string; port: number } | undefined {
     if (m) return { ip: m[1]!, port: Number(m[2]) };
   }
   return undefined;
+}
+
+/**
+ * The link a packet denied by Felix's rules would have left by had it been allowed: the route the
+ * walk took in the namespace that dropped it (on the node of the pod whose policy denied: the
+ * destination for ingress, the source for egress). The kernel must show nothing of the flow there.
+ */
+function deniedLink(engine: Engine, trace: Trace): { netns: string; node: string; device: string } | undefined {
+  const steps = [...trace.hops.flatMap((h) => h.steps), ...trace.final];
+  const drop = trace.final.find((s) => s.kind === 'netfilter' && s.verdict === 'DROP');
+  const policy = trace.final.find((s) => s.kind === 'policy');
+  const route = trace.final.filter((s) => s.kind === 'route').at(-1);
+  const start = trace.hops[0] && innermost(trace.hops[0].headers, 'ipv4');
+  if (!drop || policy?.kind !== 'policy' || route?.kind !== 'route' || !start) return undefined;
+  let dst = start.dst;
+  for (const s of steps) if (s.kind === 'nat' && s.type === 'DNAT' && s.changes['dst']) dst = s.changes['dst'][1].split(':')[0]!;
+  const pod = engine.podByIp.get(policy.direction === 'ingress' ? dst : start.src);
+  return pod ? { netns: `node/${pod.nodeName}`, node: pod.nodeName, device: route.outDevice } : undefined;
+}
+
+/** A captured packet of the flow sent from `src` (the same source port), inside a tunnel or not. */
+function sameFlow(stack: HeaderStack, src: string, sport: number | undefined): boolean {
+  const ip = innermost(stack, 'ipv4');
+  const l4 = stack[stack.length - 1];
+  const port = l4?.layer === 'tcp' || l4?.layer === 'udp' ? l4.sport : undefined;
+  return ip?.src === src && (sport === undefined || port === sport);
 }

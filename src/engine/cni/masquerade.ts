@@ -9,6 +9,7 @@ import type { NodeInfo, Topology } from '../model/types';
 import { awsSnatRules } from './awsvpc';
 import { calicoSettings, CALICO_IPIP_DEVICE, CALICO_VXLAN_DEVICE } from './calico';
 import { kubenetMasqueradeRule } from './kubenet';
+import { felixPolicyRules } from '../policy/felix';
 
 export interface CniRule {
   readonly table: 'nat' | 'filter';
@@ -125,16 +126,21 @@ export function calicoRules(topology: Topology): CniNat {
   return { rules, ipsets: [{ name: CALICO_ALL_POOLS, members: [pool] }, { name: CALICO_MASQ_POOLS, members: c.natOutgoing ? [pool] : [] }] };
 }
 
-/** The CNI's own rules on `node`, for the plugin the topology uses. */
+/** The CNI's own rules on `node`, for the plugin the topology uses (with Felix's NetworkPolicy rules where Felix runs). */
 export function cniNat(topology: Topology, node: NodeInfo): CniNat {
   const cni = topology.cluster.cni;
   switch (cni.plugin) {
     case 'flannel':
       return { rules: flannelRules(topology.cluster.clusterCIDR, node.podCIDR, cni.ipMasq), ipsets: [] };
-    case 'canal':
-      return { rules: flannelRules(topology.cluster.clusterCIDR, node.podCIDR, cni.flannel.ipMasq), ipsets: [] };
-    case 'calico':
-      return calicoRules(topology);
+    case 'canal': {
+      const policy = felixPolicyRules(topology, node);
+      return { rules: [...flannelRules(topology.cluster.clusterCIDR, node.podCIDR, cni.flannel.ipMasq), ...policy.rules], ipsets: policy.ipsets };
+    }
+    case 'calico': {
+      const nat = calicoRules(topology);
+      const policy = felixPolicyRules(topology, node);
+      return { rules: [...nat.rules, ...policy.rules], ipsets: [...nat.ipsets, ...policy.ipsets] };
+    }
     case 'kubenet':
       return { rules: [{ table: 'nat', rule: kubenetMasqueradeRule(), position: 'last' }], ipsets: [] };
     case 'aws-vpc':

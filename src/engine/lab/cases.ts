@@ -7,6 +7,9 @@
 
 import type { Pod, Service, Topology } from '../model/types';
 import type { TraceRequest } from '../trace/flow';
+import type { PolicyPeer } from '../trace/hooks';
+import { createPolicyHook } from '../policy/hook';
+import { selectorMatches } from '../policy/selector';
 
 export type PathKind =
   | 'same-node pod-to-pod'
@@ -16,7 +19,9 @@ export type PathKind =
   | 'pod-to-ClusterIP'
   | 'external-to-NodePort'
   | 'pod-to-external'
-  | 'service without endpoints';
+  | 'service without endpoints'
+  | 'NetworkPolicy allow'
+  | 'NetworkPolicy deny';
 
 export interface LabCase {
   readonly kind: PathKind;
@@ -34,6 +39,29 @@ const podRef = (p: Pod): string => `pod/${p.namespace}/${p.name}`;
 
 function hasEndpoints(topology: Topology, svc: Service): boolean {
   return topology.endpointSlices.some((s) => s.namespace === svc.namespace && s.serviceName === svc.name && s.endpoints.some((e) => e.conditions.ready && e.addresses.length > 0));
+}
+
+/**
+ * Where a policy isolates a pod for ingress: one source it allows and one it denies, on the first
+ * port its rules name (the lab port when they name none), each classified by the policy model.
+ */
+function policyCases(topology: Topology, pods: readonly Pod[]): { kind: PathKind; from: string; to: string; port: number }[] {
+  if (topology.policies.length === 0) return [];
+  const hook = createPolicyHook(topology);
+  const peer = (p: Pod): PolicyPeer => ({ ip: p.ip, pod: { namespace: p.namespace, name: p.name } });
+  for (const target of pods) {
+    const isolating = topology.policies.filter((pol) => pol.namespace === target.namespace && pol.policyTypes.includes('Ingress') && selectorMatches(pol.podSelector, target.labels));
+    if (isolating.length === 0) continue;
+    const named = isolating.flatMap((pol) => pol.ingress.flatMap((r) => r.ports)).find((p) => p.protocol === 'TCP' && typeof p.port === 'number');
+    const port = typeof named?.port === 'number' ? named.port : LAB_PORT;
+    const out: { kind: PathKind; from: string; to: string; port: number }[] = [];
+    for (const verdict of ['allow', 'deny'] as const) {
+      const src = pods.find((s) => s !== target && hook.evaluate('ingress', { src: peer(s), dst: peer(target), protocol: 'TCP', port }).verdict === verdict);
+      if (src) out.push({ kind: verdict === 'allow' ? 'NetworkPolicy allow' : 'NetworkPolicy deny', from: podRef(src), to: podRef(target), port });
+    }
+    if (out.length) return out;
+  }
+  return [];
 }
 
 /** The generated set: the path kinds this topology has, each once (NodePorts once per node). */
@@ -62,6 +90,7 @@ export function labCases(topology: Topology): LabCase[] {
     const ext = topology.externals[0];
     if (ext) wanted.push({ kind: 'pod-to-external', from: podRef(a), to: `ext/${ext.name}`, port: LAB_PORT });
   }
+  wanted.push(...policyCases(topology, pods));
   const client = topology.externals[0];
   if (client) {
     for (const svc of topology.services) {

@@ -38,12 +38,17 @@ export interface TraceReport {
   readonly outcome?: OutcomeCheck;
   /** Why the trace could not be sent at all (an unknown endpoint, a lab that failed). */
   readonly error?: string;
+  /**
+   * For a packet the CNI's policy rules deny: the link it would have left by, and how many packets
+   * of the flow were captured there (0 when the kernel dropped it where the walk says).
+   */
+  readonly silence?: { readonly where: string; readonly seen: number };
   /** What the lab could not hold against the kernel here, said rather than counted as a match. */
   readonly unchecked?: string;
 }
 
 export function traceMatches(r: TraceReport): boolean {
-  return !r.error && [...r.hops, ...(r.reply ?? [])].every((h) => h.differences.length === 0) && (!r.outcome || r.outcome.predicted === r.outcome.observed);
+  return !r.error && [...r.hops, ...(r.reply ?? [])].every((h) => h.differences.length === 0) && (!r.outcome || r.outcome.predicted === r.outcome.observed) && (r.silence?.seen ?? 0) === 0;
 }
 
 const rejectCodes: Readonly<Record<string, number>> = {
@@ -154,6 +159,7 @@ export function renderText(reports: readonly TraceReport[]): string {
         out.push(...sideBySide(h.predicted, h.captured, '      '));
       }
     }
+    if (r.silence) out.push(`  after the deny, on ${r.silence.where}: ${r.silence.seen === 0 ? 'nothing, as predicted' : `${r.silence.seen} packet${r.silence.seen === 1 ? '' : 's'} of the flow, predicted none`}`);
     if (r.outcome) out.push(`  outcome: ${r.outcome.predicted === r.outcome.observed ? `match (${r.outcome.observed})` : `predicted ${r.outcome.predicted}, observed ${r.outcome.observed}`}`);
   }
   const bad = reports.filter((r) => !traceMatches(r)).length;

@@ -15,6 +15,7 @@ import { formatFdb } from '../render/fdb';
 import { formatNeighbour } from '../render/neigh';
 import { formatRoute } from '../render/routes';
 import { formatRule } from '../render/rules';
+import { felixDropDirection } from '../policy/felix';
 import type { FlowKey, NetfilterHook, PolicyHook, PolicyPeer } from './hooks';
 import { DEFAULT_TTL, flowOf, headerStack, type Encapsulation, type Packet, vxlanSourcePort } from './packet';
 import type { Disposition, EthHeader, Hop, Ipv4Header, NetfilterHookName, Step, Trace } from './types';
@@ -147,7 +148,7 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
   });
   steps.push(...result.steps);
   state.mark = result.mark;
-  if (result.verdict === 'DROP') return finish('DROPPED', steps);
+  if (result.verdict === 'DROP') return policyDrop(state.ctx, withFlow(packet, result.flow), result.steps, steps) ?? finish('DROPPED', steps);
   if (result.verdict === 'REJECT') return finish('REJECTED', [...steps, ...(result.rejectWith ? [note(`rejected with ${result.rejectWith}`)] : [])]);
   if (!sameFlow(flow, result.flow)) {
     if (!result.steps.some((s) => s.kind === 'nat')) {
@@ -183,6 +184,18 @@ function checkPolicy(ctx: WalkContext, direction: 'ingress' | 'egress', p: Packe
   const step = ctx.policy.evaluate(direction, { src: policyPeer(ctx, p.src), dst: policyPeer(ctx, p.dst), protocol: policyProtocol(p) ?? 'TCP', port: p.dport });
   steps.push(step);
   return step.verdict === 'deny' && step.enforced ? finish('DENIED', steps) : undefined;
+}
+
+/**
+ * A drop by the CNI's NetworkPolicy rules (Felix's endpoint chains) is a policy verdict: DENIED,
+ * with the policy step that explains it after the rule that dropped.
+ */
+function policyDrop(ctx: WalkContext, p: Packet, hookSteps: readonly Step[], steps: Step[]): Outcome | undefined {
+  const last = hookSteps[hookSteps.length - 1];
+  const direction = last?.kind === 'netfilter' ? felixDropDirection(last.rule) : undefined;
+  if (!direction) return undefined;
+  steps.push(ctx.policy.evaluate(direction, { src: policyPeer(ctx, p.src), dst: policyPeer(ctx, p.dst), protocol: policyProtocol(p) ?? 'TCP', port: p.dport }));
+  return finish('DENIED', steps);
 }
 
 function deliver(state: WalkState, pos: Position, p: Packet, steps: Step[]): Outcome {
