@@ -3,7 +3,7 @@
 import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, lastAddress, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
 import type { NodeDraft } from './cluster';
 import { podRangeOf } from './nodes';
-import type { CniConfig, Pod } from './types';
+import type { CniConfig, Pod, Protocol, Service } from './types';
 import type { PodDraft } from './pods';
 import type { Reader } from './reader';
 import type { ServiceDraft } from './services';
@@ -87,6 +87,16 @@ export function checkPodAddress(pod: PodDraft, ip: string, node: NodeDraft, cni:
   }
 }
 
+/** Whether checkServiceSelection would report anything for a Service selecting these pods. */
+export function selectionQuestionable(svc: Pick<Service, 'ports'>, selected: readonly Pick<Pod, 'containers'>[]): boolean {
+  if (selected.length === 0) return true;
+  return svc.ports.some((p) => typeof p.targetPort === 'string' && !selectsNamedPort(selected, p.targetPort, p.protocol));
+}
+
+function selectsNamedPort(selected: readonly Pick<Pod, 'containers'>[], name: string, protocol: Protocol): boolean {
+  return selected.some((pod) => pod.containers.some((c) => c.ports.some((cp) => cp.name === name && cp.protocol === protocol)));
+}
+
 export function checkServiceSelection(svc: ServiceDraft, pods: SelectorIndex<Pod>): void {
   if (!svc.selector || svc.type === 'ExternalName') return;
   const selected = pods.select(svc.namespace, svc.selector);
@@ -97,7 +107,7 @@ export function checkServiceSelection(svc: ServiceDraft, pods: SelectorIndex<Pod
   svc.ports.forEach((p, i) => {
     if (typeof p.targetPort !== 'string') return;
     const name = p.targetPort;
-    if (!selected.some((pod) => pod.containers.some((c) => c.ports.some((cp) => cp.name === name && cp.protocol === p.protocol)))) {
+    if (!selectsNamedPort(selected, name, p.protocol)) {
       svc.reader.report('unknownTargetPort', ['spec', 'ports', i, 'targetPort'], `targetPort "${name}" names no ${p.protocol} container port of the pods this Service selects; name a port in their containers[].ports or use a number`);
     }
   });

@@ -4,6 +4,7 @@
  * MACs, Service clusterIPs and nodePorts, and EndpointSlices from Service selectors.
  */
 
+import type { SourcePos } from '../diagnostics';
 import { cidrContains, formatIPv4, lastAddress, parseIPv4, type Cidr } from '../net/cidr';
 import { derivedMac } from '../net/derivedNames';
 import { podMacFor } from '../net/mac';
@@ -152,12 +153,21 @@ export interface SelectablePod {
   readonly containers: readonly Container[];
 }
 
+/** What deriving a Service's EndpointSlices reads of it: a draft, or a loaded Service when one pod changes. */
+export interface SelectingService {
+  readonly source: SourcePos;
+  readonly name: string;
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly name: string; readonly targetPort: number | string; readonly protocol: Protocol }[];
+}
+
 /**
  * The EndpointSlices the EndpointSlice controller would write for a Service with a selector:
  * pods grouped by the ports their targetPorts resolve to (a pod that lacks a named port is left
  * out of that port), one slice per group, and an empty placeholder when no pod is selected.
  */
-export function deriveEndpointSlices(svc: ServiceDraft & { selector: Readonly<Record<string, string>> }, pods: SelectorIndex<SelectablePod>, zoneOf: (node: string) => string | undefined): EndpointSlice[] {
+export function deriveEndpointSlices(svc: SelectingService, pods: SelectorIndex<SelectablePod>, zoneOf: (node: string) => string | undefined): EndpointSlice[] {
   const groups = new Map<string, { ports: EndpointSlice['ports']; endpoints: Endpoint[] }>();
   // With numeric targetPorts every pod resolves to the same ports: one group, no per-pod lookup.
   const numeric = svc.ports.every((sp) => typeof sp.targetPort === 'number') ? svc.ports.map((sp) => ({ name: sp.name, port: sp.targetPort as number, protocol: sp.protocol })) : undefined;

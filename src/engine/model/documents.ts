@@ -33,14 +33,14 @@ export interface ParsedFile {
 /** Nesting deeper than this is refused; no Kubernetes object comes near it. */
 const MAX_DEPTH = 100;
 
-interface Chunk {
+export interface Chunk {
   readonly text: string;
   /** 0-based line of the file where the chunk begins; chunks always begin at a line start. */
   readonly line: number;
 }
 
 /** Cuts a YAML stream into documents at `---` and after `...`; directives stay with the document they precede. */
-function splitStream(text: string): Chunk[] {
+export function splitStream(text: string): Chunk[] {
   const chunks: Chunk[] = [];
   const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)|^%/gm;
   let start = 0;
@@ -165,7 +165,7 @@ function documentsOf(value: unknown, at: ChunkPositions, whole: boolean, out: Pa
 }
 
 /** Lines of comments, blank lines and the `---` marker before a document's first content line. */
-function leadingLines(text: string): number {
+export function leadingLines(text: string): number {
   let n = 0;
   let i = 0;
   while (i < text.length) {
@@ -253,19 +253,39 @@ export function parseDocuments(file: SourceFile): ParsedFile {
         continue;
       }
     }
-    if (value === undefined || value === null) continue;
-    const at = new ChunkPositions(file.path, chunk, yamlLocator);
-    // js-yaml shares aliased nodes rather than copying them, but anything walking the value would
-    // expand them: a "billion laughs" document is refused before anyone walks it.
-    if (chunk.text.includes('*')) {
-      const limit = chunk.text.length + 10_000;
-      if (expandedSize(value, limit) > limit) {
-        const s = at.span([], 'value');
-        diagnostics.push(diagnostic('aliasBomb', { ...s, endLine: s.line, endCol: s.col + 1 }, `this document's aliases (*name) expand to more than ${limit} nodes, far beyond its own size; the document is skipped, write the repeated parts out or reference them fewer times`));
-        continue;
-      }
+    chunkDocuments(file.path, chunk, value, documents, diagnostics);
+  }
+  return { documents, diagnostics };
+}
+
+/** The documents of one parsed chunk, unless its aliases expand beyond reason. */
+function chunkDocuments(path: string, chunk: Chunk, value: unknown, documents: ParsedDocument[], diagnostics: Diagnostic[]): void {
+  if (value === undefined || value === null) return;
+  const at = new ChunkPositions(path, chunk, yamlLocator);
+  // js-yaml shares aliased nodes rather than copying them, but anything walking the value would
+  // expand them: a "billion laughs" document is refused before anyone walks it.
+  if (chunk.text.includes('*')) {
+    const limit = chunk.text.length + 10_000;
+    if (expandedSize(value, limit) > limit) {
+      const s = at.span([], 'value');
+      diagnostics.push(diagnostic('aliasBomb', { ...s, endLine: s.line, endCol: s.col + 1 }, `this document's aliases (*name) expand to more than ${limit} nodes, far beyond its own size; the document is skipped, write the repeated parts out or reference them fewer times`));
+      return;
     }
-    documentsOf(value, at, true, documents, diagnostics);
+  }
+  documentsOf(value, at, true, documents, diagnostics);
+}
+
+/**
+ * One chunk of a YAML stream (as splitStream cut it) parsed on its own, with positions in the
+ * whole file: what an edit inside one document needs re-read, and no more.
+ */
+export function parseChunk(path: string, chunk: Chunk): ParsedFile {
+  const documents: ParsedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  try {
+    chunkDocuments(path, chunk, yaml.load(chunk.text, { filename: path, maxDepth: MAX_DEPTH } as yaml.LoadOptions), documents, diagnostics);
+  } catch (e) {
+    diagnostics.push(yamlError(path, chunk, e));
   }
   return { documents, diagnostics };
 }
