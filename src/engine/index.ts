@@ -4,7 +4,7 @@
  */
 
 import { deriveDataplane } from './dataplane/derive';
-import type { Pod, Topology } from './model/types';
+import type { Topology } from './model/types';
 import { createNetfilterHook } from './netfilter/hook';
 import { createPolicyHook } from './policy/hook';
 import type { NetfilterHook, PolicyHook } from './trace/hooks';
@@ -26,14 +26,14 @@ export interface EngineOptions {
 }
 
 export function createEngine(topology: Topology, options: EngineOptions = {}): Engine {
-  const podByIp = new Map<string, Pod>();
-  for (const pod of topology.pods) if (!pod.hostNetwork) podByIp.set(pod.ip, pod);
+  const dataplane = deriveDataplane(topology);
   return {
     topology,
-    dataplane: deriveDataplane(topology),
+    dataplane,
     netfilter: options.netfilter ?? createNetfilterHook(topology),
     policy: options.policy ?? createPolicyHook(topology),
-    podByIp,
+    // The dataplane's own index of pod addresses: 150,000 entries at 5,000 nodes, built once.
+    podByIp: dataplane.podByIp,
   };
 }
 

@@ -13,15 +13,30 @@ import { nthAddress, parsePrefix } from '../net/ipv4';
 
 type FlannelSettings = Omit<FlannelConfig, 'plugin'>;
 
+// Per node, what flannel derives from the node alone: every peer's state names it, so it is hashed
+// or parsed once per node rather than once per (node, peer).
+const vtepMacs = new WeakMap<NodeInfo, { readonly vni: number; readonly mac: string }>();
+const subnetZeros = new WeakMap<NodeInfo, string>();
+
 /** flannel.<VNI>'s MAC on a node: random in flanneld (kept in the node's annotation), hashed here. */
 export function vtepMac(node: NodeInfo, vni: number): string {
-  return derivedMac(`${node.name}/flannel.${vni}`);
+  let known = vtepMacs.get(node);
+  if (known?.vni !== vni) {
+    known = { vni, mac: derivedMac(`${node.name}/flannel.${vni}`) };
+    vtepMacs.set(node, known);
+  }
+  return known.mac;
 }
 
 /** The subnet's network address, which flannel gives its VTEP (as a /32) and uses as the route gateway. */
 function subnetZero(node: NodeInfo): string {
-  const prefix = parsePrefix(node.podCIDR);
-  return prefix ? nthAddress(prefix, 0) : node.podCIDR;
+  let zero = subnetZeros.get(node);
+  if (zero === undefined) {
+    const prefix = parsePrefix(node.podCIDR);
+    zero = prefix ? nthAddress(prefix, 0) : node.podCIDR;
+    subnetZeros.set(node, zero);
+  }
+  return zero;
 }
 
 function bridgeOptions(topology: Topology, settings: FlannelSettings): BridgeOptions {

@@ -130,65 +130,90 @@ function routerNamespace(router: RouterSpec): NetNamespace {
   });
 }
 
-/** What every CNI builder reads: pods by node and each node's segment, linear in pods. */
+/** What every CNI builder reads: pods by node (grouped on first use) and each node's segment. */
 export function cniContext(topology: Topology): CniContext {
-  const podsByNode = new Map<string, Pod[]>();
-  for (const pod of topology.pods) {
-    const list = podsByNode.get(pod.nodeName);
-    if (list) list.push(pod);
-    else podsByNode.set(pod.nodeName, [pod]);
-  }
+  let podsByNode: Map<string, Pod[]> | undefined;
   const segments = new Map(topology.nodes.map((n) => [n.name, segmentOf(n.address, n.prefixLength)]));
-  return { topology, podsByNode, segmentOf: segments };
+  return {
+    topology,
+    get podsByNode(): ReadonlyMap<string, readonly Pod[]> {
+      if (!podsByNode) {
+        podsByNode = new Map();
+        for (const pod of topology.pods) {
+          const list = podsByNode.get(pod.nodeName);
+          if (list) list.push(pod);
+          else podsByNode.set(pod.nodeName, [pod]);
+        }
+      }
+      return podsByNode;
+    },
+    segmentOf: segments,
+  };
 }
 
+/** `pod/NS/NAME` split into its namespace and name (neither can hold a slash). */
+function podRef(id: NetnsId): { namespace: string; name: string } | undefined {
+  const slash = id.indexOf('/', 4);
+  return id.startsWith('pod/') && slash > 4 ? { namespace: id.slice(4, slash), name: id.slice(slash + 1) } : undefined;
+}
+
+/**
+ * Everything that owns an address, a MAC or a namespace is indexed once, but pods (150,000 of them
+ * at 5,000 nodes) only by IP, in the one map the walk also uses to recognise pod addresses: a pod's
+ * namespace id and its owner record are made when asked for, not kept for every pod.
+ */
 export function deriveDataplane(topology: Topology): Dataplane {
   const ctx = cniContext(topology);
-  const { podsByNode, segmentOf: segments } = ctx;
+  const segments = ctx.segmentOf;
   const nodesByName = new Map(topology.nodes.map((n) => [n.name, n]));
+  const externalsByName = new Map(topology.externals.map((x) => [x.name, x]));
 
-  const builders = new Map<NetnsId, () => NetNamespace>();
-  const ids: NetnsId[] = [];
+  /** Every pod with its own network namespace by IP, whatever its node; the last of a duplicate wins. */
+  const podByIp = new Map<string, Pod>();
+  /** Node NICs and pods' secondary interfaces; a pod's eth0 takes an address from them, as it was written later. */
   const owners = new Map<string, AddressOwner>();
+  /** Externals and underlay routers, written after every pod, so theirs whatever a pod holds. */
+  const outside = new Map<string, AddressOwner>();
   const macs = new Map<string, AddressOwner>();
   for (const node of topology.nodes) {
     const id = nodeNetnsId(node.name);
-    ids.push(id);
-    builders.set(id, () => nodeNamespace(ctx, node));
     owners.set(node.address, { netns: id, device: node.interface });
     macs.set(`${segments.get(node.name)} ${node.mac}`, { netns: id, device: node.interface });
-    for (const pod of podsByNode.get(node.name) ?? []) {
-      if (pod.hostNetwork) continue;
-      const podId = podNetnsId(pod);
-      ids.push(podId);
-      builders.set(podId, () => podNamespace(ctx, pod, node));
-      owners.set(pod.ip, { netns: podId, device: 'eth0' });
-      for (const iface of pod.secondaryInterfaces) {
-        const network = findNetwork(topology, pod, iface);
-        // ipvlan is not built; host-local on two nodes can hand out one address twice, and the first pod keeps it.
-        if (!network || network.type === 'ipvlan' || owners.has(iface.address)) continue;
-        owners.set(iface.address, { netns: podId, device: iface.name });
-        // A macvlan of the node's NIC is a station of its own on the NIC's segment.
-        if (network.type === 'macvlan' && network.master === node.interface) macs.set(`${segments.get(node.name)} ${iface.mac}`, { netns: podId, device: iface.name });
-      }
+  }
+  const podOwner = (address: string): AddressOwner | undefined => {
+    const pod = podByIp.get(address);
+    // Pods scheduled on a node the topology does not list have nowhere to live.
+    return pod && nodesByName.has(pod.nodeName) ? { netns: podNetnsId(pod), device: 'eth0' } : undefined;
+  };
+  for (const pod of topology.pods) {
+    if (pod.hostNetwork) continue;
+    podByIp.set(pod.ip, pod);
+    if (pod.secondaryInterfaces.length === 0) continue;
+    const node = nodesByName.get(pod.nodeName);
+    if (!node) continue;
+    for (const iface of pod.secondaryInterfaces) {
+      const network = findNetwork(topology, pod, iface);
+      // ipvlan is not built; host-local on two nodes can hand out one address twice, and the first pod keeps it.
+      if (!network || network.type === 'ipvlan' || owners.has(iface.address) || podOwner(iface.address)) continue;
+      owners.set(iface.address, { netns: podNetnsId(pod), device: iface.name });
+      // A macvlan of the node's NIC is a station of its own on the NIC's segment.
+      if (network.type === 'macvlan' && network.master === node.interface) macs.set(`${segments.get(node.name)} ${iface.mac}`, { netns: podNetnsId(pod), device: iface.name });
     }
   }
   for (const ext of topology.externals) {
     const id = externalNetnsId(ext.name);
-    ids.push(id);
-    builders.set(id, () => externalNamespace(ext));
-    owners.set(ext.address, { netns: id, device: 'eth0' });
+    outside.set(ext.address, { netns: id, device: 'eth0' });
     macs.set(`${segmentOf(ext.address, ext.prefixLength)} ${ext.mac}`, { netns: id, device: 'eth0' });
   }
   const builder = cniBuilderFor(topology);
   // Underlay routers come after the externals; an address a file already gives a host keeps it.
+  const routers = new Map<NetnsId, RouterSpec>();
   for (const router of builder?.routers?.(ctx) ?? []) {
     const id = routerNetnsId(router.name);
-    if (builders.has(id) || router.interfaces.some((i) => owners.has(i.address))) continue;
-    ids.push(id);
-    builders.set(id, () => routerNamespace(router));
+    if (routers.has(id) || router.interfaces.some((i) => outside.has(i.address) || owners.has(i.address) || podOwner(i.address))) continue;
+    routers.set(id, router);
     for (const i of router.interfaces) {
-      owners.set(i.address, { netns: id, device: i.name });
+      outside.set(i.address, { netns: id, device: i.name });
       macs.set(`${i.segment} ${i.mac}`, { netns: id, device: i.name });
     }
   }
@@ -198,24 +223,70 @@ export function deriveDataplane(topology: Topology): Dataplane {
       for (const a of builder.fabricAddresses(ctx, node)) fabric.set(a.address, { netns: nodeNetnsId(node.name), device: a.device });
     }
   }
-  // Pods scheduled on a node the topology does not list have nowhere to live.
-  for (const pod of topology.pods) if (!nodesByName.has(pod.nodeName)) owners.delete(pod.ip);
+
+  // Pods by namespace and name, grouped on the first request for a pod's namespace.
+  let podsByName: Map<string, Pod[]> | undefined;
+  const podById = (id: NetnsId): Pod | undefined => {
+    const ref = podRef(id);
+    if (!ref) return undefined;
+    if (!podsByName) {
+      podsByName = new Map();
+      for (const pod of topology.pods) {
+        const list = podsByName.get(pod.name);
+        if (list) list.push(pod);
+        else podsByName.set(pod.name, [pod]);
+      }
+    }
+    let found: Pod | undefined;
+    // The last pod of a duplicate name wins, as the last one written over the first.
+    for (const pod of podsByName.get(ref.name) ?? []) if (pod.namespace === ref.namespace && !pod.hostNetwork && nodesByName.has(pod.nodeName)) found = pod;
+    return found;
+  };
+  const make = (id: NetnsId): NetNamespace | undefined => {
+    if (id.startsWith('node/')) {
+      const node = nodesByName.get(id.slice(5));
+      return node && nodeNamespace(ctx, node);
+    }
+    if (id.startsWith('pod/')) {
+      const pod = podById(id);
+      const node = pod && nodesByName.get(pod.nodeName);
+      return pod && node && podNamespace(ctx, pod, node);
+    }
+    if (id.startsWith('ext/')) {
+      const ext = externalsByName.get(id.slice(4));
+      return ext && externalNamespace(ext);
+    }
+    const router = routers.get(id);
+    return router && routerNamespace(router);
+  };
 
   const built = new Map<NetnsId, NetNamespace>();
+  let ids: NetnsId[] | undefined;
   return {
     topology,
-    ids,
+    podByIp,
+    get ids(): readonly NetnsId[] {
+      if (!ids) {
+        ids = [];
+        for (const node of topology.nodes) {
+          ids.push(nodeNetnsId(node.name));
+          for (const pod of ctx.podsByNode.get(node.name) ?? []) if (!pod.hostNetwork) ids.push(podNetnsId(pod));
+        }
+        for (const ext of topology.externals) ids.push(externalNetnsId(ext.name));
+        ids.push(...routers.keys());
+      }
+      return ids;
+    },
     namespace(id) {
       let ns = built.get(id);
       if (!ns) {
-        const make = builders.get(id);
-        if (!make) return undefined;
-        ns = make();
+        ns = make(id);
+        if (!ns) return undefined;
         built.set(id, ns);
       }
       return ns;
     },
-    ownerOf: (address) => owners.get(address),
+    ownerOf: (address) => outside.get(address) ?? podOwner(address) ?? owners.get(address),
     onSegment: (segment, mac) => macs.get(`${segment} ${mac}`),
     ...(fabric.size > 0 ? { fabricOwnerOf: (address: string) => fabric.get(address) } : {}),
     notes: (builder?.notes?.(ctx) ?? []).map((n) => n.message),

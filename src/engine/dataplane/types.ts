@@ -250,6 +250,8 @@ export interface Dataplane {
   readonly topology: Topology;
   /** Every namespace id, in a stable order: each node's host, its pods, then the externals. */
   readonly ids: readonly NetnsId[];
+  /** Pods that have a network namespace of their own, by IP (the last of a duplicate wins). */
+  readonly podByIp: ReadonlyMap<string, Pod>;
   namespace(id: NetnsId): NetNamespace | undefined;
   /** Where an IPv4 address is configured (pod eth0, node NIC, external host, tunnel address). */
   ownerOf(address: string): AddressOwner | undefined;

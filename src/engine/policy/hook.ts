@@ -31,7 +31,11 @@ export function policyStep(index: PolicyIndex, direction: Direction, query: Poli
   return { kind: 'policy', direction, verdict: 'deny', enforced, policy: first.id, source: first.policy.source, reason: v.reason + suffix };
 }
 
+/**
+ * The index (every pod as a policy endpoint, every policy compiled) is built on the first policy
+ * question rather than with the engine, so an engine that never walks into a pod pays nothing.
+ */
 export function createPolicyHook(topology: Topology): PolicyHook {
-  const index = buildPolicyIndex(topology);
-  return { evaluate: (direction, query) => policyStep(index, direction, query) };
+  let index: PolicyIndex | undefined;
+  return { evaluate: (direction, query) => policyStep((index ??= buildPolicyIndex(topology)), direction, query) };
 }
