@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { noIncludes } from '../engine/model/host';
-import { load } from './engine';
+import { createIncrementalLoader, type IncrementalLoader } from '../engine/model/incremental';
+import { withDataplaneDiagnostics } from '../engine/dataplane/diagnose';
 import { fsHost } from './fsHost';
 
 /** Loads large topologies off the extension host's event loop: text in, `{ value, diagnostics }` out. */
@@ -11,7 +12,13 @@ export interface LoadJob {
   readonly onDisk: boolean;
 }
 
+/** One incremental loader per file and host: an edit inside one pod patches the last topology instead of reloading it. */
+const loaders = new Map<string, IncrementalLoader>();
+
 parentPort?.on('message', (job: LoadJob) => {
-  const result = load(job.path, job.text, job.onDisk ? fsHost : noIncludes);
+  const key = `${job.onDisk ? 'disk' : 'memory'}:${job.path}`;
+  let loader = loaders.get(key);
+  if (!loader) loaders.set(key, (loader = createIncrementalLoader(job.onDisk ? fsHost : noIncludes)));
+  const result = withDataplaneDiagnostics(loader.update({ path: job.path, text: job.text }));
   parentPort?.postMessage({ id: job.id, result });
 });
