@@ -11,12 +11,12 @@
  */
 
 import { hostAddress, route } from '../dataplane/assemble';
-import { inCidr, podNetnsId } from '../dataplane/bridgePlugin';
+import { podNetnsId } from '../dataplane/bridgePlugin';
 import { addGatewayHint } from '../dataplane/diagnoseHints';
 import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry, Neighbour, Route, RouteProto } from '../dataplane/types';
 import type { CalicoConfig, CalicoEncapMode, NodeInfo, Pod, Topology } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
-import { nthAddress, parsePrefix } from '../net/ipv4';
+import { ipToNum, nthAddress, parsePrefix, prefixContains } from '../net/ipv4';
 import { CALICO_HOST_VETH_MAC, CALICO_POD_GATEWAY, caliVethName } from './canal';
 
 export const CALICO_IPIP_DEVICE = 'tunl0';
@@ -142,8 +142,10 @@ export function calicoPod(ctx: CniContext, pod: Pod): CniPodState {
 export function calicoNotes(ctx: CniContext): CniNote[] {
   const notes: CniNote[] = [];
   for (const node of ctx.topology.nodes) {
+    // Only addresses the file gives can stray: derived ones come from the block itself.
+    const block = parsePrefix(node.podCIDR);
     for (const pod of ctx.podsByNode.get(node.name) ?? []) {
-      if (!pod.hostNetwork && !inCidr(pod.ip, node.podCIDR)) {
+      if (!pod.hostNetwork && !pod.ipDerived && !(block && prefixContains(block, ipToNum(pod.ip)))) {
         notes.push({
           code: 'calicoPodOutsideBlock',
           subject: { kind: 'pod', pod },
