@@ -1,6 +1,7 @@
 // Loader benchmark: load + validate time and peak memory, against js-yaml's own loadAll of the
 // same text, for the largest sample and for generated topologies (10 MB; with --big also 38 MB
-// and the 5,000-node scale topology of `packetwalk generate`).
+// and the 5,000-node scale topology of `packetwalk generate`), and for files over 1 MB the median
+// time of the incremental loader's update after a one-pod edit (a label or an IP).
 // Each measurement runs in a fresh process so its peak RSS is its own.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,34 @@ if (process.argv[2] === '--measure') {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   let summary = '';
+  if (mode === 'incremental') {
+    // An editor's keystrokes inside one pod: its app label, then its IP's last byte, alternately, each a new text.
+    const { createIncrementalLoader } = require(path.join(root, 'out/src/engine/model/incremental.js'));
+    const loader = createIncrementalLoader({ expandInclude: () => [], readFile: () => undefined });
+    const first = loader.update({ path: file, text });
+    let current = text;
+    const times = [];
+    for (let k = 0; k < 21; k++) {
+      const pod = nthIndex(current, 'kind: Pod', 1 + k * 7919);
+      if (k % 2 === 0) {
+        const at = current.indexOf('labels: {app: ', pod) + 14;
+        current = `${current.slice(0, at)}edited-${k}${current.slice(current.indexOf(/[,}]/.exec(current.slice(at))[0], at))}`;
+      } else {
+        const at = current.indexOf('podIP: ', pod) + 7;
+        const end = at + /^[0-9.]+/.exec(current.slice(at, at + 20))[0].length;
+        const ip = current.slice(at, end).split('.');
+        ip[3] = String(200 + k);
+        current = current.slice(0, at) + ip.join('.') + current.slice(end);
+      }
+      const t0 = performance.now();
+      const r = loader.update({ path: file, text: current });
+      times.push(performance.now() - t0);
+      if (r.diagnostics.length !== first.diagnostics.length) throw new Error(`edit ${k} changed the diagnostics`);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    process.stdout.write(JSON.stringify({ median: sorted[10], firstMs: times[0], max: sorted[20] }));
+    process.exit(0);
+  }
   if (mode === 'js-yaml') {
     summary = `${yaml.loadAll(text).length} documents`;
   } else {
@@ -43,6 +72,12 @@ if (process.argv[2] === '--measure') {
   }
   process.stdout.write(JSON.stringify({ ms, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, summary }));
   process.exit(0);
+}
+
+function nthIndex(text, needle, n) {
+  let at = -1;
+  for (let i = 0; i < n; i++) at = text.indexOf(needle, at + 1);
+  return at;
 }
 
 /** A flannel cluster of 50 nodes with pods and a Service for every nine pods, as kubectl would print them, to about `targetBytes`. */
@@ -119,6 +154,10 @@ function report(label, file) {
   const f = (x) => x.toFixed(x < 10 ? 2 : 0);
   console.log(`${label} (${shown}): js-yaml loadAll ${f(bare.cpuMs)} ms CPU (${f(bare.ms)} ms wall), peak RSS ${bare.maxRssMb.toFixed(0)} MB`);
   console.log(`${' '.repeat(label.length)}   load + validate ${f(ours.cpuMs)} ms CPU (${f(ours.ms)} ms wall), ${(ours.cpuMs / bare.cpuMs).toFixed(2)}x js-yaml, peak RSS ${ours.maxRssMb.toFixed(0)} MB; ${ours.summary}`);
+  if (size > 1e6) {
+    const inc = measure('incremental', file);
+    console.log(`${' '.repeat(label.length)}   one-pod edit (label or IP), incremental: median ${f(inc.median)} ms, max ${f(inc.max)} ms over 21 edits (the first, which builds its indexes, ${f(inc.firstMs)} ms)`);
+  }
 }
 
 const samples = path.join(root, 'samples');
