@@ -170,7 +170,7 @@ function lineOf(file: string, pattern: RegExp): number {
 
 async function openFile(name: string): Promise<void> {
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 20000 });
+  await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor({ timeout: 20000 });
 }
 
 test('opening a seed sample shows CodeLenses on its pods and services', { timeout: 120000 }, async (t) => {
@@ -179,7 +179,7 @@ test('opening a seed sample shows CodeLenses on its pods and services', { timeou
   // Lenses render only on visible lines: bring the first Pod into view.
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await gotoLine(lineOf(path.join(workspace, sample), /^kind: Pod$/) + 3);
-  const lens = page.locator('.codelens-decoration a').first();
+  const lens = page.locator('.codelens-decoration a', { hasText: 'Trace to…' }).first();
   await lens.waitFor({ timeout: 30000 });
   const texts = await page.locator('.codelens-decoration a').allTextContents();
   assert.ok(texts.some((x) => x.includes('Trace to…')), `CodeLenses: ${texts.join(', ')}`);
@@ -318,4 +318,162 @@ test('a held-out topology (upstream guestbook manifests on Calico) shows lenses,
   assert.match(disposition, /pod\/default\/frontend-\S+ → svc\/default\/redis-leader:6379 tcp\/6379: [A-Z_]+/);
   writeFileSync(path.join(out, 'heldout-disposition.txt'), `${disposition}\n`);
   await shot('7-heldout');
+});
+
+/** The text of the active editor's visible lines. */
+async function editorText(): Promise<string> {
+  // Monaco draws spaces as no-break spaces.
+  return ((await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+}
+
+/** Brings a workspace file to the front through Quick Open (its tab may be scrolled out of sight). */
+async function focusFile(name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await quickPick(name);
+  await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor({ timeout: 20000 });
+}
+
+async function palette(command: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+P');
+  await quickPick(`>${command}`);
+}
+
+test('Export Trace writes the last trace as Markdown and as JSON', { timeout: 60000 }, async (t) => {
+  if (guard(t)) return;
+  await focusFile('guestbook.packetwalk.yaml');
+  await palette('Packet Walk: Export Trace');
+  await quickPick('Markdown');
+  await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 20000 });
+  await page.waitForTimeout(500);
+  const md = await editorText();
+  assert.match(md, /# pod\/default\/frontend-\S+ → svc\/default\/redis-leader:6379 tcp\/6379/);
+  assert.match(md, /Disposition: \*\*[A-Z_]+\*\*/);
+  await shot('8-export-markdown');
+  await focusFile('guestbook.packetwalk.yaml');
+  await palette('Packet Walk: Export Trace');
+  await quickPick('JSON');
+  await page.waitForFunction(() => /"disposition"/.test((document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.textContent ?? '').replace(/\u00a0/g, ' ')), undefined, { timeout: 20000 });
+  assert.match(await editorText(), /"hops": \[/);
+});
+
+test('Open Sample… lists the bundled samples and opens the one picked', { timeout: 60000 }, async (t) => {
+  if (guard(t)) return;
+  await palette('Packet Walk: Open Sample');
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await rows.first().waitFor({ timeout: 15000 });
+  const names = await rows.allTextContents();
+  assert.ok(names.some((n) => n.includes('seed000-flannel-vxlan.yaml')), `samples offered: ${names.join(', ')}`);
+  await quickPick('calico-ipip');
+  await page.locator('.tabs-container .tab.active', { hasText: 'calico-ipip.yaml' }).waitFor({ timeout: 20000 });
+  assert.match(await editorText(), /packetwalk\.io\/v1alpha1/);
+});
+
+test('the quick fix for a pod IP outside its podCIDR puts a free address of the node in its place', { timeout: 60000 }, async (t) => {
+  if (guard(t)) return;
+  const file = 'quickfix.packetwalk.yaml';
+  writeFileSync(path.join(workspace, file), [
+    'apiVersion: packetwalk.io/v1alpha1', 'kind: Cluster', 'metadata: {name: quickfix}', 'spec:', '  clusterCIDR: 10.42.0.0/16', '  serviceCIDR: 10.43.0.0/16',
+    '  cni: {plugin: flannel, backend: vxlan}', '  nodes:', '  - {name: n1, address: 192.168.1.10, podCIDR: 10.42.0.0/24}', '---', 'apiVersion: v1', 'kind: Pod',
+    'metadata: {name: web, namespace: default}', 'spec: {nodeName: n1, containers: [{name: c}]}', 'status: {podIP: 10.42.9.9}', '',
+  ].join('\n'));
+  await focusFile(file);
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await gotoLine(15);
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  // The diagnostic arrives after the debounce; then the light bulb's menu offers the fix.
+  await page.locator('.editor-group-container.active .squiggly-error').first().waitFor({ timeout: 20000 });
+  await page.keyboard.press('Control+.');
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Use 10.42.0.2' });
+  await fix.waitFor({ timeout: 15000 });
+  await shot('9-quickfix');
+  // The preferred fix is the focused row: Enter applies it.
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('podIP: 10.42.0.2'), undefined, { timeout: 10000 });
+  await page.locator('.editor-group-container.active .squiggly-error').first().waitFor({ state: 'detached', timeout: 20000 });
+});
+
+test('editing the YAML updates the open graph and its trace within half a second', { timeout: 90000 }, async (t) => {
+  if (guard(t)) return;
+  await focusFile(sample);
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  // Take back the error typed two tests ago.
+  await gotoLine(lineOf(path.join(workspace, sample), /^\s+clusterCIDR:/));
+  await page.keyboard.press('End');
+  await page.keyboard.press('Backspace');
+  const frame = await webviewFrame();
+  await frame.waitForFunction(() => !/error/.test(document.getElementById('status')?.textContent ?? 'error'), undefined, { timeout: 20000 });
+  const before = (await frame.textContent('#trace .disposition')) ?? '';
+  // Rename the cluster: the graph's title follows as the user types.
+  await gotoLine(lineOf(path.join(workspace, sample), /^ {2}name: seed000-flannel-vxlan$/));
+  await page.keyboard.press('End');
+  const started = Date.now();
+  await page.keyboard.type('x');
+  await frame.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('seed000-flannel-vxlanx:'), undefined, { timeout: 10000, polling: 'raf' });
+  const ms = Date.now() - started;
+  writeFileSync(path.join(out, 'live-update-ms.txt'), `${ms}\n`);
+  console.log(`# live update: keystroke → graph updated in ${ms} ms (debounce 300 ms)`);
+  // The trace was walked again over the edited topology, not dropped.
+  assert.equal((await frame.textContent('#trace .disposition')) ?? '', before);
+  assert.ok(ms < 3000, `the graph followed the edit after ${ms} ms`);
+});
+
+test('the graph exports as PNG and SVG through the save dialog', { timeout: 90000 }, async (t) => {
+  if (guard(t)) return;
+  await focusFile(sample);
+  await palette('Packet Walk: Show Topology');
+  const frame = await webviewFrame();
+  for (const format of ['png', 'svg'] as const) {
+    const target = path.join(workspace, `graph.${format}`);
+    await frame.locator('vscode-button', { hasText: format.toUpperCase() }).click();
+    // code-server's save dialog is a path in a quick input.
+    // The dialog fills in its folder once it has read it: type the path after that, and check it stuck.
+    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('/'), undefined, { timeout: 15000 });
+    await page.waitForTimeout(1000);
+    const input = page.locator('.quick-input-widget input');
+    await input.fill(target);
+    await page.waitForTimeout(300);
+    assert.equal(await input.inputValue(), target);
+    await page.keyboard.press('Enter');
+    const deadline = Date.now() + 15000;
+    while (!existsSync(target) && Date.now() < deadline) await page.waitForTimeout(200);
+    assert.ok(existsSync(target), `${target} written`);
+    await page.waitForTimeout(300);
+    const bytes = readFileSync(target);
+    if (format === 'png') assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    else {
+      const svg = bytes.toString('utf8');
+      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, />nginx-worker1</, 'pod labels are in the SVG');
+    }
+  }
+});
+
+test('the graph and its trace follow a switch to a light theme', { timeout: 90000 }, async (t) => {
+  if (guard(t)) return;
+  const settings = path.join(userData, 'User', 'settings.json');
+  const base = JSON.parse(readFileSync(settings, 'utf8')) as Record<string, unknown>;
+  await page.keyboard.press('Escape');
+  const frame = await webviewFrame();
+  for (const [name, theme] of [['10-theme-light', 'Default Light Modern']] as const) {
+    const before = await frame.evaluate(() => document.body.className);
+    writeFileSync(settings, JSON.stringify({ ...base, 'workbench.colorTheme': theme }));
+    // The webview's body class names the theme's kind; wait for it to change.
+    await frame.waitForFunction((b) => document.body.className !== b, before, { timeout: 20000 });
+    await page.waitForTimeout(800);
+    await shot(name);
+  }
+  writeFileSync(settings, JSON.stringify(base));
+});
+
+test('after a window reload the topology panel comes back by itself with its graph', { timeout: 120000 }, async (t) => {
+  if (guard(t)) return;
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  // VS Code revives the visible panel at once (hidden ones when first shown): any topology will do.
+  const frame = await webviewFrame('.yaml', 60000);
+  await frame.waitForSelector('body[data-graph="ready"]', { timeout: 60000 });
+  assert.match((await frame.textContent('#status')) ?? '', /^[\w.-]+: \d+ nodes, \d+ pods shown/);
+  await shot('13-restored');
 });
