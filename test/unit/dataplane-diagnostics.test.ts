@@ -4,10 +4,10 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { main } from '../../src/cli/main';
 import { dataplaneFindings, diagnoseDataplane, withDataplaneDiagnostics } from '../../src/engine/dataplane/diagnose';
 import type { Diagnostic } from '../../src/engine/diagnostics';
@@ -18,6 +18,7 @@ import type { Topology } from '../../src/engine/model/types';
 import { load } from '../../src/extension/engine';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pw-dpdiag-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, text: string): string {
   const p = path.join(dir, name);
