@@ -2,6 +2,8 @@ import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/di
 import { loadTopology } from '../../engine/model/load';
 import type { Topology } from '../../engine/model/types';
 import { renderSave, restoreChunks } from '../../engine/proxy';
+import { cniNat } from '../../engine/cni/masquerade';
+import { cniRestore } from '../../engine/lab/rules';
 import type { Command, Io } from '../command';
 import { nodeHost, readSource } from '../nodeHost';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE } from '../usage';
@@ -35,8 +37,13 @@ export const rules: Command = {
   name: 'rules',
   synopsis: 'rules FILE --node NAME [--format restore|save]',
   summary: "Print kube-proxy's iptables rules for a node.",
-  optionHelp: ['--node NAME        the node', '--format restore   the payload kube-proxy hands to iptables-restore (default)', '--format save      what iptables-save prints once it is loaded'],
-  options: { node: { type: 'string' }, format: { type: 'string' } },
+  optionHelp: [
+    '--node NAME        the node',
+    '--format restore   the payload kube-proxy hands to iptables-restore (default)',
+    '--format save      what iptables-save prints once it is loaded',
+    "--cni              the CNI's own rules instead (its NAT, Felix's NetworkPolicy chains), with their ipsets",
+  ],
+  options: { node: { type: 'string' }, format: { type: 'string' }, cni: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
     const format = values.format ?? 'restore';
@@ -46,6 +53,10 @@ export const rules: Command = {
     }
     const loaded = loadForNode(positionals[0]!, values.node, io, 'rules');
     if (typeof loaded === 'number') return loaded;
+    if (values.cni) {
+      io.out(renderCniRules(loaded.topology, loaded.node));
+      return EXIT_OK;
+    }
     if (format === 'save') {
       io.out(renderSave(loaded.topology, loaded.node));
       return EXIT_OK;
@@ -55,3 +66,10 @@ export const rules: Command = {
     return EXIT_OK;
   },
 };
+
+/** The CNI's rules as the daemon loads them (`iptables-restore --noflush`), after the ipsets they match, as `ipset` commands. */
+function renderCniRules(topology: Topology, nodeName: string): string {
+  const node = topology.nodes.find((n) => n.name === nodeName)!;
+  const sets = cniNat(topology, node).ipsets.flatMap((s) => [`# ipset create ${s.name} hash:net`, ...s.members.map((m) => `# ipset add ${s.name} ${m}`)]);
+  return `${sets.length ? `${sets.join('\n')}\n` : ''}${cniRestore(topology, nodeName)}`;
+}

@@ -157,8 +157,10 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   const nsName = (id: string): string => plan.netnsNames.get(id) ?? id;
   const links = new Map<string, [string, string]>();
   for (const t of traces) for (const h of [...t.hops, ...(answered(t) ? t.reply!.hops : [])]) links.set(linkKey(nsName(netnsIdOf(h)), h.out), [nsName(netnsIdOf(h)), h.out]);
-  const silent = base.disposition === 'DENIED' ? deniedLink(engine, base) : undefined;
-  if (silent) links.set(linkKey(nsName(silent.netns), silent.device), [nsName(silent.netns), silent.device]);
+  // Where kube-proxy chooses among endpoints, the deny is silent on the way to each of them.
+  const silentLinks = traces.flatMap((t) => (t.disposition === 'DENIED' ? [deniedLink(engine, t)] : [])).filter((l) => l !== undefined);
+  const silent = silentLinks.length === traces.length ? silentLinks : undefined;
+  for (const l of silent ?? []) links.set(linkKey(nsName(l.netns), l.device), [nsName(l.netns), l.device]);
   const captures = new Map<string, Capture>();
   await Promise.all([...links].map(async ([key, [ns, dev]]) => captures.set(key, await startCapture(ns, dev))));
 
@@ -208,7 +210,11 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   // NetworkPolicy alone (weave) has nothing in the kernel to hold against.
   const enforcedDeny = chosen.disposition === 'DENIED' && !silent;
   const l4sport = tcp?.sport ?? udp?.sport;
-  const silence = silent && { where: `${silent.node} host ${silent.device}`, seen: texts.get(linkKey(nsName(silent.netns), silent.device))?.filter((p) => sameFlow(p.headers, ip.src, l4sport)).length ?? 0 };
+  const unique = [...new Map((silent ?? []).map((l) => [linkKey(l.netns, l.device), l])).values()];
+  const silence = silent && {
+    where: unique.map((l) => `${l.node} host ${l.device}`).join(', '),
+    seen: unique.reduce((n, l) => n + (texts.get(linkKey(nsName(l.netns), l.device))?.filter((p) => sameFlow(p.headers, ip.src, l4sport)).length ?? 0), 0),
+  };
   return {
     label,
     ...(kind ? { kind } : {}),

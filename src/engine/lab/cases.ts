@@ -5,7 +5,7 @@
  * case leaves behind never decides the fate of the next.
  */
 
-import type { Pod, Service, Topology } from '../model/types';
+import type { NetworkPolicyPort, Pod, Service, Topology } from '../model/types';
 import type { TraceRequest } from '../trace/flow';
 import type { PolicyPeer } from '../trace/hooks';
 import { createPolicyHook } from '../policy/hook';
@@ -52,8 +52,10 @@ function policyCases(topology: Topology, pods: readonly Pod[]): { kind: PathKind
   for (const target of pods) {
     const isolating = topology.policies.filter((pol) => pol.namespace === target.namespace && pol.policyTypes.includes('Ingress') && selectorMatches(pol.podSelector, target.labels));
     if (isolating.length === 0) continue;
-    const named = isolating.flatMap((pol) => pol.ingress.flatMap((r) => r.ports)).find((p) => p.protocol === 'TCP' && typeof p.port === 'number');
-    const port = typeof named?.port === 'number' ? named.port : LAB_PORT;
+    // A named port is the target's own container port of that name.
+    const numbered = (p: NetworkPolicyPort): number | undefined =>
+      typeof p.port === 'number' ? p.port : target.containers.flatMap((c) => c.ports).find((c) => c.name === p.port && c.protocol === p.protocol)?.containerPort;
+    const port = isolating.flatMap((pol) => pol.ingress.flatMap((r) => r.ports)).filter((p) => p.protocol === 'TCP').map(numbered).find((n) => n !== undefined) ?? LAB_PORT;
     const out: { kind: PathKind; from: string; to: string; port: number }[] = [];
     for (const verdict of ['allow', 'deny'] as const) {
       const src = pods.find((s) => s !== target && hook.evaluate('ingress', { src: peer(s), dst: peer(target), protocol: 'TCP', port }).verdict === verdict);

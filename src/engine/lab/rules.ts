@@ -62,15 +62,30 @@ export function cniPayloads(topology: Topology, nodeName: string): LabCommandInp
     out.push({ argv: ['ipset', 'create', set.name, 'hash:net'] });
     for (const m of set.members) out.push({ argv: ['ipset', 'add', set.name, m] });
   }
+  out.push({ argv: ['iptables-restore', '--noflush'], text: cniRestoreText(nat.rules) });
+  return out;
+}
+
+/**
+ * The CNI's rules on a node (its NAT, flanneld's forward rules, Felix's NetworkPolicy chains) as
+ * the `iptables-restore --noflush` input that loads them; empty when the CNI keeps none there.
+ */
+export function cniRestore(topology: Topology, nodeName: string): string {
+  const node = topology.nodes.find((n) => n.name === nodeName);
+  const rules = node ? cniNat(topology, node).rules : [];
+  return rules.length ? cniRestoreText(rules) : '';
+}
+
+function cniRestoreText(rules: readonly CniRule[]): string {
   const lines: string[] = [];
   for (const table of ['filter', 'nat'] as const) {
-    const rules = nat.rules.filter((r) => r.table === table);
-    if (rules.length === 0) continue;
+    const own = rules.filter((r) => r.table === table);
+    if (own.length === 0) continue;
     // Chains the rules jump to must exist first, even those the daemon leaves empty (Felix's cali-fip-dnat).
-    const chains = [...new Set(rules.flatMap((r) => [chainOf(r), ...jumpTargets(r)]))].filter((c) => !builtinChains.has(c));
+    const chains = [...new Set(own.flatMap((r) => [chainOf(r), ...jumpTargets(r)]))].filter((c) => !builtinChains.has(c));
     lines.push(`*${table}`, ...chains.map((c) => `:${c} - [0:0]`));
     const inserted = new Map<string, number>();
-    for (const r of rules) {
+    for (const r of own) {
       const chain = chainOf(r);
       if (r.position === 'last') lines.push(r.rule);
       else {
@@ -81,8 +96,7 @@ export function cniPayloads(topology: Topology, nodeName: string): LabCommandInp
     }
     lines.push('COMMIT');
   }
-  out.push({ argv: ['iptables-restore', '--noflush'], text: `${lines.join('\n')}\n` });
-  return out;
+  return `${lines.join('\n')}\n`;
 }
 
 function chainOf(r: CniRule): string {
