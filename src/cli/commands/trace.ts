@@ -31,7 +31,7 @@ export const trace: Command = {
   summary: 'Walk one packet from SRC to DST and print every hop with its headers and steps.',
   optionHelp: [
     '--from SRC     pod/NS/NAME, NAME, node/NAME, ext/NAME or ip/ADDR',
-    '--to DST       as --from, or svc/NS/NAME[:PORT], ip/ADDR:PORT',
+    '--to DST       as --from, each with an optional :PORT (node/node2:32506), or svc/NS/NAME[:PORT]',
     '--proto P      tcp (default), udp or icmp',
     '--port N       destination port (default 80 for tcp/udp)',
     '--json         machine-readable trace',

@@ -1,15 +1,17 @@
 /**
  * The endpoint syntax of DESIGN.md §5 (`pod/NS/NAME`, `NAME`, `node/NAME`, `ext/NAME`,
- * `ip/ADDR[:PORT]`, `svc/NS/NAME[:PORT]`) and its resolution against a topology.
+ * `ip/ADDR[:PORT]`, `svc/NS/NAME[:PORT]`) and its resolution against a topology. A destination pod,
+ * node or external host may carry a `:PORT` too (`node/node2:32506` for a NodePort): Kubernetes
+ * names cannot hold a colon, so the suffix is unambiguous.
  */
 
 import type { ExternalHost, NodeInfo, Pod, Service, Topology } from '../model/types';
 import { isIpv4 } from '../net/ipv4';
 
 export type EndpointSpec =
-  | { readonly kind: 'pod'; readonly namespace?: string; readonly name: string }
-  | { readonly kind: 'node'; readonly name: string }
-  | { readonly kind: 'ext'; readonly name: string }
+  | { readonly kind: 'pod'; readonly namespace?: string; readonly name: string; readonly port?: number }
+  | { readonly kind: 'node'; readonly name: string; readonly port?: number }
+  | { readonly kind: 'ext'; readonly name: string; readonly port?: number }
   | { readonly kind: 'ip'; readonly address: string; readonly port?: number }
   | { readonly kind: 'svc'; readonly namespace: string; readonly name: string; readonly port?: string };
 
@@ -20,6 +22,14 @@ function parsePort(text: string): number | undefined {
   return /^\d+$/.test(text) && n >= 1 && n <= 65535 ? n : undefined;
 }
 
+/** Splits a trailing `:PORT` off a named endpoint; `undefined` port when there is none. */
+function splitPort(text: string): Parsed<{ readonly name: string; readonly port?: number }> {
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return { ok: true, value: { name: text } };
+  const port = parsePort(text.slice(colon + 1));
+  return port ? { ok: true, value: { name: text.slice(0, colon), port } } : { ok: false, error: 'port must be 1-65535' };
+}
+
 export function parseEndpoint(spec: string): Parsed<EndpointSpec> {
   const slash = spec.indexOf('/');
   const kind = slash < 0 ? '' : spec.slice(0, slash);
@@ -27,16 +37,23 @@ export function parseEndpoint(spec: string): Parsed<EndpointSpec> {
   const bad = (why: string): Parsed<EndpointSpec> => ({ ok: false, error: `${spec}: ${why}` });
   switch (kind) {
     case '':
-      return spec ? { ok: true, value: { kind: 'pod', name: spec } } : bad('empty endpoint');
     case 'pod': {
-      const parts = rest.split('/');
-      if (parts.length === 2 && parts[0] && parts[1]) return { ok: true, value: { kind: 'pod', namespace: parts[0], name: parts[1] } };
-      if (parts.length === 1 && parts[0]) return { ok: true, value: { kind: 'pod', name: parts[0] } };
-      return bad('expected pod/NAMESPACE/NAME');
+      const split = splitPort(rest);
+      if (!split.ok) return bad(split.error);
+      const { name: path, port } = split.value;
+      const parts = path.split('/');
+      const withPort = port === undefined ? {} : { port };
+      if (kind === 'pod' && parts.length === 2 && parts[0] && parts[1]) return { ok: true, value: { kind: 'pod', namespace: parts[0], name: parts[1], ...withPort } };
+      if (parts.length === 1 && parts[0]) return { ok: true, value: { kind: 'pod', name: parts[0], ...withPort } };
+      return bad(kind === '' ? 'empty endpoint' : 'expected pod/NAMESPACE/NAME[:PORT]');
     }
     case 'node':
-    case 'ext':
-      return rest && !rest.includes('/') ? { ok: true, value: { kind, name: rest } } : bad(`expected ${kind}/NAME`);
+    case 'ext': {
+      const split = splitPort(rest);
+      if (!split.ok) return bad(split.error);
+      const { name, port } = split.value;
+      return name && !name.includes('/') ? { ok: true, value: { kind, name, ...(port === undefined ? {} : { port }) } } : bad(`expected ${kind}/NAME[:PORT]`);
+    }
     case 'ip': {
       const colon = rest.indexOf(':');
       const address = colon < 0 ? rest : rest.slice(0, colon);
@@ -124,21 +141,24 @@ export function findPod(topology: Topology, namespace: string | undefined, name:
   return { ok: false, error: `pod name ${name} is in several namespaces (${matches.map((p) => p.namespace).join(', ')}); write pod/NS/${name}` };
 }
 
+const portOf = (spec: { readonly port?: number }): { port?: number } => (spec.port === undefined ? {} : { port: spec.port });
+const portLabel = (spec: { readonly port?: number }): string => (spec.port === undefined ? '' : `:${spec.port}`);
+
 export function resolveEndpoint(topology: Topology, spec: EndpointSpec): Parsed<ResolvedEndpoint> {
   switch (spec.kind) {
     case 'pod': {
       const found = findPod(topology, spec.namespace, spec.name);
       if (!found.ok) return found;
       const pod = found.value;
-      return { ok: true, value: { ip: pod.ip, pod, node: pod.nodeName, label: `pod/${pod.namespace}/${pod.name}` } };
+      return { ok: true, value: { ip: pod.ip, ...portOf(spec), pod, node: pod.nodeName, label: `pod/${pod.namespace}/${pod.name}${portLabel(spec)}` } };
     }
     case 'node': {
       const node = indexesOf(topology).nodeByName.get(spec.name);
-      return node ? { ok: true, value: { ip: node.address, node: node.name, label: `node/${node.name}` } } : { ok: false, error: `no node ${spec.name}` };
+      return node ? { ok: true, value: { ip: node.address, ...portOf(spec), node: node.name, label: `node/${node.name}${portLabel(spec)}` } } : { ok: false, error: `no node ${spec.name}` };
     }
     case 'ext': {
       const ext = indexesOf(topology).externalByName.get(spec.name);
-      return ext ? { ok: true, value: { ip: ext.address, external: ext.name, label: `ext/${ext.name}` } } : { ok: false, error: `no external host ${spec.name}` };
+      return ext ? { ok: true, value: { ip: ext.address, ...portOf(spec), external: ext.name, label: `ext/${ext.name}${portLabel(spec)}` } } : { ok: false, error: `no external host ${spec.name}` };
     }
     case 'ip': {
       const x = indexesOf(topology);
