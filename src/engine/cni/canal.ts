@@ -49,7 +49,7 @@ export function canalHost(ctx: CniContext, node: NodeInfo): CniHostState {
     peerDevice: 'eth0',
   }));
   const podRoutes: Route[] = pods.map((pod) => route({ dst: pod.ip, dev: caliVethName(pod) }));
-  return { devices: [...overlay.devices, ...veths], routes: [...overlay.routes, ...podRoutes], neighbours: overlay.neighbours, fdb: overlay.fdb };
+  return { devices: [...overlay.devices, ...veths], routes: [...overlay.routes, ...podRoutes], neighbours: overlay.neighbours, fdb: overlay.fdb, ...(overlay.peers ? { peers: overlay.peers } : {}) };
 }
 
 export function canalPod(ctx: CniContext, pod: Pod): CniPodState {

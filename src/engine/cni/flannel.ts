@@ -6,7 +6,8 @@
 
 import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
 import { hostAddress, route } from '../dataplane/assemble';
-import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, FdbEntry, Neighbour, Route, TunLease } from '../dataplane/types';
+import { implicitPeers, type PeerEntries } from '../dataplane/peers';
+import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, PeerState, TunLease } from '../dataplane/types';
 import type { FlannelConfig, NodeInfo, Pod, Topology } from '../model/types';
 import { bridgePluginVethName, derivedMac } from '../net/derivedNames';
 import { nthAddress, parsePrefix } from '../net/ipv4';
@@ -44,34 +45,28 @@ function bridgeOptions(topology: Topology, settings: FlannelSettings): BridgeOpt
   return { bridge: 'cni0', mtu: settings.mtu, podRoutes: [topology.cluster.clusterCIDR], hairpinMode: true };
 }
 
-function vxlanHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings): Pick<CniHostState, 'devices' | 'routes' | 'neighbours' | 'fdb'> {
-  const device = `flannel.${s.vni}`;
-  const devices: DeviceSpec[] = [
-    { kind: 'vxlan', name: device, mtu: s.mtu, mac: vtepMac(node, s.vni), up: true, addresses: [hostAddress(`${subnetZero(node)}/32`)], vni: s.vni, local: node.address, dstport: s.port, dev: node.interface, learning: false },
-  ];
-  const routes: Route[] = [];
-  const neighbours: Neighbour[] = [];
-  const fdb: FdbEntry[] = [];
+/** A node's flannel state for its peers: one entry each, answered on demand. */
+function peerState(ctx: CniContext, node: NodeInfo, s: FlannelSettings): PeerState | undefined {
   const mySegment = ctx.segmentOf.get(node.name);
-  for (const peer of ctx.topology.nodes) {
-    if (peer.name === node.name) continue;
-    if (s.directRouting && ctx.segmentOf.get(peer.name) === mySegment) {
-      routes.push(route({ dst: peer.podCIDR, via: peer.address, dev: node.interface }));
-      continue;
-    }
+  const sameSegment = (peer: NodeInfo): boolean => ctx.segmentOf.get(peer.name) === mySegment;
+  const direct = (peer: NodeInfo): PeerEntries => ({ route: route({ dst: peer.podCIDR, via: peer.address, dev: node.interface }) });
+  if (s.backend === 'host-gw') return implicitPeers(ctx.topology, node, { id: 'flannel host-gw' }, (peer) => (sameSegment(peer) ? direct(peer) : undefined));
+  if (s.backend !== 'vxlan') return undefined;
+  const device = `flannel.${s.vni}`;
+  const keys = { id: device, neighbourIp: subnetZero, fdbMac: (peer: NodeInfo) => vtepMac(peer, s.vni) };
+  return implicitPeers(ctx.topology, node, keys, (peer) => {
+    if (s.directRouting && sameSegment(peer)) return direct(peer);
     const mac = vtepMac(peer, s.vni);
-    routes.push(route({ dst: peer.podCIDR, via: subnetZero(peer), dev: device, onlink: true }));
-    neighbours.push({ ip: subnetZero(peer), dev: device, lladdr: mac, state: 'PERMANENT', proxy: false });
-    fdb.push({ mac, dev: device, dst: peer.address, self: true, permanent: true });
-  }
-  return { devices, routes, neighbours, fdb };
+    return {
+      route: route({ dst: peer.podCIDR, via: subnetZero(peer), dev: device, onlink: true }),
+      neighbour: { ip: subnetZero(peer), dev: device, lladdr: mac, state: 'PERMANENT', proxy: false },
+      fdb: { mac, dev: device, dst: peer.address, self: true, permanent: true },
+    };
+  });
 }
 
-function hostGwRoutes(ctx: CniContext, node: NodeInfo): Route[] {
-  const mySegment = ctx.segmentOf.get(node.name);
-  return ctx.topology.nodes
-    .filter((peer) => peer.name !== node.name && ctx.segmentOf.get(peer.name) === mySegment)
-    .map((peer) => route({ dst: peer.podCIDR, via: peer.address, dev: node.interface }));
+function vxlanDevice(node: NodeInfo, s: FlannelSettings): DeviceSpec {
+  return { kind: 'vxlan', name: `flannel.${s.vni}`, mtu: s.mtu, mac: vtepMac(node, s.vni), up: true, addresses: [hostAddress(`${subnetZero(node)}/32`)], vni: s.vni, local: node.address, dstport: s.port, dev: node.interface, learning: false };
 }
 
 /** flanneld's lease table for the udp backend, one array shared by every node's flannel0. */
@@ -85,24 +80,20 @@ function leases(topology: Topology): readonly TunLease[] {
   return table;
 }
 
-function udpHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings): Pick<CniHostState, 'devices' | 'routes' | 'neighbours' | 'fdb'> {
+function udpDevice(ctx: CniContext, node: NodeInfo, s: FlannelSettings): DeviceSpec {
   const network = parsePrefix(ctx.topology.cluster.clusterCIDR);
   const length = network?.length ?? 16;
-  return {
-    // flannel0 carries the subnet's .0 with the whole network's prefix, so the kernel's prefix route sends every pod subnet into it.
-    devices: [{ kind: 'tun', name: 'flannel0', mtu: s.mtu, up: true, addresses: [{ address: subnetZero(node), prefixLength: length, scope: 'global' }], daemon: 'flanneld', port: s.port, leases: leases(ctx.topology) }],
-    routes: [],
-    neighbours: [],
-    fdb: [],
-  };
+  // flannel0 carries the subnet's .0 with the whole network's prefix, so the kernel's prefix route sends every pod subnet into it.
+  return { kind: 'tun', name: 'flannel0', mtu: s.mtu, up: true, addresses: [{ address: subnetZero(node), prefixLength: length, scope: 'global' }], daemon: 'flanneld', port: s.port, leases: leases(ctx.topology) };
 }
 
+/** What flanneld and the flannel CNI plugin leave on a node; the routes, neighbours and FDB entries for other nodes are its `peers`. */
 export function flannelHost(ctx: CniContext, node: NodeInfo, s: FlannelSettings): CniHostState {
   const pods = ctx.podsByNode.get(node.name) ?? [];
-  const tunnel =
-    s.backend === 'vxlan' ? vxlanHost(ctx, node, s) : s.backend === 'udp' ? udpHost(ctx, node, s) : { devices: [], routes: hostGwRoutes(ctx, node), neighbours: [], fdb: [] };
+  const tunnel = s.backend === 'vxlan' ? [vxlanDevice(node, s)] : s.backend === 'udp' ? [udpDevice(ctx, node, s)] : [];
   const bridge = bridgeHostDevices(node, pods, bridgeOptions(ctx.topology, s), flannelVethName);
-  return { devices: [...tunnel.devices, ...bridge.devices], routes: tunnel.routes, neighbours: tunnel.neighbours, fdb: [...bridge.fdb, ...tunnel.fdb] };
+  const peers = peerState(ctx, node, s);
+  return { devices: [...tunnel, ...bridge.devices], routes: [], neighbours: [], fdb: bridge.fdb, ...(peers ? { peers } : {}) };
 }
 
 /** host-gw needs every peer on the node's own L2 segment; flanneld refuses routes to the others. */

@@ -158,9 +158,17 @@ function notes(ctx: CniContext): CniNote[] {
 export function withMultus(base: CniBuilder): CniBuilder {
   return {
     host: (ctx, node) => {
-      const own = base.host(ctx, node);
+      const { peers, ...own } = base.host(ctx, node);
       const extra = multusHost(ctx, node);
-      return { ...own, devices: [...own.devices, ...extra.devices], fdb: [...own.fdb, ...extra.fdb] };
+      // The plugin's entries for its peers come before the attachments' in the FDB, so they are listed here.
+      const listed = peers?.list();
+      return {
+        ...own,
+        devices: [...own.devices, ...extra.devices],
+        routes: [...own.routes, ...(listed?.routes ?? [])],
+        neighbours: [...own.neighbours, ...(listed?.neighbours ?? [])],
+        fdb: [...own.fdb, ...(listed?.fdb ?? []), ...extra.fdb],
+      };
     },
     pod: (ctx, pod, node): CniPodState => {
       const own = base.pod(ctx, pod, node);

@@ -4,7 +4,7 @@
  */
 
 import { broadcastOf, formatRouteDst, ipToNum, numToIp, parsePrefix, prefixOf } from '../net/ipv4';
-import type { Address, Device, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsKind, Neighbour, Route, RoutingRule } from './types';
+import type { Address, Device, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsKind, Neighbour, PeerState, Route, RoutingRule } from './types';
 
 /** An address with its `brd` filled in the way `ip addr add … brd +` and the CNIs set it. */
 export function hostAddress(cidr: string, scope: Address['scope'] = 'global'): Address {
@@ -87,27 +87,65 @@ export interface NamespaceSpec {
   /** `ip rule`, when a CNI adds rules of its own. */
   readonly rules?: readonly RoutingRule[];
   readonly ipForward: boolean;
+  /** The CNI's entries for the other nodes, after `routes`, `neighbours` and `fdb`. */
+  readonly peers?: PeerState;
+}
+
+/** Every table, `local` included, in the order `ip route show table all` prints them. */
+function routeTables(kernel: { main: Route[]; local: Route[] }, routes: readonly Route[]): Route[] {
+  // A written route for the same destination and device replaces the kernel's (NetworkManager's
+  // `noprefixroute` plus its own route with a metric is the usual case).
+  const written = new Set(routes.map((r) => `${r.table} ${r.dst} ${r.dev ?? ''}`));
+  const main = [...kernel.main.filter((r) => !written.has(`main ${r.dst} ${r.dev ?? ''}`)), ...routes.filter((r) => r.table === 'main')].sort(fibOrder);
+  const others = routes.filter((r) => r.table !== 'main' && r.table !== 'local');
+  const local = [...kernel.local, ...routes.filter((r) => r.table === 'local')].sort(fibOrder);
+  return [...main, ...others, ...local];
 }
 
 export function assembleNamespace(spec: NamespaceSpec): NetNamespace {
   const devices = spec.devices.map((d, i) => ({ ...d, index: i + 1 }) as Device);
   const kernel = kernelRoutes(devices);
-  // A written route for the same destination and device replaces the kernel's (NetworkManager's
-  // `noprefixroute` plus its own route with a metric is the usual case).
-  const written = new Set(spec.routes.map((r) => `${r.table} ${r.dst} ${r.dev ?? ''}`));
-  const main = [...kernel.main.filter((r) => !written.has(`main ${r.dst} ${r.dev ?? ''}`)), ...spec.routes.filter((r) => r.table === 'main')].sort(fibOrder);
-  const others = spec.routes.filter((r) => r.table !== 'main' && r.table !== 'local');
-  const local = [...kernel.local, ...spec.routes.filter((r) => r.table === 'local')].sort(fibOrder);
-  return {
+  const base = {
     id: spec.id,
     kind: spec.kind,
     node: spec.node,
     label: spec.label,
     devices,
-    routes: [...main, ...others, ...local],
-    neighbours: spec.neighbours,
-    fdb: spec.fdb,
     ...(spec.rules ? { rules: spec.rules } : {}),
     ipForward: spec.ipForward,
+  };
+  const peers = spec.peers;
+  // Another main route to a peer's exact subnet would share its slot in the table, where order
+  // decides; such a node lists its peers up front, as does one without any.
+  const state = peers && ![...kernel.main, ...spec.routes].some((r) => r.table === 'main' && peers.claims(r.prefix)) ? peers : undefined;
+  if (!state) {
+    const listed = peers?.list();
+    return {
+      ...base,
+      routes: routeTables(kernel, listed ? [...spec.routes, ...listed.routes] : spec.routes),
+      neighbours: listed ? [...spec.neighbours, ...listed.neighbours] : spec.neighbours,
+      fdb: listed ? [...spec.fdb, ...listed.fdb] : spec.fdb,
+    };
+  }
+  let full: Pick<NetNamespace, 'routes' | 'neighbours' | 'fdb'> | undefined;
+  const all = (): Pick<NetNamespace, 'routes' | 'neighbours' | 'fdb'> => {
+    if (!full) {
+      const listed = state.list();
+      full = { routes: routeTables(kernel, [...spec.routes, ...listed.routes]), neighbours: [...spec.neighbours, ...listed.neighbours], fdb: [...spec.fdb, ...listed.fdb] };
+    }
+    return full;
+  };
+  return {
+    ...base,
+    get routes() {
+      return all().routes;
+    },
+    get neighbours() {
+      return all().neighbours;
+    },
+    get fdb() {
+      return all().fdb;
+    },
+    peers: { routes: routeTables(kernel, spec.routes), neighbours: spec.neighbours, fdb: spec.fdb, state },
   };
 }

@@ -78,6 +78,7 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
     neighbours: cni?.neighbours ?? [],
     fdb: [...multicastFdb(node.interface, node.mac), ...extras.flatMap(extraFdb), ...(cni?.fdb ?? [])],
     ...(cni?.rules ? { rules: cni.rules } : {}),
+    ...(cni?.peers ? { peers: cni.peers } : {}),
     ipForward: true,
   });
 }

@@ -29,12 +29,13 @@ function indexOf(ns: NetNamespace): Index {
   let index = indexed.get(ns);
   if (index) return index;
   const neighbours = new Map<string, Neighbour>();
-  for (const n of ns.neighbours) if (n.lladdr && !n.proxy) first(neighbours, `${n.dev} ${n.ip}`, n);
+  // Peers answered on demand come after every listed entry, so the listed ones are looked up first.
+  for (const n of ns.peers?.neighbours ?? ns.neighbours) if (n.lladdr && !n.proxy) first(neighbours, `${n.dev} ${n.ip}`, n);
   const bridgeLocal = new Set<string>();
   const bridgePort = new Map<string, FdbEntry>();
   const remote = new Map<string, FdbEntry>();
   const selfRemote = new Map<string, FdbEntry>();
-  for (const e of ns.fdb) {
+  for (const e of ns.peers?.fdb ?? ns.fdb) {
     if (e.master !== undefined) {
       if (e.local) bridgeLocal.add(`${e.master} ${e.mac}`);
       else first(bridgePort, `${e.master} ${e.mac}`, e);
@@ -51,7 +52,7 @@ function indexOf(ns: NetNamespace): Index {
 
 /** The neighbour entry that answers for `ip` on `dev` without ARP (`ip neigh` with an lladdr, not proxy). */
 export function knownNeighbour(ns: NetNamespace, dev: string, ip: string): Neighbour | undefined {
-  return indexOf(ns).neighbours.get(`${dev} ${ip}`);
+  return indexOf(ns).neighbours.get(`${dev} ${ip}`) ?? ns.peers?.state.neighbour(dev, ip);
 }
 
 /** Whether `mac` is one of `bridge`'s own addresses (a `master BRIDGE permanent` local entry). */
@@ -67,5 +68,5 @@ export function bridgePortEntry(ns: NetNamespace, bridge: string, mac: string): 
 /** The tunnel remote for `mac` on `dev` (`dst …`); with `self`, only entries in the device's own table. */
 export function remoteEntry(ns: NetNamespace, dev: string, mac: string, self = false): FdbEntry | undefined {
   const index = indexOf(ns);
-  return (self ? index.selfRemote : index.remote).get(`${dev} ${mac}`);
+  return (self ? index.selfRemote : index.remote).get(`${dev} ${mac}`) ?? ns.peers?.state.remote(dev, mac, self);
 }

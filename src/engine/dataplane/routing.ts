@@ -14,6 +14,8 @@ interface Tables {
   /** Tables other than local and main, by name (`2`, `default`), for `ip rule` lookups. */
   readonly others: ReadonlyMap<string, LpmTable<Route>>;
   readonly devices: ReadonlyMap<string, Device>;
+  /** Adds to `main` the routes of the peers answered on demand that cover an address, once each. */
+  readonly addPeers?: (address: number) => void;
 }
 
 const indexed = new WeakMap<NetNamespace, Tables>();
@@ -22,8 +24,21 @@ function tablesOf(ns: NetNamespace): Tables {
   let t = indexed.get(ns);
   if (!t) {
     const others = new Map<string, LpmTable<Route>>();
-    t = { local: new LpmTable(), main: new LpmTable(), others, devices: new Map(ns.devices.map((d) => [d.name, d])) };
-    for (const r of ns.routes) {
+    const main = new LpmTable<Route>();
+    const peers = ns.peers;
+    const added = new Set<Route>();
+    const addPeers = peers
+      ? (address: number): void => {
+          for (const r of peers.state.routesCovering(address)) {
+            if (added.has(r)) continue;
+            added.add(r);
+            main.insert(r.prefix, r);
+          }
+        }
+      : undefined;
+    t = { local: new LpmTable(), main, others, devices: new Map(ns.devices.map((d) => [d.name, d])), ...(addPeers ? { addPeers } : {}) };
+    // A peer's route has a destination no listed route has, so it is alone in its slot of `main`.
+    for (const r of peers?.routes ?? ns.routes) {
       if (r.table === 'local') t.local.insert(r.prefix, r);
       else if (r.table === 'main') t.main.insert(r.prefix, r);
       else {
@@ -55,6 +70,7 @@ function lookupLocal(t: Tables, address: number): Route | undefined {
 
 function lookupTable(t: Tables, table: LpmTable<Route> | undefined, address: number): Route | undefined {
   if (!table) return undefined;
+  if (table === t.main) t.addPeers?.(address);
   for (const bucket of table.matches(address)) {
     // Routes over a device that is down are not used; among the rest the lowest metric wins.
     const usable = bucket.filter((r) => !r.dev || t.devices.get(r.dev)?.up !== false);

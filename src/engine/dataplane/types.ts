@@ -237,6 +237,38 @@ export interface NetNamespace {
   readonly rules?: readonly RoutingRule[];
   /** net.ipv4.ip_forward. */
   readonly ipForward: boolean;
+  /**
+   * Present when the entries for the cluster's other nodes are answered on demand: `routes`,
+   * `neighbours` and `fdb` still list them (built on first read), and lookups go through here.
+   */
+  readonly peers?: ImplicitPeers;
+}
+
+/**
+ * A CNI's per-peer state on one node (a route to each other node's pod subnet and, for an overlay,
+ * the VTEP's neighbour and FDB entry), answered for the peers a lookup names instead of listed for
+ * all 5,000 of them. Each peer's route goes to that peer's podCIDR.
+ */
+export interface PeerState {
+  /** The peer routes whose destination covers `address`, longest prefix first, in node order. */
+  routesCovering(address: number): readonly Route[];
+  /** The first peer neighbour entry for `ip` on `dev` with a link-layer address. */
+  neighbour(dev: string, ip: string): Neighbour | undefined;
+  /** The first peer FDB entry for `mac` on `dev` with a remote (`dst`); with `self`, only `self` entries. Peer FDB entries are never a bridge's (`master`). */
+  remote(dev: string, mac: string, self: boolean): FdbEntry | undefined;
+  /** Whether a peer's route would have exactly this destination (another route to it makes the order matter). */
+  claims(prefix: Prefix): boolean;
+  /** Every peer's entries in node order, as the CNI would have listed them. */
+  list(): { readonly routes: readonly Route[]; readonly neighbours: readonly Neighbour[]; readonly fdb: readonly FdbEntry[] };
+}
+
+/** A namespace's own tables without its peers' entries, and the peers answered on demand. */
+export interface ImplicitPeers {
+  /** Ordered as the full tables are, so a lookup that finds an entry here finds the one a scan would. */
+  readonly routes: readonly Route[];
+  readonly neighbours: readonly Neighbour[];
+  readonly fdb: readonly FdbEntry[];
+  readonly state: PeerState;
 }
 
 /** Who holds an address: the namespace and device it is configured on. */
@@ -278,6 +310,8 @@ export interface CniHostState {
   readonly fdb: readonly FdbEntry[];
   /** Policy routing rules the CNI adds, with the kernel's defaults; absent when it adds none. */
   readonly rules?: readonly RoutingRule[];
+  /** Entries for the other nodes, after `routes`, `neighbours` and `fdb` in table order, answered on demand. */
+  readonly peers?: PeerState;
 }
 
 /** What a CNI puts inside one pod's namespace besides lo. */
