@@ -85,7 +85,9 @@ function showGraph(graph: GraphModel, errors: number): void {
     vscode.setState(state);
     drawTrace();
   });
-  byId('status').textContent = `${graph.title}: ${graph.nodes.filter((n) => n.kind === 'node').length} nodes, ${graph.nodes.filter((n) => n.kind === 'pod').length} pods shown, ${graph.nodes.filter((n) => n.kind === 'service').length} services${errors ? ` · ${errors} error${errors === 1 ? '' : 's'}: showing the last good topology` : ''}`;
+  const count = (kind: string) => graph.nodes.filter((n) => n.kind === kind).length;
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  byId('status').textContent = `${graph.title}: ${plural(count('node'), 'node')}, ${plural(count('pod'), 'pod')} shown, ${plural(count('service'), 'service')}${errors ? ` · ${errors} error${errors === 1 ? '' : 's'}: showing the last good topology` : ''}`;
   document.body.dataset.graph = 'ready';
   drawTrace();
 }

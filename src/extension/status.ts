@@ -17,7 +17,7 @@ export class TopologyStatus implements vscode.Disposable {
       return;
     }
     const t = analysis.topology;
-    const counts = t ? `${t.nodes.length} nodes · ${t.pods.length} pods · ${t.services.length} services` : 'not loaded';
+    const counts = t ? `${count(t.nodes.length, 'node')} · ${count(t.pods.length, 'pod')} · ${count(t.services.length, 'service')}` : 'not loaded';
     this.item.text = `$(type-hierarchy) ${counts}${analysis.errors ? ` · $(error) ${analysis.errors}` : ''}`;
     this.item.tooltip = `Packet Walk: ${counts}, ${analysis.errors} error(s). Click to show the topology.`;
     this.item.backgroundColor = analysis.errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
@@ -27,4 +27,8 @@ export class TopologyStatus implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
