@@ -2,7 +2,7 @@
  * A dispatch index over a long chain, so a packet meets only the rules that could match it.
  * kube-proxy's big chains (KUBE-SERVICES, KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES) hold one rule per
  * service address and port: `-p tcp -d 10.43.0.10 --dport 53`, or `-p tcp --dport 30080` without an
- * address. Such a rule can only match a packet with that protocol, port (and address), so the
+ * address. Such a rule (one port, not a range or a list) can only match a packet with that protocol, port (and address), so the
  * index files it under that key; every other rule is kept in a list tried for every packet. The
  * candidates for a packet are its two buckets and that list merged back into chain order, so the
  * rules are still tried exactly in the order iptables tries them.
@@ -36,7 +36,7 @@ function ruleKey(rule: Rule): { readonly proto: string; readonly port: number; r
   let dst: number | undefined;
   for (const m of rule.matches) {
     if (m.kind === 'proto' && !m.negate && m.proto !== 'all' && m.proto !== 'icmp') proto ??= m.proto;
-    else if (m.kind === 'dport' && !m.negate) port ??= m.port;
+    else if (m.kind === 'dport' && !m.negate && m.ranges.length === 1 && m.ranges[0]!.from === m.ranges[0]!.to) port ??= m.ranges[0]!.from;
     else if (m.kind === 'dst' && !m.negate && m.prefix.length === 32) dst ??= m.prefix.base;
   }
   if (proto === undefined || port === undefined) return undefined;

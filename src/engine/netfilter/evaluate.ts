@@ -9,7 +9,7 @@ import type { FlowKey, NetfilterInput, NetfilterResult, NetfilterVerdict } from 
 import type { NetfilterHookName, NetfilterStep, NetfilterTable, Step } from '../trace/types';
 import { candidates } from './chainIndex';
 import type { ChainLookup, RuleLookup } from './payload';
-import type { Match, Rule } from './rules';
+import type { Match, PortRange, Rule } from './rules';
 
 /** Tables that have chains at each hook, in the kernel's priority order (raw and mangle hold no rules here). */
 const TABLES_AT: Record<NetfilterHookName, readonly NetfilterTable[]> = {
@@ -44,6 +44,10 @@ function deviceMatches(pattern: string, device: string | undefined): boolean {
   return pattern.endsWith('+') ? device.startsWith(pattern.slice(0, -1)) : device === pattern;
 }
 
+function inRanges(ranges: readonly PortRange[], port: number): boolean {
+  return ranges.some((r) => port >= r.from && port <= r.to);
+}
+
 /** Whether the connection is in conntrack state `state`, as `-m conntrack --ctstate` sees it. */
 function inCtState(s: State, state: string): boolean {
   switch (state) {
@@ -64,8 +68,9 @@ function matchOne(m: Match, s: State): boolean {
     case 'proto': return m.proto === 'all' || m.proto === f.proto;
     case 'in': return deviceMatches(m.device, s.input.inDevice);
     case 'out': return deviceMatches(m.device, s.input.outDevice);
-    case 'sport': return f.proto !== 'icmp' && f.sport === m.port;
-    case 'dport': return f.proto !== 'icmp' && f.dport === m.port;
+    case 'sport': return f.proto !== 'icmp' && inRanges(m.ranges, f.sport);
+    case 'dport': return f.proto !== 'icmp' && inRanges(m.ranges, f.dport);
+    case 'port': return f.proto !== 'icmp' && (inRanges(m.ranges, f.sport) || inRanges(m.ranges, f.dport));
     case 'addrtype': return m.type === 'LOCAL' && s.input.isLocalAddress(m.which === 'src' ? f.src : f.dst);
     case 'mark': return ((s.mark & m.mask) >>> 0) === m.value;
     case 'ctstate': return m.states.some((st) => inCtState(s, st));

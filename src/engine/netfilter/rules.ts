@@ -10,7 +10,12 @@ export type Match =
   | { readonly kind: 'src' | 'dst'; readonly negate: boolean; readonly prefix: Prefix }
   | { readonly kind: 'proto'; readonly negate: boolean; readonly proto: string }
   | { readonly kind: 'in' | 'out'; readonly negate: boolean; readonly device: string }
-  | { readonly kind: 'sport' | 'dport'; readonly negate: boolean; readonly port: number }
+  /**
+   * `--sport`/`--dport` (one port or `a:b`) and multiport's `--sports`/`--dports`/`--ports` (up to
+   * 15 ports and ranges): the port is in one of the inclusive ranges. `port` is multiport's
+   * `--ports`, which holds when either the source or the destination port is in one.
+   */
+  | { readonly kind: 'sport' | 'dport' | 'port'; readonly negate: boolean; readonly ranges: readonly PortRange[] }
   | { readonly kind: 'addrtype'; readonly which: 'src' | 'dst'; readonly negate: boolean; readonly type: string }
   | { readonly kind: 'mark'; readonly negate: boolean; readonly value: number; readonly mask: number }
   | { readonly kind: 'ctstate'; readonly negate: boolean; readonly states: readonly string[] }
@@ -21,6 +26,12 @@ export type Match =
   | { readonly kind: 'vaddr'; readonly negate: boolean; readonly prefix: Prefix }
   | { readonly kind: 'vproto'; readonly negate: boolean; readonly proto: string }
   | { readonly kind: 'vport'; readonly negate: boolean; readonly port: number };
+
+/** An inclusive port range; one port is a range from and to itself. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
 
 export type Target =
   | { readonly kind: 'none' }
@@ -78,6 +89,33 @@ function hostPort(text: string): { ip: string; port?: number } {
   return port === undefined ? { ip: ip! } : { ip: ip!, port: Number(port.split('-')[0]) };
 }
 
+function port(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new Error(`bad port ${text}`);
+  return n;
+}
+
+/**
+ * One port or range as iptables reads it: `80`, `1000:2000`, and open ends (`:2000` from 0,
+ * `1000:` to 65535). iptables refuses a range whose start is above its end, so this does too.
+ */
+function portRange(text: string): PortRange {
+  const colon = text.indexOf(':');
+  if (colon < 0) {
+    const p = port(text);
+    return { from: p, to: p };
+  }
+  const from = colon === 0 ? 0 : port(text.slice(0, colon));
+  const to = colon === text.length - 1 ? 65535 : port(text.slice(colon + 1));
+  if (from > to) throw new Error(`invalid portrange (min > max) ${text}`);
+  return { from, to };
+}
+
+/** Multiport's comma-separated list of ports and ranges. */
+function portList(text: string): PortRange[] {
+  return text.split(',').map(portRange);
+}
+
 function markValue(text: string): { value: number; mask: number } {
   const [v, m] = text.split('/');
   return { value: Number(v) >>> 0, mask: m === undefined ? 0xffffffff : Number(m) >>> 0 };
@@ -101,8 +139,11 @@ export function parseRule(table: string, text: string, line?: number): Rule {
       case '-i': case '--in-interface': matches.push({ kind: 'in', negate, device: next() }); break;
       case '-o': case '--out-interface': matches.push({ kind: 'out', negate, device: next() }); break;
       case '-m': case '--match': i++; break;
-      case '--dport': case '--destination-port': matches.push({ kind: 'dport', negate, port: Number(next()) }); break;
-      case '--sport': case '--source-port': matches.push({ kind: 'sport', negate, port: Number(next()) }); break;
+      case '--dport': case '--destination-port': matches.push({ kind: 'dport', negate, ranges: [portRange(next())] }); break;
+      case '--sport': case '--source-port': matches.push({ kind: 'sport', negate, ranges: [portRange(next())] }); break;
+      case '--dports': case '--destination-ports': matches.push({ kind: 'dport', negate, ranges: portList(next()) }); break;
+      case '--sports': case '--source-ports': matches.push({ kind: 'sport', negate, ranges: portList(next()) }); break;
+      case '--ports': matches.push({ kind: 'port', negate, ranges: portList(next()) }); break;
       case '--dst-type': matches.push({ kind: 'addrtype', which: 'dst', negate, type: next() }); break;
       case '--src-type': matches.push({ kind: 'addrtype', which: 'src', negate, type: next() }); break;
       case '--mark': matches.push({ kind: 'mark', negate, ...markValue(next()) }); break;
