@@ -1,11 +1,12 @@
 /** Reads Pods (and the pod templates of workloads) into drafts; IPs and placement are derived later. */
 
 import type { SourcePos } from '../diagnostics';
-import type { Container, ContainerPort } from './types';
-import { containerFields, containerPortFields, podSpecFields, podStatusFields } from './k8sFields';
+import { parseIPv4 } from '../net/cidr';
+import type { Container, ContainerPort, Protocol } from './types';
+import { containerFields, containerPortFields, metadataFields, podSpecFields, podStatusFields, type FieldSet } from './k8sFields';
 import { readMeta } from './meta';
 import type { Path } from './path';
-import type { Reader } from './reader';
+import { acceptedNames, isRecord, onlyNames, type Json, type Reader } from './reader';
 import { readAddress, readPort, readProtocol } from './values';
 
 export interface PodDraft {
@@ -77,6 +78,11 @@ function readReady(r: Reader): boolean {
 }
 
 export function readPod(r: Reader): PodDraft | undefined {
+  return plainPod(r) ?? readPodInFull(r);
+}
+
+/** A Pod read field by field through the reader, each wrong field reported where it is written. */
+export function readPodInFull(r: Reader): PodDraft | undefined {
   const meta = readMeta(r);
   if (!meta) return undefined;
   const spec = readPodSpec(r, ['spec']);
@@ -85,3 +91,125 @@ export function readPod(r: Reader): PodDraft | undefined {
   const ip = r.get(['status', 'podIP']) === undefined ? undefined : readAddress(r, ['status', 'podIP']);
   return { reader: r, path: [], source: r.doc.pos, ...meta, ...spec, ...(ip ? { ip } : {}), ready: readReady(r) };
 }
+
+const names = (f: FieldSet): ReadonlySet<string> => acceptedNames(f.reads, f.known);
+const metadataNames = names(metadataFields);
+const podSpecNames = names(podSpecFields);
+const containerNames = names(containerFields);
+const containerPortNames = names(containerPortFields);
+const podStatusNames = names(podStatusFields);
+/** A nodeSelector that is absent: drafts only read it, so one object serves every pod. */
+const noSelector: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+function absent(v: unknown): v is undefined | null {
+  return v === undefined || v === null;
+}
+
+/** A map of strings as `Reader.strMap` keeps it unchanged, or undefined when it would report or copy. */
+function plainStrings(v: unknown): Record<string, string> | undefined {
+  if (!isRecord(v)) return undefined;
+  for (const k in v) if (typeof v[k] !== 'string') return undefined;
+  return v as Record<string, string>;
+}
+
+/** A container port read plainly, or undefined when the general reader has something to say about it. */
+function plainPort(v: unknown): ContainerPort | undefined {
+  if (!isRecord(v) || !onlyNames(v, containerPortNames)) return undefined;
+  const containerPort = v.containerPort;
+  if (typeof containerPort !== 'number' || !Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535) return undefined;
+  const rawName = v.name;
+  const name = typeof rawName === 'string' ? rawName : typeof rawName === 'number' || typeof rawName === 'boolean' ? String(rawName) : absent(rawName) ? undefined : null;
+  if (name === null) return undefined;
+  const p = v.protocol;
+  const protocol: Protocol | undefined = absent(p) ? 'TCP' : p === 'TCP' || p === 'UDP' || p === 'SCTP' ? p : undefined;
+  if (protocol === undefined) return undefined;
+  return name !== undefined ? { name, containerPort, protocol } : { containerPort, protocol };
+}
+
+function plainContainers(v: unknown): Container[] | undefined {
+  if (absent(v)) return [];
+  if (!Array.isArray(v)) return undefined;
+  const containers: Container[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const c: unknown = v[i];
+    if (!isRecord(c) || !onlyNames(c, containerNames)) return undefined;
+    const name = c.name;
+    if (!absent(name) && typeof name !== 'string') return undefined;
+    const list = c.ports;
+    const ports: ContainerPort[] = [];
+    if (!absent(list)) {
+      if (!Array.isArray(list)) return undefined;
+      for (const item of list) {
+        const port = plainPort(item);
+        if (!port) return undefined;
+        ports.push(port);
+      }
+    }
+    containers.push({ name: name ?? `container-${i}`, ports });
+  }
+  return containers;
+}
+
+/** What `readReady` answers for a status read plainly, or undefined when it would report. */
+function plainReady(status: Json | undefined): boolean | undefined {
+  if (!status) return true;
+  const phase = status.phase;
+  if (!absent(phase) && typeof phase !== 'string') return undefined;
+  if (phase !== undefined && phase !== null && phase !== 'Running') return false;
+  const conditions = status.conditions;
+  if (absent(conditions)) return true;
+  if (!Array.isArray(conditions)) return undefined;
+  for (const c of conditions) {
+    if (!isRecord(c) || c.type !== 'Ready') continue;
+    const v = c.status;
+    if (typeof v === 'object' && v !== null) return undefined;
+    const text = absent(v) ? undefined : String(v);
+    return text !== 'False' && text !== 'false';
+  }
+  return true;
+}
+
+/**
+ * The common Pod, every field of the expected type and name: read straight off the parsed object,
+ * without the general reader's paths and per-field calls. Anything else (which the general path
+ * would report, or read differently) answers undefined and takes the general path, so the draft
+ * and the diagnostics are always the ones `readPod` gives.
+ */
+function plainPod(r: Reader): PodDraft | undefined {
+  const doc = r.doc.value;
+  if (!isRecord(doc)) return undefined;
+  const meta = doc.metadata;
+  if (!isRecord(meta) || !onlyNames(meta, metadataNames)) return undefined;
+  const name = meta.name;
+  const namespace = meta.namespace;
+  if (typeof name !== 'string' || (!absent(namespace) && typeof namespace !== 'string')) return undefined;
+  const labels = absent(meta.labels) ? {} : plainStrings(meta.labels);
+  if (!labels) return undefined;
+  const annotations = meta.annotations;
+  if (!absent(annotations) && !plainStrings(annotations)) return undefined;
+  const spec = doc.spec;
+  if (!isRecord(spec) || !onlyNames(spec, podSpecNames)) return undefined;
+  const containers = plainContainers(spec.containers);
+  if (!containers) return undefined;
+  const nodeName = spec.nodeName;
+  if (!absent(nodeName) && typeof nodeName !== 'string') return undefined;
+  const nodeSelector = absent(spec.nodeSelector) ? noSelector : plainStrings(spec.nodeSelector);
+  if (!nodeSelector) return undefined;
+  const hostNetwork = spec.hostNetwork;
+  if (!absent(hostNetwork) && typeof hostNetwork !== 'boolean') return undefined;
+  const status = doc.status;
+  if (!absent(status) && (!isRecord(status) || !onlyNames(status, podStatusNames))) return undefined;
+  const podIP = isRecord(status) ? status.podIP : undefined;
+  if (!absent(podIP) && (typeof podIP !== 'string' || parseIPv4(podIP) === undefined)) return undefined;
+  const ready = plainReady(isRecord(status) ? status : undefined);
+  if (ready === undefined) return undefined;
+  const draft: { -readonly [K in keyof PodDraft]: PodDraft[K] } = {
+    reader: r, path: noPath, source: r.doc.pos, name, namespace: namespace ?? 'default', labels, annotations: (annotations as Record<string, string> | null | undefined) ?? {},
+    nodeSelector, hostNetwork: hostNetwork ?? false, containers, ready,
+  };
+  if (typeof nodeName === 'string') draft.nodeName = nodeName;
+  if (typeof podIP === 'string' && podIP !== '') draft.ip = podIP;
+  return draft;
+}
+
+const noPath: Path = [];

@@ -42,12 +42,18 @@ const none: readonly string[] = [];
 const accepted = new WeakMap<readonly string[], WeakMap<readonly string[], Set<string>>>();
 
 /** The names a field set accepts, as a set built once per pair of lists. */
-function acceptedNames(reads: readonly string[], known: readonly string[]): Set<string> {
+export function acceptedNames(reads: readonly string[], known: readonly string[]): Set<string> {
   let byKnown = accepted.get(reads);
   if (!byKnown) accepted.set(reads, (byKnown = new WeakMap()));
   let names = byKnown.get(known);
   if (!names) byKnown.set(known, (names = new Set([...reads, ...known])));
   return names;
+}
+
+/** Whether every field name of `m` is in `names`, so that `fields` would report nothing there. */
+export function onlyNames(m: Json, names: ReadonlySet<string>): boolean {
+  for (const k in m) if (!names.has(k)) return false;
+  return true;
 }
 
 export class Reader {
