@@ -107,3 +107,13 @@ test('a route of the node own to a peer subnet lists every peer up front, in tab
   // The other nodes have no such route and keep answering on demand.
   assertSameAnswers(topology, (node) => node !== 'n0');
 });
+
+test('calico: BIRD routes (none, IPIP) and Felix VXLAN routes, neighbours and FDB entries answer as listed', () => {
+  for (const cni of ['{plugin: calico, ipipMode: Never}', '{plugin: calico, ipipMode: CrossSubnet}', '{plugin: calico, vxlanMode: Always, ipipMode: Never}', '{plugin: calico, vxlanMode: CrossSubnet, ipipMode: Never}']) {
+    assertSameAnswers(cluster(cni));
+  }
+  const n0 = deriveDataplane(cluster('{plugin: calico, vxlanMode: CrossSubnet, ipipMode: Never}')).namespace('node/n0')!;
+  assert.equal(lookupRoute(n0, '10.42.1.5')?.dev, 'eth0');
+  assert.equal(lookupRoute(n0, '10.42.3.5')?.dev, 'vxlan.calico');
+  assert.equal(n0.neighbours.length, 2);
+});

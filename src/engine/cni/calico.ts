@@ -13,7 +13,8 @@
 import { hostAddress, route } from '../dataplane/assemble';
 import { podNetnsId } from '../dataplane/bridgePlugin';
 import { addGatewayHint } from '../dataplane/diagnoseHints';
-import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry, Neighbour, Route, RouteProto } from '../dataplane/types';
+import { implicitPeers, type PeerEntries } from '../dataplane/peers';
+import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, Route, RouteProto } from '../dataplane/types';
 import type { CalicoConfig, CalicoEncapMode, NodeInfo, Pod, Topology } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
 import { ipToNum, nthAddress, parsePrefix, prefixContains } from '../net/ipv4';
@@ -48,9 +49,16 @@ export function tunnelAddress(node: NodeInfo): string {
   return block ? nthAddress(block, 0) : node.podCIDR;
 }
 
-/** vxlan.calico's MAC: random in calico-node (kept on the Node resource), hashed here. */
+const vtepMacs = new WeakMap<NodeInfo, string>();
+
+/** vxlan.calico's MAC: random in calico-node (kept on the Node resource), hashed here once per node. */
 export function calicoVtepMac(node: NodeInfo): string {
-  return derivedMac(`${node.name}/${CALICO_VXLAN_DEVICE}`);
+  let mac = vtepMacs.get(node);
+  if (mac === undefined) {
+    mac = derivedMac(`${node.name}/${CALICO_VXLAN_DEVICE}`);
+    vtepMacs.set(node, mac);
+  }
+  return mac;
 }
 
 function peerPath(ctx: CniContext, c: CalicoConfig, node: NodeInfo, peer: NodeInfo): PeerPath {
@@ -112,21 +120,22 @@ export function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
   }));
   const felix = encapOf(c)?.kind === 'vxlan';
   const routes: Route[] = [route({ dst: node.podCIDR, type: 'blackhole', proto: felix ? FELIX_PROTO : 'bird', scope: 'global' })];
-  const neighbours: Neighbour[] = [];
-  const fdb: FdbEntry[] = [];
   const mySegment = ctx.segmentOf.get(node.name);
-  for (const peer of ctx.topology.nodes) {
-    if (peer.name === node.name) continue;
+  // One route per peer block, and for VXLAN the peer VTEP's neighbour and FDB entry, answered on demand.
+  const keys = { id: 'calico', neighbourIp: tunnelAddress, fdbMac: calicoVtepMac };
+  const peers = implicitPeers(ctx.topology, node, keys, (peer): PeerEntries => {
     const path = peerPath(ctx, c, node, peer);
-    routes.push(peerRoute(c, node, peer, path, ctx.segmentOf.get(peer.name) === mySegment));
-    if (path === 'vxlan') {
-      const mac = calicoVtepMac(peer);
-      neighbours.push({ ip: tunnelAddress(peer), dev: CALICO_VXLAN_DEVICE, lladdr: mac, state: 'PERMANENT', proxy: false });
-      fdb.push({ mac, dev: CALICO_VXLAN_DEVICE, dst: peer.address, self: true, permanent: true });
-    }
-  }
+    const entry = { route: peerRoute(c, node, peer, path, ctx.segmentOf.get(peer.name) === mySegment) };
+    if (path !== 'vxlan') return entry;
+    const mac = calicoVtepMac(peer);
+    return {
+      ...entry,
+      neighbour: { ip: tunnelAddress(peer), dev: CALICO_VXLAN_DEVICE, lladdr: mac, state: 'PERMANENT', proxy: false },
+      fdb: { mac, dev: CALICO_VXLAN_DEVICE, dst: peer.address, self: true, permanent: true },
+    };
+  });
   routes.push(...pods.map((pod) => route({ dst: pod.ip, dev: caliVethName(pod) })));
-  return { devices: [...(tunnel ? [tunnel] : []), ...veths], routes, neighbours, fdb };
+  return { devices: [...(tunnel ? [tunnel] : []), ...veths], routes, neighbours: [], fdb: [], peers };
 }
 
 export function calicoPod(ctx: CniContext, pod: Pod): CniPodState {
