@@ -53,15 +53,37 @@ export function checkPodCidrs(nodes: readonly NodeDraft[], cluster: Cidr): void 
   }
 }
 
+/** Who holds an address: a description built on demand, or a pod (described the same way every time). */
+type Owner = (() => string) | PodDraft;
+
+function describeOwner(owner: Owner): string {
+  return typeof owner === 'function' ? owner() : `pod ${owner.namespace}/${owner.name}`;
+}
+
+/** Where a pod's address is written: its podIP, or its name when the address was derived. */
+function podAddressAt(p: PodDraft): Located {
+  return { reader: p.reader, path: [...p.path, p.ip ? 'status' : 'metadata', p.ip ? 'podIP' : 'name'] };
+}
+
 /** Reports an address used twice among nodes, externals, pods and clusterIPs, keeping the first owner. */
 export class AddressBook {
   /** Owners are described only when a clash is reported, so a clean load builds no strings. */
-  private readonly owners = new Map<string, () => string>();
+  private readonly owners = new Map<string, Owner>();
 
   claim(ip: string, owner: () => string, at: Located): void {
     const first = this.owners.get(ip);
     if (first === undefined) this.owners.set(ip, owner);
-    else at.reader.report('duplicateIp', at.path, `${ip} is used by ${first()} and again by ${owner()}; give each its own address`);
+    else at.reader.report('duplicateIp', at.path, `${ip} is used by ${describeOwner(first)} and again by ${owner()}; give each its own address`);
+  }
+
+  /** A pod's claim: the draft itself stands for its owner and place, so a clean claim allocates nothing. */
+  claimPod(ip: string, pod: PodDraft): void {
+    const first = this.owners.get(ip);
+    if (first === undefined) this.owners.set(ip, pod);
+    else {
+      const at = podAddressAt(pod);
+      at.reader.report('duplicateIp', at.path, `${ip} is used by ${describeOwner(first)} and again by ${describeOwner(pod)}; give each its own address`);
+    }
   }
 }
 
@@ -70,20 +92,24 @@ export function podsStayInPodCidr(cni: CniConfig): boolean {
   return cni.plugin === 'flannel' || cni.plugin === 'canal' || cni.plugin === 'kubenet';
 }
 
+/** Where a pod's written IP is, built only when reported: the check runs once per pod. */
+function podIpPath(pod: PodDraft): Path {
+  return [...pod.path, 'status', 'podIP'];
+}
+
 export function checkPodAddress(pod: PodDraft, ip: string, node: NodeDraft, cni: CniConfig, cluster: Cidr): void {
   if (pod.hostNetwork || pod.ip === undefined) return;
   const n = parseIPv4(ip)!;
-  const at: Path = [...pod.path, 'status', 'podIP'];
   if (podsStayInPodCidr(cni)) {
     const range = podRangeOf(node);
     if (typeof range === 'object' && !cidrContains(range, n)) {
-      pod.reader.report('podOutsidePodCidr', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside its node ${node.name}'s podCIDR ${node.podCIDR}; ${cni.plugin} gives pods addresses from their node's podCIDR, so fix the IP or the nodeName`);
+      pod.reader.report('podOutsidePodCidr', podIpPath(pod), `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside its node ${node.name}'s podCIDR ${node.podCIDR}; ${cni.plugin} gives pods addresses from their node's podCIDR, so fix the IP or the nodeName`);
     } else if (typeof range === 'object' && (n === range.base || n === range.base + 1 || n === lastAddress(range))) {
       const what = n === range.base ? 'the network address' : n === range.base + 1 ? `the address of the node's bridge (${cni.plugin === 'kubenet' ? 'cbr0' : 'cni0'})` : 'the broadcast address';
-      pod.reader.report('reservedPodIp', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, which is ${what} of node ${node.name}'s podCIDR ${node.podCIDR}; host-local IPAM gives pods .2 and up, pick one of those`);
+      pod.reader.report('reservedPodIp', podIpPath(pod), `pod ${pod.namespace}/${pod.name} has IP ${ip}, which is ${what} of node ${node.name}'s podCIDR ${node.podCIDR}; host-local IPAM gives pods .2 and up, pick one of those`);
     }
   } else if (cni.plugin !== 'aws-vpc' && !cidrContains(cluster, n)) {
-    pod.reader.report('podOutsidePodCidr', at, `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside the cluster CIDR ${formatCidr(cluster)}; pick an address in it`);
+    pod.reader.report('podOutsidePodCidr', podIpPath(pod), `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside the cluster CIDR ${formatCidr(cluster)}; pick an address in it`);
   }
 }
 

@@ -48,27 +48,34 @@ export interface PodAddress {
 }
 
 /**
- * Addresses for every pod: as written, else the next free one of its node's range. Calico takes
- * from its block's first address, after the tunnel device's when it encapsulates; AWS VPC pods
- * take the node's ENI secondary addresses in order.
+ * Addresses for every pod, by its index in `pods`: as written, else the next free one of its
+ * node's range. Calico takes from its block's first address, after the tunnel device's when it
+ * encapsulates; AWS VPC pods take the node's ENI secondary addresses in order.
  */
-export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap<string, NodeDraft>, cni: CniConfig, onExhausted: (pod: PodDraft, node: NodeDraft) => void): Map<PodDraft, PodAddress> {
+export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap<string, NodeDraft>, cni: CniConfig, onExhausted: (pod: PodDraft, node: NodeDraft) => void): (PodAddress | undefined)[] {
+  // Each written address is parsed once: the numbers serve both the used set and the MACs.
+  const written: (number | undefined)[] = new Array(pods.length);
   const used = new Set<number>();
-  for (const p of pods) if (p.ip && !p.hostNetwork) used.add(parseIPv4(p.ip)!);
+  for (let i = 0; i < pods.length; i++) {
+    const p = pods[i]!;
+    if (p.ip && !p.hostNetwork) used.add((written[i] = parseIPv4(p.ip)!));
+  }
+  const bridge = bridgeCni(cni);
+  const macOf = (pod: PodDraft, ip: number): string => (bridge ? podMacFor(ip) : derivedMac(`${pod.namespace}/${pod.name}/eth0`));
   const cursor = new Map<string, number>();
   const eniPool = new Map<string, number[]>();
-  const out = new Map<PodDraft, PodAddress>();
+  const out: (PodAddress | undefined)[] = new Array(pods.length).fill(undefined);
   const firstOffset = cni.plugin === 'calico' ? (cni.ipipMode !== 'Never' || cni.vxlanMode !== 'Never' ? 1 : 0) : 2;
-  for (const pod of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i]!;
     const node = pod.nodeName === undefined ? undefined : nodes.get(pod.nodeName);
     if (!node) continue;
     if (pod.hostNetwork) {
-      out.set(pod, { ip: node.address ?? '0.0.0.0', mac: node.mac ?? '', derived: pod.ip === undefined });
+      out[i] = { ip: node.address ?? '0.0.0.0', mac: node.mac ?? '', derived: pod.ip === undefined };
       continue;
     }
-    const macOf = (ip: number): string => (bridgeCni(cni) ? podMacFor(ip) : derivedMac(`${pod.namespace}/${pod.name}/eth0`));
     if (pod.ip) {
-      out.set(pod, { ip: pod.ip, mac: macOf(parseIPv4(pod.ip)!), derived: false });
+      out[i] = { ip: pod.ip, mac: macOf(pod, written[i]!), derived: false };
       continue;
     }
     if (cni.plugin === 'aws-vpc' && node.enis.length) {
@@ -76,7 +83,7 @@ export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap
       if (!pool) eniPool.set(node.name, (pool = node.enis.flatMap((e) => e.secondary.map((a) => parseIPv4(a)!)).filter((a) => !used.has(a))));
       const ip = pool.shift();
       if (ip === undefined) onExhausted(pod, node);
-      else out.set(pod, { ip: formatIPv4(ip), mac: macOf(ip), derived: true });
+      else out[i] = { ip: formatIPv4(ip), mac: macOf(pod, ip), derived: true };
       continue;
     }
     const range = podRangeOf(node);
@@ -89,7 +96,7 @@ export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap
     }
     used.add(ip);
     cursor.set(node.name, ip + 1);
-    out.set(pod, { ip: formatIPv4(ip), mac: macOf(ip), derived: true });
+    out[i] = { ip: formatIPv4(ip), mac: macOf(pod, ip), derived: true };
   }
   return out;
 }

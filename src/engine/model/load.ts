@@ -159,12 +159,13 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   const networks: SecondaryNetwork[] = byKind('NetworkAttachmentDefinition').map(readNad).filter((n) => n !== undefined);
   const secondary = attachNetworks(placed, networks);
   const pods: Pod[] = [];
-  for (const p of placed) {
-    const a = podAddresses.get(p);
+  for (let i = 0; i < placed.length; i++) {
+    const a = podAddresses[i];
     if (!a) continue;
+    const p = placed[i]!;
     const node = nodeByName.get(p.nodeName!)!;
     checkPodAddress(p, a.ip, node, cni, clusterCidr);
-    if (!p.hostNetwork) addresses.claim(a.ip, () => `pod ${p.namespace}/${p.name}`, { reader: p.reader, get path() { return [...p.path, p.ip ? 'status' : 'metadata', p.ip ? 'podIP' : 'name']; } });
+    if (!p.hostNetwork) addresses.claimPod(a.ip, p);
     // Built without conditional spreads: this loop runs once per pod, and object spread is slow in it.
     const pod: { -readonly [K in keyof Pod]: Pod[K] } = {
       source: p.source, name: p.name, namespace: p.namespace, labels: p.labels, nodeName: node.name, ip: a.ip, ipDerived: a.derived,
