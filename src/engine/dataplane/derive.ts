@@ -263,6 +263,7 @@ export function deriveDataplane(topology: Topology): Dataplane {
 
   const built = new Map<NetnsId, NetNamespace>();
   let ids: NetnsId[] | undefined;
+  let notes: readonly string[] | undefined;
   return {
     topology,
     podByIp,
@@ -290,6 +291,10 @@ export function deriveDataplane(topology: Topology): Dataplane {
     ownerOf: (address) => outside.get(address) ?? podOwner(address) ?? owners.get(address),
     onSegment: (segment, mac) => macs.get(`${segment} ${mac}`),
     ...(fabric.size > 0 ? { fabricOwnerOf: (address: string) => fabric.get(address) } : {}),
-    notes: (builder?.notes?.(ctx) ?? []).map((n) => n.message),
+    // Calico's look at every pod, so they wait until someone reads them.
+    get notes(): readonly string[] {
+      notes ??= (builder?.notes?.(ctx) ?? []).map((n) => n.message);
+      return notes;
+    },
   };
 }
