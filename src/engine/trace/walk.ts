@@ -381,9 +381,15 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
     const bridged = inPort !== bridge.name && !encap ? { bridged: { port: inPort, eth } } : {};
     return { next: { ns, inDev: bridge.name, packet: p, ...bridged }, hops: [] };
   }
+  const steps: Step[] = [...pre];
+  const brNetfilter = !encap && !netfilterDone && inPort !== bridge.name && !isOvsDatapath(ns, bridge);
+  if (brNetfilter) {
+    const hooked = bridgedHooks(state, ns, bridge, p, steps, ['PREROUTING']);
+    if (isOutcome(hooked)) return hooked;
+    p = hooked;
+  }
   const entry = bridgePortEntry(ns, bridge.name, eth.dst);
   let outPort = entry?.dev;
-  const steps: Step[] = [];
   if (entry) steps.push({ kind: 'fdb', device: bridge.name, line: formatFdb(entry) });
   else {
     // Unknown unicast floods every port; only the port whose pod owns the MAC takes it.
@@ -394,8 +400,8 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
       return pns && deviceOf(pns, d.peerDevice)?.mac === eth.dst;
     });
   }
-  if (!outPort) return finish('DROPPED', [note(`no port of ${bridge.name} leads to ${eth.dst}`)]);
-  steps.unshift(...pre, { kind: 'bridge', bridge: bridge.name, inPort, outPort, decision: entry ? 'fdb' : 'flood' });
+  if (!outPort) return finish('DROPPED', [...steps, note(`no port of ${bridge.name} leads to ${eth.dst}`)]);
+  steps.splice(entry ? steps.length - 1 : steps.length, 0, { kind: 'bridge', bridge: bridge.name, inPort, outPort, decision: entry ? 'fdb' : 'flood' });
   const port = deviceOf(ns, outPort);
   // A bridge sends a frame back out the port it came in by only with hairpin mode on that port.
   if (outPort === inPort && !(port?.kind === 'veth' && port.hairpin)) {
@@ -403,15 +409,10 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
   }
   if (port?.kind === 'vxlan' && !encap) return vportSend(state, ns, inPort, port, eth, p, steps);
   if (port?.kind !== 'veth') return finish('DROPPED', [note(`${outPort} is not a veth`)]);
-  // br_netfilter (bridge-nf-call-iptables=1, which kube-proxy requires) passes bridged IPv4 through
-  // conntrack: a reply bridged between two pods of one node is un-DNATed like a routed one.
-  if (state.reverse !== undefined && !encap && !netfilterDone) {
-    const pos: Position = { ns, inDev: bridge.name, packet: p };
-    for (const hook of ['PREROUTING', 'POSTROUTING'] as const) {
-      const next = runHook(state, pos, hook, p, steps, hook === 'PREROUTING' ? { in: bridge.name } : { in: bridge.name, out: bridge.name });
-      if (isOutcome(next)) return next;
-      p = next;
-    }
+  if (brNetfilter) {
+    const hooked = bridgedHooks(state, ns, bridge, p, steps, ['FORWARD', 'POSTROUTING']);
+    if (isOutcome(hooked)) return hooked;
+    p = hooked;
   }
   const hop: Hop = { node: ns.node, netns: ns.label, in: inPort, out: outPort, headers: headerStack(eth, p, encap), steps };
   const peerNs = state.ctx.dataplane.namespace(port.peerNetns);
@@ -426,6 +427,42 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
   }
   if (peer?.kind === 'tun' && !encap) return after(hop, sleeveSend(state, peerNs, peer, eth, p));
   return { next: { ns: peerNs, inDev: port.peerDevice, packet: p }, hops: [hop] };
+}
+
+/**
+ * br_netfilter (bridge-nf-call-iptables=1, which kube-proxy and flannel require) runs the IPv4
+ * hooks for every frame a Linux bridge forwards from one port to another: PREROUTING as the frame
+ * enters (before the FDB decides its port), FORWARD and POSTROUTING as it leaves, with the bridge as in and out device (`-i cni0
+ * -o cni0`; only `-m physdev` sees the ports) and never INPUT (seen on the kernel:
+ * docs/kernel-facts.md). TTL and MACs stay as they are; a drop there ends the walk, a reply is
+ * un-DNATed by conntrack on its way through. Frames the bridge's own stack sends out are not
+ * bridged, so they meet no hook here.
+ */
+function bridgedHooks(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, p: Packet, steps: Step[], hooks: readonly ('PREROUTING' | 'FORWARD' | 'POSTROUTING')[]): Packet | Outcome {
+  const pos: Position = { ns, inDev: bridge.name, packet: p };
+  for (const hook of hooks) {
+    // Egress policy is decided where the pod's traffic first meets its node, here before it leaves.
+    if (hook === 'POSTROUTING' && !state.egressChecked && state.reverse === undefined && state.ctx.podByIp.has(p.src)) {
+      state.egressChecked = true;
+      const denied = checkPolicy(state.ctx, 'egress', p, steps);
+      if (denied) return denied;
+    }
+    const next = runHook(state, pos, hook, p, steps, hook === 'PREROUTING' ? { in: bridge.name } : { in: bridge.name, out: bridge.name });
+    if (isOutcome(next)) return next;
+    p = next;
+  }
+  return p;
+}
+
+/**
+ * Weave's fast datapath is the kernel's Open vSwitch datapath, shown as a bridge with a vxlan
+ * vport that takes its VNI per FDB entry (VNI 0): not a Linux bridge, so br_netfilter never sees it.
+ */
+function isOvsDatapath(ns: NetNamespace, bridge: Device & { kind: 'bridge' }): boolean {
+  return bridge.ports.some((port) => {
+    const d = deviceOf(ns, port);
+    return d?.kind === 'vxlan' && d.vni === 0;
+  });
 }
 
 /**
