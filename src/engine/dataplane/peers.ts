@@ -69,14 +69,14 @@ function indexOf(topology: Topology, keys: PeerKeys): TopologyIndex {
 }
 
 /**
- * `self`'s state for every other node of the topology, as `entries` gives it for one peer, answered
+ * `node`'s state for every other node of the topology, as `entries` gives it for one peer, answered
  * for the peers a lookup names and listed in node order when asked for all.
  */
-export function implicitPeers(topology: Topology, self: NodeInfo, keys: PeerKeys, entries: (peer: NodeInfo) => PeerEntries | undefined): PeerState {
+export function implicitPeers(topology: Topology, node: NodeInfo, keys: PeerKeys, entries: (peer: NodeInfo) => PeerEntries | undefined): PeerState {
   const index = indexOf(topology, keys);
   const known = new Map<NodeInfo, PeerEntries | undefined>();
   const of = (peer: NodeInfo): PeerEntries | undefined => {
-    if (peer.name === self.name) return undefined;
+    if (peer.name === node.name) return undefined;
     if (known.has(peer)) return known.get(peer);
     const e = entries(peer);
     known.set(peer, e);
@@ -85,14 +85,14 @@ export function implicitPeers(topology: Topology, self: NodeInfo, keys: PeerKeys
   const neighbourIndex = (key: (peer: NodeInfo) => string): Map<string, NodeInfo[]> => {
     if (!index.byNeighbourIp) {
       index.byNeighbourIp = new Map();
-      for (const node of topology.nodes) push(index.byNeighbourIp, key(node), node);
+      for (const n of topology.nodes) push(index.byNeighbourIp, key(n), n);
     }
     return index.byNeighbourIp;
   };
   const fdbIndex = (key: (peer: NodeInfo) => string): Map<string, NodeInfo[]> => {
     if (!index.byFdbMac) {
       index.byFdbMac = new Map();
-      for (const node of topology.nodes) push(index.byFdbMac, key(node), node);
+      for (const n of topology.nodes) push(index.byFdbMac, key(n), n);
     }
     return index.byFdbMac;
   };
@@ -124,7 +124,7 @@ export function implicitPeers(topology: Topology, self: NodeInfo, keys: PeerKeys
       return undefined;
     },
     claims(prefix) {
-      return (index.subnetKeys.get(prefixKey(prefix)) ?? []).some((peer) => peer.name !== self.name);
+      return (index.subnetKeys.get(prefixKey(prefix)) ?? []).some((peer) => peer.name !== node.name);
     },
     list() {
       const routes: Route[] = [];
