@@ -35,6 +35,7 @@ export class Ctx implements PanelHost, vscode.Disposable {
     this.log = log;
     this.store = new TopologyStore(readConfig, vscode.Uri.joinPath(extension.extensionUri, 'dist', 'loadWorker.js').fsPath);
     this.store.onDidChange((a) => {
+      this.log.info(`Loaded ${a.path} in ${a.loadMs} ms ${a.inWorker ? 'in the load worker' : 'on the extension host'}: ${a.topology?.pods.length ?? 0} pods, ${a.errors} errors`);
       // An open trace follows the file: the same request again over the topology just loaded
       // (an edit with errors keeps the last good topology, and so the last trace).
       const last = this.traces.get(a.uri.toString());

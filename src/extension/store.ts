@@ -22,6 +22,8 @@ export interface Analysis {
   readonly errors: number;
   /** Milliseconds the load took. */
   readonly loadMs: number;
+  /** Whether the load ran in the worker thread (files over the threshold) rather than on the extension host. */
+  readonly inWorker: boolean;
 }
 
 /**
@@ -75,12 +77,13 @@ export class TopologyStore implements vscode.Disposable {
     const file = TopologyStore.pathOf(doc.uri);
     const text = doc.getText();
     const started = Date.now();
-    const result = text.length > this.config().workerThreshold ? await this.loadInWorker({ id: 0, path: file, text, onDisk: doc.uri.scheme === 'file' }) : load(file, text, doc.uri.scheme === 'file' ? fsHost : noIncludes);
+    const inWorker = text.length > this.config().workerThreshold;
+    const result = inWorker ? await this.loadInWorker({ id: 0, path: file, text, onDisk: doc.uri.scheme === 'file' }) : load(file, text, doc.uri.scheme === 'file' ? fsHost : noIncludes);
     // An edit that arrived while loading wins: its own analysis follows.
     if (doc.version !== version && !doc.isClosed) return this.analyses.get(key);
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     const topology = result.value ?? current?.topology;
-    const analysis: Analysis = { uri: doc.uri, version, path: file, topology, diagnostics: result.diagnostics, errors, loadMs: Date.now() - started };
+    const analysis: Analysis = { uri: doc.uri, version, path: file, topology, diagnostics: result.diagnostics, errors, loadMs: Date.now() - started, inWorker };
     this.analyses.set(key, analysis);
     this.publish(analysis);
     this.changed.fire(analysis);
