@@ -169,27 +169,55 @@ export interface SelectingService {
   readonly ports: readonly { readonly name: string; readonly targetPort: number | string; readonly protocol: Protocol }[];
 }
 
+/** The conditions a derived endpoint has: one object for ready pods and one for the others, shared by all. */
+const readyConditions: Endpoint['conditions'] = Object.freeze({ ready: true, serving: true, terminating: false });
+const notReadyConditions: Endpoint['conditions'] = Object.freeze({ ready: false, serving: false, terminating: false });
+
+interface PortGroup {
+  readonly ports: EndpointSlice['ports'];
+  readonly endpoints: Endpoint[];
+}
+
 /**
  * The EndpointSlices the EndpointSlice controller would write for a Service with a selector:
  * pods grouped by the ports their targetPorts resolve to (a pod that lacks a named port is left
  * out of that port), one slice per group, and an empty placeholder when no pod is selected.
  */
 export function deriveEndpointSlices(svc: SelectingService, pods: SelectorIndex<SelectablePod>, zoneOf: (node: string) => string | undefined): EndpointSlice[] {
-  const groups = new Map<string, { ports: EndpointSlice['ports']; endpoints: Endpoint[] }>();
+  const groups = new Map<string, PortGroup>();
   // With numeric targetPorts every pod resolves to the same ports: one group, no per-pod lookup.
   const numeric = svc.ports.every((sp) => typeof sp.targetPort === 'number') ? svc.ports.map((sp) => ({ name: sp.name, port: sp.targetPort as number, protocol: sp.protocol })) : undefined;
+  // With named ones, each pod's resolution is compared with the one before it: pods of one
+  // Service nearly always resolve alike, so the group's key is built only when that changes.
+  const resolved: (number | undefined)[] = new Array(svc.ports.length);
+  let last: { readonly numbers: readonly (number | undefined)[]; readonly group: PortGroup } | undefined;
   for (const pod of pods.select(svc.namespace, svc.selector)) {
-    const ports = numeric ?? svc.ports.flatMap((sp) => {
-      const port = typeof sp.targetPort === 'number' ? sp.targetPort : findNamedPort(pod.containers, sp.targetPort, sp.protocol);
-      return port === undefined ? [] : [{ name: sp.name, port, protocol: sp.protocol }];
-    });
-    const key = numeric ? '' : ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { ports, endpoints: [] }));
+    let g: PortGroup | undefined;
+    if (numeric) {
+      g = groups.get('');
+      if (!g) groups.set('', (g = { ports: numeric, endpoints: [] }));
+    } else {
+      for (let i = 0; i < svc.ports.length; i++) {
+        const sp = svc.ports[i]!;
+        resolved[i] = typeof sp.targetPort === 'number' ? sp.targetPort : findNamedPort(pod.containers, sp.targetPort, sp.protocol);
+      }
+      if (last && sameNumbers(last.numbers, resolved)) g = last.group;
+      else {
+        const ports: { name: string; port: number; protocol: Protocol }[] = [];
+        for (let i = 0; i < svc.ports.length; i++) {
+          const port = resolved[i];
+          if (port !== undefined) ports.push({ name: svc.ports[i]!.name, port, protocol: svc.ports[i]!.protocol });
+        }
+        const key = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
+        g = groups.get(key);
+        if (!g) groups.set(key, (g = { ports, endpoints: [] }));
+        last = { numbers: resolved.slice(), group: g };
+      }
+    }
     const zone = zoneOf(pod.nodeName);
     const endpoint: { -readonly [K in keyof Endpoint]: Endpoint[K] } = {
       addresses: [pod.ip],
-      conditions: { ready: pod.ready, serving: pod.ready, terminating: false },
+      conditions: pod.ready ? readyConditions : notReadyConditions,
       nodeName: pod.nodeName,
       targetPod: { namespace: pod.namespace, name: pod.name },
     };
@@ -208,4 +236,9 @@ export function deriveEndpointSlices(svc: SelectingService, pods: SelectorIndex<
   });
   if (groups.size === 0) return [slice('', [], [])];
   return [...groups].map(([key, g]) => slice(key, g.ports, g.endpoints));
+}
+
+function sameNumbers(a: readonly (number | undefined)[], b: readonly (number | undefined)[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

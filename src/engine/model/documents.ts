@@ -14,6 +14,7 @@ import { LineIndex } from './lines';
 import type { Path, PathPart } from './path';
 import { diagnostic, pointAt } from './report';
 import { checkText } from './textChecks';
+import { topologySchema } from './yamlSchema';
 
 /** One Kubernetes object (or the Cluster) as parsed, before validation. */
 export interface ParsedDocument {
@@ -212,7 +213,7 @@ function parseJson(file: SourceFile): ParsedFile | undefined {
 
 function loadWhole(file: SourceFile): unknown[] | undefined {
   try {
-    return yaml.loadAll(file.text, undefined, { filename: file.path, maxDepth: MAX_DEPTH } as yaml.LoadOptions);
+    return yaml.loadAll(file.text, undefined, { filename: file.path, maxDepth: MAX_DEPTH, schema: topologySchema } as yaml.LoadOptions);
   } catch {
     return undefined;
   }
@@ -247,7 +248,7 @@ export function parseDocuments(file: SourceFile): ParsedFile {
     if (values) value = values[i];
     else {
       try {
-        value = yaml.load(chunk.text, { filename: file.path, maxDepth: MAX_DEPTH } as yaml.LoadOptions);
+        value = yaml.load(chunk.text, { filename: file.path, maxDepth: MAX_DEPTH, schema: topologySchema } as yaml.LoadOptions);
       } catch (e) {
         diagnostics.push(yamlError(file.path, chunk, e));
         continue;
@@ -283,7 +284,7 @@ export function parseChunk(path: string, chunk: Chunk): ParsedFile {
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   try {
-    chunkDocuments(path, chunk, yaml.load(chunk.text, { filename: path, maxDepth: MAX_DEPTH } as yaml.LoadOptions), documents, diagnostics);
+    chunkDocuments(path, chunk, yaml.load(chunk.text, { filename: path, maxDepth: MAX_DEPTH, schema: topologySchema } as yaml.LoadOptions), documents, diagnostics);
   } catch (e) {
     diagnostics.push(yamlError(path, chunk, e));
   }
