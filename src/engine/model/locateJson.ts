@@ -22,11 +22,15 @@ function skipWs(text: string, i: number): number {
 const QUOTE = 34;
 const BACKSLASH = 92;
 
+/**
+ * The offset just past the string starting at `i`. Strings are most of a JSON text, so the next
+ * quote is found with indexOf; it closes the string unless an odd run of backslashes escapes it.
+ */
 function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === BACKSLASH) j++;
-    else if (c === QUOTE) return j + 1;
+  for (let q = text.indexOf('"', i + 1); q >= 0; q = text.indexOf('"', q + 1)) {
+    let k = q - 1;
+    while (text.charCodeAt(k) === BACKSLASH) k--;
+    if ((q - 1 - k) % 2 === 0) return q + 1;
   }
   return text.length;
 }
