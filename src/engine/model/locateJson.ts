@@ -100,6 +100,8 @@ export function jsonLocator(text: string): (path: Path, part: PathPart) => Offse
     }
     return starts[index];
   };
+  /** Fields of the root mapping found so far: every item of a List is reached through the root's `items`. */
+  const rootFields = new Map<string, { found: number | undefined; keySpan: OffsetSpan | undefined }>();
   return (path, part) => {
     let at = skipWs(text, 0);
     let best: OffsetSpan = { start: at, end: at + 1 };
@@ -108,7 +110,9 @@ export function jsonLocator(text: string): (path: Path, part: PathPart) => Offse
       const open = text[at];
       let found: number | undefined;
       let keySpan: OffsetSpan | undefined;
-      if (typeof seg === 'string' && open === '{') {
+      const known = n === 0 && typeof seg === 'string' ? rootFields.get(seg) : undefined;
+      if (known) ({ found, keySpan } = known);
+      else if (typeof seg === 'string' && open === '{') {
         let i = skipWs(text, at + 1);
         while (i < text.length && text[i] === '"') {
           const { key, end } = readKey(text, i);
@@ -122,6 +126,7 @@ export function jsonLocator(text: string): (path: Path, part: PathPart) => Offse
           if (text[i] !== ',') break;
           i = skipWs(text, i + 1);
         }
+        if (n === 0) rootFields.set(seg, { found, keySpan });
       } else if (typeof seg === 'number' && open === '[') {
         found = element(at, seg);
       }

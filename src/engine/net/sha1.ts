@@ -114,5 +114,6 @@ export function sha1Hex(text: string): string {
     h3 = (h3 + d) >>> 0;
     h4 = (h4 + e) >>> 0;
   }
-  return hex32(h0) + hex32(h1) + hex32(h2) + hex32(h3) + hex32(h4);
+  // Joined, so the digest is one flat string rather than a chain of five pieces.
+  return [hex32(h0), hex32(h1), hex32(h2), hex32(h3), hex32(h4)].join('');
 }
