@@ -203,13 +203,11 @@ function plainPod(r: Reader): PodDraft | undefined {
   if (!absent(podIP) && (typeof podIP !== 'string' || parseIPv4(podIP) === undefined)) return undefined;
   const ready = plainReady(isRecord(status) ? status : undefined);
   if (ready === undefined) return undefined;
-  const draft: { -readonly [K in keyof PodDraft]: PodDraft[K] } = {
+  // Every field present, absent ones undefined: all plain drafts share one shape.
+  return {
     reader: r, path: noPath, source: r.doc.pos, name, namespace: namespace ?? 'default', labels, annotations: (annotations as Record<string, string> | null | undefined) ?? {},
-    nodeSelector, hostNetwork: hostNetwork ?? false, containers, ready,
+    nodeName: nodeName ?? undefined, nodeSelector, hostNetwork: hostNetwork ?? false, containers, ip: podIP ?? undefined, ready,
   };
-  if (typeof nodeName === 'string') draft.nodeName = nodeName;
-  if (typeof podIP === 'string' && podIP !== '') draft.ip = podIP;
-  return draft;
 }
 
 const noPath: Path = [];
