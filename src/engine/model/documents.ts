@@ -112,6 +112,14 @@ class ChunkPositions {
     return { file: this.file, line: this.chunk.line + s.line, col: s.col, endLine: this.chunk.line + e.line, endCol: e.col };
   }
 
+  /** Where the value at `path` starts: what a document's position needs, without the span's end. */
+  start(path: Path): SourcePos {
+    this.locate ??= this.makeLocator(this.chunk.text);
+    this.lines ??= new LineIndex(this.chunk.text);
+    const s = this.lines.position(this.locate(path, 'value').start);
+    return { file: this.file, line: this.chunk.line + s.line, col: s.col };
+  }
+
   /** Where the chunk's content begins: the first line that is not a comment, blank or a marker. */
   contentStart(): SourcePos {
     return { file: this.file, line: this.chunk.line + 1 + leadingLines(this.chunk.text), col: 1 };
@@ -131,10 +139,7 @@ class Document implements ParsedDocument {
   get pos(): SourcePos {
     if (!this.position) {
       if (this.whole) this.position = this.at.contentStart();
-      else {
-        const s = this.at.span(this.prefix ?? [], 'value');
-        this.position = { file: s.file, line: s.line, col: s.col };
-      }
+      else this.position = this.at.start(this.prefix ?? []);
     }
     return this.position;
   }

@@ -64,6 +64,10 @@ function gather(file: SourceFile, host: LoadHost, out: Diagnostic[]): ParsedDocu
   return docs;
 }
 
+// Paths every document is read at, made once rather than once per document.
+const ROOT: readonly [] = [];
+const KIND = ['kind'] as const;
+
 /** One entry per document the simulator reads, in file order, with its kind checked. */
 function classify(docs: readonly ParsedDocument[], out: Diagnostic[]): { kind: string; r: Reader }[] {
   const known = [...readKinds, ...ignoredKinds];
@@ -74,9 +78,9 @@ function classify(docs: readonly ParsedDocument[], out: Diagnostic[]): { kind: s
       out.push(diagnostic('notAMapping', doc.span([]), 'this document is not a mapping of fields; a topology document is a Kubernetes object or the Cluster, starting with apiVersion and kind'));
       continue;
     }
-    const kind = r.str(['kind'], true);
+    const kind = r.str(KIND, true);
     if (kind === undefined) continue;
-    if (kind !== 'Cluster') r.fields([], objectFields.reads, 'lenient', objectFields.known);
+    if (kind !== 'Cluster') r.fields(ROOT, objectFields.reads, 'lenient', objectFields.known);
     if (isReadKind(kind)) result.push({ kind, r });
     else if (ignoredKinds.includes(kind)) r.report('ignoredKind', ['kind'], `${kind} is a real Kubernetes kind that does not affect where packets go; it is ignored`);
     else {
