@@ -65,21 +65,25 @@ function podAddressAt(p: PodDraft): Located {
   return { reader: p.reader, path: [...p.path, p.ip ? 'status' : 'metadata', p.ip ? 'podIP' : 'name'] };
 }
 
-/** Reports an address used twice among nodes, externals, pods and clusterIPs, keeping the first owner. */
+/**
+ * Reports an address used twice among nodes, externals, pods and clusterIPs, keeping the first
+ * owner. Addresses are keyed by their number: a lookup then reads no string from the heap.
+ */
 export class AddressBook {
   /** Owners are described only when a clash is reported, so a clean load builds no strings. */
-  private readonly owners = new Map<string, Owner>();
+  private readonly owners = new Map<number | string, Owner>();
 
   claim(ip: string, owner: () => string, at: Located): void {
-    const first = this.owners.get(ip);
-    if (first === undefined) this.owners.set(ip, owner);
+    const key = parseIPv4(ip) ?? ip;
+    const first = this.owners.get(key);
+    if (first === undefined) this.owners.set(key, owner);
     else at.reader.report('duplicateIp', at.path, `${ip} is used by ${describeOwner(first)} and again by ${owner()}; give each its own address`);
   }
 
-  /** A pod's claim: the draft itself stands for its owner and place, so a clean claim allocates nothing. */
-  claimPod(ip: string, pod: PodDraft): void {
-    const first = this.owners.get(ip);
-    if (first === undefined) this.owners.set(ip, pod);
+  /** A pod's claim (`ip` as text and as its number): the draft itself stands for its owner and place, so a clean claim allocates nothing. */
+  claimPod(ip: string, ipNumber: number, pod: PodDraft): void {
+    const first = this.owners.get(ipNumber);
+    if (first === undefined) this.owners.set(ipNumber, pod);
     else {
       const at = podAddressAt(pod);
       at.reader.report('duplicateIp', at.path, `${ip} is used by ${describeOwner(first)} and again by ${describeOwner(pod)}; give each its own address`);

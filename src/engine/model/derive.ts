@@ -43,6 +43,8 @@ function bridgeCni(cni: CniConfig): boolean {
 
 export interface PodAddress {
   readonly ip: string;
+  /** The address as a number, for the address book (hostNetwork pods, which hold none of their own, have none). */
+  readonly ipNumber?: number;
   readonly mac: string;
   readonly derived: boolean;
 }
@@ -75,7 +77,7 @@ export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap
       continue;
     }
     if (pod.ip) {
-      out[i] = { ip: pod.ip, mac: macOf(pod, written[i]!), derived: false };
+      out[i] = { ip: pod.ip, ipNumber: written[i]!, mac: macOf(pod, written[i]!), derived: false };
       continue;
     }
     if (cni.plugin === 'aws-vpc' && node.enis.length) {
@@ -83,7 +85,7 @@ export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap
       if (!pool) eniPool.set(node.name, (pool = node.enis.flatMap((e) => e.secondary.map((a) => parseIPv4(a)!)).filter((a) => !used.has(a))));
       const ip = pool.shift();
       if (ip === undefined) onExhausted(pod, node);
-      else out[i] = { ip: formatIPv4(ip), mac: macOf(pod, ip), derived: true };
+      else out[i] = { ip: formatIPv4(ip), ipNumber: ip, mac: macOf(pod, ip), derived: true };
       continue;
     }
     const range = podRangeOf(node);
@@ -96,7 +98,7 @@ export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap
     }
     used.add(ip);
     cursor.set(node.name, ip + 1);
-    out[i] = { ip: formatIPv4(ip), mac: macOf(pod, ip), derived: true };
+    out[i] = { ip: formatIPv4(ip), ipNumber: ip, mac: macOf(pod, ip), derived: true };
   }
   return out;
 }

@@ -169,7 +169,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     const p = placed[i]!;
     const node = nodeByName.get(p.nodeName!)!;
     checkPodAddress(p, a.ip, node, cni, clusterCidr);
-    if (!p.hostNetwork) addresses.claimPod(a.ip, p);
+    if (!p.hostNetwork) addresses.claimPod(a.ip, a.ipNumber!, p);
     // Built without conditional spreads: this loop runs once per pod, and object spread is slow in it.
     const pod: { -readonly [K in keyof Pod]: Pod[K] } = {
       source: p.source, name: p.name, namespace: p.namespace, labels: p.labels, nodeName: node.name, ip: a.ip, ipDerived: a.derived,
