@@ -50,11 +50,11 @@ export interface PodAddress {
 }
 
 /**
- * Addresses for every pod, by its index in `pods`: as written, else the next free one of its
- * node's range. Calico takes from its block's first address, after the tunnel device's when it
+ * Addresses for every pod, by its index in `pods` (placed on the node of the same index in
+ * `nodes`): as written, else the next free one of its node's range. Calico takes from its block's first address, after the tunnel device's when it
  * encapsulates; AWS VPC pods take the node's ENI secondary addresses in order.
  */
-export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap<string, NodeDraft>, cni: CniConfig, onExhausted: (pod: PodDraft, node: NodeDraft) => void): (PodAddress | undefined)[] {
+export function assignPodAddresses(pods: readonly PodDraft[], nodes: readonly NodeDraft[], cni: CniConfig, onExhausted: (pod: PodDraft, node: NodeDraft) => void): (PodAddress | undefined)[] {
   // Each written address is parsed once: the numbers serve both the used set and the MACs.
   const written: (number | undefined)[] = new Array(pods.length);
   const used = new Set<number>();
@@ -70,8 +70,7 @@ export function assignPodAddresses(pods: readonly PodDraft[], nodes: ReadonlyMap
   const firstOffset = cni.plugin === 'calico' ? (cni.ipipMode !== 'Never' || cni.vxlanMode !== 'Never' ? 1 : 0) : 2;
   for (let i = 0; i < pods.length; i++) {
     const pod = pods[i]!;
-    const node = pod.nodeName === undefined ? undefined : nodes.get(pod.nodeName);
-    if (!node) continue;
+    const node = nodes[i]!;
     if (pod.hostNetwork) {
       out[i] = { ip: node.address ?? '0.0.0.0', mac: node.mac ?? '', derived: pod.ip === undefined };
       continue;

@@ -153,13 +153,16 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   }
   const podDrafts = firstOfEachName(drafts, (p) => `${p.namespace}/${p.name}`, (p) => ({ reader: p.reader, path: [...p.path, 'metadata', 'name'] }), 'pod');
   placePods(podDrafts, nodes);
+  // Each placed pod's node, found once: the address and checks below read it by index.
+  const placedNodes: NodeDraft[] = [];
   const placed = podDrafts.filter((p) => {
-    if (p.nodeName !== undefined && nodeByName.has(p.nodeName)) return true;
+    const node = p.nodeName === undefined ? undefined : nodeByName.get(p.nodeName);
+    if (node) return placedNodes.push(node), true;
     const where = p.nodeName === undefined ? 'no node admits its nodeSelector' : `its nodeName ${p.nodeName} is not a node of the topology`;
     p.reader.report('unknownNode', [...p.path, 'spec', p.nodeName === undefined ? 'nodeSelector' : 'nodeName'], `pod ${p.namespace}/${p.name} cannot be placed: ${where}; use one of ${nodes.map((n) => n.name).join(', ')}`);
     return false;
   });
-  const podAddresses = assignPodAddresses(placed, nodeByName, cni, (p, n) => p.reader.report('podCidrExhausted', [...p.path, 'metadata', 'name'], `node ${n.name} has no free pod address left for ${p.namespace}/${p.name}; widen its podCIDR or place the pod elsewhere`));
+  const podAddresses = assignPodAddresses(placed, placedNodes, cni, (p, n) => p.reader.report('podCidrExhausted', [...p.path, 'metadata', 'name'], `node ${n.name} has no free pod address left for ${p.namespace}/${p.name}; widen its podCIDR or place the pod elsewhere`));
   const networks: SecondaryNetwork[] = byKind('NetworkAttachmentDefinition').map(readNad).filter((n) => n !== undefined);
   const secondary = attachNetworks(placed, networks);
   const pods: Pod[] = [];
@@ -167,7 +170,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     const a = podAddresses[i];
     if (!a) continue;
     const p = placed[i]!;
-    const node = nodeByName.get(p.nodeName!)!;
+    const node = placedNodes[i]!;
     checkPodAddress(p, a.ip, node, cni, clusterCidr);
     if (!p.hostNetwork) addresses.claimPod(a.ip, a.ipNumber!, p);
     // Built without conditional spreads: this loop runs once per pod, and object spread is slow in it.
