@@ -3,10 +3,11 @@
 import type { SourcePos } from '../diagnostics';
 import { parseIPv4 } from '../net/cidr';
 import type { Container, ContainerPort, Protocol } from './types';
-import { containerFields, containerPortFields, metadataFields, podSpecFields, podStatusFields, type FieldSet } from './k8sFields';
+import { containerFields, containerPortFields, podSpecFields, podStatusFields } from './k8sFields';
 import { readMeta } from './meta';
 import type { Path } from './path';
-import { acceptedNames, isRecord, onlyNames, type Json, type Reader } from './reader';
+import { absent, fieldNames, plainMeta, plainStrings } from './plain';
+import { isRecord, onlyNames, type Json, type Reader } from './reader';
 import { readAddress, readPort, readProtocol } from './values';
 
 export interface PodDraft {
@@ -92,25 +93,12 @@ export function readPodInFull(r: Reader): PodDraft | undefined {
   return { reader: r, path: [], source: r.doc.pos, ...meta, ...spec, ...(ip ? { ip } : {}), ready: readReady(r) };
 }
 
-const names = (f: FieldSet): ReadonlySet<string> => acceptedNames(f.reads, f.known);
-const metadataNames = names(metadataFields);
-const podSpecNames = names(podSpecFields);
-const containerNames = names(containerFields);
-const containerPortNames = names(containerPortFields);
-const podStatusNames = names(podStatusFields);
+const podSpecNames = fieldNames(podSpecFields);
+const containerNames = fieldNames(containerFields);
+const containerPortNames = fieldNames(containerPortFields);
+const podStatusNames = fieldNames(podStatusFields);
 /** A nodeSelector that is absent: drafts only read it, so one object serves every pod. */
 const noSelector: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-function absent(v: unknown): v is undefined | null {
-  return v === undefined || v === null;
-}
-
-/** A map of strings as `Reader.strMap` keeps it unchanged, or undefined when it would report or copy. */
-function plainStrings(v: unknown): Record<string, string> | undefined {
-  if (!isRecord(v)) return undefined;
-  for (const k in v) if (typeof v[k] !== 'string') return undefined;
-  return v as Record<string, string>;
-}
 
 /** A container port read plainly, or undefined when the general reader has something to say about it. */
 function plainPort(v: unknown): ContainerPort | undefined {
@@ -178,15 +166,8 @@ function plainReady(status: Json | undefined): boolean | undefined {
 function plainPod(r: Reader): PodDraft | undefined {
   const doc = r.doc.value;
   if (!isRecord(doc)) return undefined;
-  const meta = doc.metadata;
-  if (!isRecord(meta) || !onlyNames(meta, metadataNames)) return undefined;
-  const name = meta.name;
-  const namespace = meta.namespace;
-  if (typeof name !== 'string' || (!absent(namespace) && typeof namespace !== 'string')) return undefined;
-  const labels = absent(meta.labels) ? {} : plainStrings(meta.labels);
-  if (!labels) return undefined;
-  const annotations = meta.annotations;
-  if (!absent(annotations) && !plainStrings(annotations)) return undefined;
+  const meta = plainMeta(doc.metadata);
+  if (!meta) return undefined;
   const spec = doc.spec;
   if (!isRecord(spec) || !onlyNames(spec, podSpecNames)) return undefined;
   const containers = plainContainers(spec.containers);
@@ -205,7 +186,7 @@ function plainPod(r: Reader): PodDraft | undefined {
   if (ready === undefined) return undefined;
   // Every field present, absent ones undefined: all plain drafts share one shape.
   return {
-    reader: r, path: noPath, source: r.doc.pos, name, namespace: namespace ?? 'default', labels, annotations: (annotations as Record<string, string> | null | undefined) ?? {},
+    reader: r, path: noPath, source: r.doc.pos, name: meta.name, namespace: meta.namespace, labels: meta.labels, annotations: meta.annotations,
     nodeName: nodeName ?? undefined, nodeSelector, hostNetwork: hostNetwork ?? false, containers, ip: podIP ?? undefined, ready,
   };
 }

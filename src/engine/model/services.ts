@@ -1,11 +1,13 @@
 /** Reads Services; a missing clusterIP or nodePort is allocated later, deterministically. */
 
 import type { SourcePos } from '../diagnostics';
+import { parseIPv4 } from '../net/cidr';
 import type { Protocol, ServiceType } from './types';
 import { servicePortFields, serviceSpecFields } from './k8sFields';
 import { readMeta } from './meta';
-import type { Reader } from './reader';
-import { readAddress, readCidr, readPort, readProtocol } from './values';
+import { absent, fieldNames, plainMeta, plainStrings } from './plain';
+import { isRecord, onlyNames, type Reader } from './reader';
+import { protocols, readAddress, readCidr, readPort, readProtocol } from './values';
 
 export interface ServicePortDraft {
   readonly name: string;
@@ -38,6 +40,11 @@ export interface ServiceDraft {
 const serviceTypes: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
 export function readService(r: Reader): ServiceDraft | undefined {
+  return plainService(r) ?? readServiceInFull(r);
+}
+
+/** A Service read field by field through the reader, each wrong field reported where it is written. */
+export function readServiceInFull(r: Reader): ServiceDraft | undefined {
   const meta = readMeta(r);
   if (!meta) return undefined;
   const s = ['spec'];
@@ -107,4 +114,108 @@ export function readService(r: Reader): ServiceDraft | undefined {
     sessionAffinityTimeoutSeconds: r.int([...s, 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], 1, 86400) ?? 10800,
     ...(hc !== undefined ? { healthCheckNodePort: hc } : {}),
   };
+}
+
+const specNames = fieldNames(serviceSpecFields);
+const portNames = fieldNames(servicePortFields);
+
+/** One of `values` as `Reader.oneOf` reads it (absent: the fallback), or undefined when it would report. */
+function plainChoice<T extends string>(v: unknown, values: readonly T[], fallback: T): T | undefined {
+  if (absent(v)) return fallback;
+  return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : undefined;
+}
+
+function isPort(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+}
+
+function isAddress(v: unknown): v is string {
+  return typeof v === 'string' && parseIPv4(v) !== undefined;
+}
+
+function plainPorts(list: unknown): ServicePortDraft[] | undefined {
+  if (absent(list)) return [];
+  if (!Array.isArray(list)) return undefined;
+  const ports: ServicePortDraft[] = [];
+  for (const p of list) {
+    if (!isRecord(p) || !onlyNames(p, portNames)) return undefined;
+    const port = p.port;
+    if (!isPort(port)) return undefined;
+    // A targetPort of digits in a string is reported (and read as its number) by the general path.
+    const tp = p.targetPort;
+    const targetPort = absent(tp) ? port : isPort(tp) ? tp : typeof tp === 'string' && tp !== '' && !/^[0-9]+$/.test(tp) ? tp : undefined;
+    if (targetPort === undefined) return undefined;
+    const np = p.nodePort;
+    if (!absent(np) && !(isPort(np) && np >= 30000 && np <= 32767)) return undefined;
+    const rawName = p.name;
+    const name = typeof rawName === 'string' ? rawName : typeof rawName === 'number' || typeof rawName === 'boolean' ? String(rawName) : absent(rawName) ? '' : undefined;
+    const protocol = plainChoice(p.protocol, protocols, 'TCP');
+    if (name === undefined || protocol === undefined) return undefined;
+    ports.push(np === undefined || np === null ? { name, protocol, port, targetPort } : { name, protocol, port, targetPort, nodePort: np });
+  }
+  return ports;
+}
+
+/** A list of addresses with every entry a valid one (absent: none), or undefined. */
+function plainAddresses(list: unknown): string[] | undefined {
+  if (absent(list)) return [];
+  if (!Array.isArray(list)) return undefined;
+  for (const a of list) if (!isAddress(a)) return undefined;
+  return list.slice() as string[];
+}
+
+/** The load balancer addresses: spec.loadBalancerIP, then status.loadBalancer.ingress[].ip, each once. */
+function plainLoadBalancerIps(spec: Record<string, unknown>, status: unknown): string[] | undefined {
+  const out: string[] = [];
+  const ip = spec.loadBalancerIP;
+  if (!absent(ip)) {
+    if (!isAddress(ip)) return undefined;
+    out.push(ip);
+  }
+  const lb = status !== null && typeof status === 'object' ? (status as Record<string, unknown>).loadBalancer : undefined;
+  const ingress = lb !== null && typeof lb === 'object' ? (lb as Record<string, unknown>).ingress : undefined;
+  if (absent(ingress)) return out;
+  if (!Array.isArray(ingress)) return undefined;
+  for (const item of ingress) {
+    const a = item !== null && typeof item === 'object' ? (item as Record<string, unknown>).ip : undefined;
+    if (absent(a)) continue;
+    if (!isAddress(a)) return undefined;
+    if (!out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+/**
+ * The common Service read straight off the parsed object; anything the general path would report
+ * or read differently (source ranges, session affinity settings, a null selector) answers
+ * undefined and takes that path instead.
+ */
+function plainService(r: Reader): ServiceDraft | undefined {
+  const doc = r.doc.value;
+  if (!isRecord(doc)) return undefined;
+  const meta = plainMeta(doc.metadata);
+  const spec = doc.spec;
+  if (!meta || !isRecord(spec) || !onlyNames(spec, specNames)) return undefined;
+  const type = plainChoice(spec.type, serviceTypes, 'ClusterIP');
+  const rawIp = spec.clusterIP;
+  const clusterIP = absent(rawIp) || rawIp === '' ? undefined : rawIp === 'None' || isAddress(rawIp) ? rawIp : null;
+  const ports = plainPorts(spec.ports);
+  const externalIPs = plainAddresses(spec.externalIPs);
+  const loadBalancerIPs = plainLoadBalancerIps(spec, doc.status);
+  const selector = spec.selector === undefined ? undefined : plainStrings(spec.selector) ?? null;
+  const hc = spec.healthCheckNodePort;
+  const externalTrafficPolicy = plainChoice(spec.externalTrafficPolicy, ['Cluster', 'Local'] as const, 'Cluster');
+  const internalTrafficPolicy = plainChoice(spec.internalTrafficPolicy, ['Cluster', 'Local'] as const, 'Cluster');
+  const sessionAffinity = plainChoice(spec.sessionAffinity, ['None', 'ClientIP'] as const, 'None');
+  if (!type || clusterIP === null || !ports || !externalIPs || !loadBalancerIPs || selector === null || !(absent(hc) || isPort(hc))) return undefined;
+  if (!externalTrafficPolicy || !internalTrafficPolicy || !sessionAffinity) return undefined;
+  if (!absent(spec.loadBalancerSourceRanges) || !absent(spec.sessionAffinityConfig)) return undefined;
+  const draft: { -readonly [K in keyof ServiceDraft]: ServiceDraft[K] } = {
+    reader: r, source: r.doc.pos, name: meta.name, namespace: meta.namespace, type, ports, externalIPs, loadBalancerIPs, loadBalancerSourceRanges: [],
+    externalTrafficPolicy, internalTrafficPolicy, sessionAffinity, sessionAffinityTimeoutSeconds: 10800,
+  };
+  if (clusterIP !== undefined) draft.clusterIP = clusterIP;
+  if (selector) draft.selector = selector;
+  if (isPort(hc)) draft.healthCheckNodePort = hc;
+  return draft;
 }

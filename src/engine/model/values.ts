@@ -48,7 +48,7 @@ export function readPort(r: Reader, path: Path, required = false): number | unde
   return r.int(path, 1, 65535, required, 'badPort');
 }
 
-const protocols: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+export const protocols: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
 export function readProtocol(r: Reader, path: Path): Protocol {
   const v = r.get(path);
