@@ -2,7 +2,8 @@ import { withDataplaneDiagnostics } from '../../engine/dataplane/diagnose';
 import { compareDiagnostics, formatDiagnostic, hasErrors, type Diagnostic } from '../../engine/diagnostics';
 import { loadTopology } from '../../engine/model/load';
 import type { Command } from '../command';
-import { readSource, nodeHost } from '../nodeHost';
+import { readOrReport } from '../loadFile';
+import { nodeHost } from '../nodeHost';
 import { EXIT_INPUT, EXIT_OK } from '../usage';
 
 /** Which diagnostics a run shows: errors always, warnings unless --quiet, info notes only with --infos. */
@@ -25,11 +26,8 @@ export const check: Command = {
   options: { quiet: { type: 'boolean' }, infos: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
-    const source = readSource(positionals[0]!);
-    if ('diagnostic' in source) {
-      io.err(formatDiagnostic(source.diagnostic));
-      return EXIT_INPUT;
-    }
+    const source = readOrReport(positionals[0]!, io);
+    if (typeof source === 'number') return source;
     // What the CNI would refuse on this topology is checked only once the loader accepts it.
     const result = withDataplaneDiagnostics(loadTopology(source, nodeHost));
     const list = [...result.diagnostics].sort(compareDiagnostics).filter((d) => shown(d, values.quiet === true, values.infos === true));

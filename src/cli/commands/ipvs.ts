@@ -1,7 +1,7 @@
 import { buildIpvs, findNode, renderIpsetList, renderIpvsadm } from '../../engine/proxy';
 import type { Command } from '../command';
+import { loadForNode } from '../loadFile';
 import { EXIT_OK } from '../usage';
-import { loadForNode } from './rules';
 
 export const ipvs: Command = {
   name: 'ipvs',

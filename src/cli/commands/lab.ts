@@ -1,33 +1,14 @@
-import { compareDiagnostics, formatDiagnostic } from '../../engine/diagnostics';
 import { defaultPrefix } from '../../engine/lab/plan';
-import { loadTopology } from '../../engine/model/load';
-import type { Topology } from '../../engine/model/types';
-import type { Command, Io } from '../command';
+import type { Command } from '../command';
 import { labRefusal } from '../lab/kernel';
 import { teardown } from '../lab/state';
 import { labUp, planFor } from '../lab/up';
-import { nodeHost, readSource } from '../nodeHost';
-import { EXIT_INPUT, EXIT_OK, UsageError } from '../usage';
+import { loadOrReport } from '../loadFile';
+import { EXIT_OK, UsageError } from '../usage';
 import { runVerify } from '../lab/verifyRun';
 
 /** The lab could not do what was asked on this machine (not root, a kernel feature missing, a command failed). */
 const EXIT_LAB = 4;
-
-function load(file: string, io: Io): Topology | undefined {
-  const source = readSource(file);
-  if ('diagnostic' in source) {
-    io.err(formatDiagnostic(source.diagnostic));
-    return undefined;
-  }
-  const loaded = loadTopology(source, nodeHost);
-  const errors = [...loaded.diagnostics].filter((d) => d.severity === 'error').sort(compareDiagnostics);
-  for (const d of errors) io.err(formatDiagnostic(d));
-  if (errors.length > 0 || !loaded.value) {
-    if (errors.length === 0) io.err(`${file}: no Cluster document could be loaded`);
-    return undefined;
-  }
-  return loaded.value;
-}
 
 function quote(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -61,8 +42,8 @@ export const lab: Command = {
   run: ({ positionals, values, io }) => {
     const [action, file] = positionals as [string, string];
     if (!['up', 'verify', 'down'].includes(action)) throw new UsageError(`lab takes up, verify or down, not '${action}'`);
-    const topology = load(file, io);
-    if (!topology) return EXIT_INPUT;
+    const topology = loadOrReport(file, io);
+    if (typeof topology === 'number') return topology;
     const prefix = typeof values.prefix === 'string' ? values.prefix : defaultPrefix(topology);
     if (!/^[A-Za-z0-9_.-]{1,16}$/.test(prefix)) throw new UsageError('--prefix takes up to 16 letters, digits, _ . or -');
     if (action === 'up' && values['dry-run']) {

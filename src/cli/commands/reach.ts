@@ -1,12 +1,10 @@
-import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
-import { loadTopology } from '../../engine/model/load';
 import type { Protocol } from '../../engine/model/types';
 import { buildPolicyIndex } from '../../engine/policy/policyIndex';
 import { computeReach } from '../../engine/policy/reach';
 import { formatReachLines, formatTruthTable } from '../../engine/policy/reachText';
 import type { Command } from '../command';
-import { nodeHost, readSource } from '../nodeHost';
-import { EXIT_INPUT, EXIT_OK, UsageError } from '../usage';
+import { loadOrReport } from '../loadFile';
+import { EXIT_OK, UsageError } from '../usage';
 
 function protocolOf(raw: string | boolean | undefined): Protocol {
   if (raw === undefined) return 'TCP';
@@ -31,19 +29,11 @@ export const reach: Command = {
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
     const query = { protocol: protocolOf(values.proto), port: portOf(values.port) };
-    const source = readSource(positionals[0]!);
-    if ('diagnostic' in source) {
-      io.err(formatDiagnostic(source.diagnostic));
-      return EXIT_INPUT;
-    }
-    const loaded = loadTopology(source, nodeHost);
-    const errors = [...loaded.diagnostics].filter((d) => d.severity === 'error').sort(compareDiagnostics);
-    for (const d of errors) io.err(formatDiagnostic(d));
-    if (!loaded.value && errors.length === 0) io.err(`packetwalk reach: ${source.path}: no topology could be loaded from the file`);
-    if (!loaded.value || hasErrors(loaded.diagnostics)) return EXIT_INPUT;
-    const index = buildPolicyIndex(loaded.value);
+    const topology = loadOrReport(positionals[0]!, io);
+    if (typeof topology === 'number') return topology;
+    const index = buildPolicyIndex(topology);
     if (!index.enforced) {
-      io.err(`packetwalk reach: warning: ${loaded.value.cluster.cni.plugin} does not enforce NetworkPolicy; these are the policies' verdicts, and every pair is delivered`);
+      io.err(`packetwalk reach: warning: ${topology.cluster.cni.plugin} does not enforce NetworkPolicy; these are the policies' verdicts, and every pair is delivered`);
     }
     const m = computeReach(index, query);
     if (values.matrix) io.out(formatTruthTable(m));

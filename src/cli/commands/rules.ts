@@ -1,37 +1,10 @@
-import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
-import { loadTopology } from '../../engine/model/load';
 import type { Topology } from '../../engine/model/types';
 import { renderSave, restoreChunks } from '../../engine/proxy';
 import { cniNat } from '../../engine/cni/masquerade';
 import { cniRestore } from '../../engine/lab/rules';
-import type { Command, Io } from '../command';
-import { nodeHost, readSource } from '../nodeHost';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE } from '../usage';
-
-/** Loads FILE and finds --node; prints diagnostics and returns an exit code when it cannot. */
-export function loadForNode(file: string, node: unknown, io: Io, command: string): { topology: Topology; node: string } | number {
-  if (typeof node !== 'string' || node === '') {
-    io.err(`packetwalk ${command}: --node NAME is required`);
-    return EXIT_USAGE;
-  }
-  const source = readSource(file);
-  if ('diagnostic' in source) {
-    io.err(formatDiagnostic(source.diagnostic));
-    return EXIT_INPUT;
-  }
-  const result = loadTopology(source, nodeHost);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error').sort(compareDiagnostics);
-  for (const d of errors) io.err(formatDiagnostic(d));
-  if (hasErrors(result.diagnostics) || !result.value) {
-    if (errors.length === 0) io.err(`${file}:1:1: error: the topology could not be loaded`);
-    return EXIT_INPUT;
-  }
-  if (!result.value.nodes.some((n) => n.name === node)) {
-    io.err(`packetwalk ${command}: no node named '${node}' (nodes: ${result.value.nodes.map((n) => n.name).join(', ')})`);
-    return EXIT_USAGE;
-  }
-  return { topology: result.value, node };
-}
+import type { Command } from '../command';
+import { loadForNode } from '../loadFile';
+import { EXIT_OK, EXIT_USAGE } from '../usage';
 
 export const rules: Command = {
   name: 'rules',

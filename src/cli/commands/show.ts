@@ -7,8 +7,8 @@ import { renderNeighbours } from '../../engine/render/neigh';
 import { renderRoutes } from '../../engine/render/routes';
 import { renderRules } from '../../engine/render/rules';
 import type { Command } from '../command';
+import { loadOrReport } from '../loadFile';
 import { EXIT_OK, EXIT_USAGE } from '../usage';
-import { loadOrReport } from './trace';
 
 const tables = ['routes', 'neigh', 'fdb', 'links', 'addrs', 'bridges', 'rules'] as const;
 

@@ -1,29 +1,10 @@
 import { dataplaneFindings, findingsAbout, nodesCrossed } from '../../engine/dataplane/diagnose';
-import { compareDiagnostics, formatDiagnostic, hasErrors } from '../../engine/diagnostics';
+import { formatDiagnostic } from '../../engine/diagnostics';
 import { createEngine, tryTraceFlow } from '../../engine/index';
-import { loadTopology } from '../../engine/model/load';
-import type { Topology } from '../../engine/model/types';
 import { renderTrace } from '../../engine/render/trace';
-import type { Command, Io } from '../command';
-import { nodeHost, readSource } from '../nodeHost';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE } from '../usage';
-
-/** Loads FILE, printing its errors; the exit code when it cannot be used. */
-export function loadOrReport(file: string, io: Io): Topology | number {
-  const source = readSource(file);
-  if ('diagnostic' in source) {
-    io.err(formatDiagnostic(source.diagnostic));
-    return EXIT_INPUT;
-  }
-  const result = loadTopology(source, nodeHost);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error').sort(compareDiagnostics);
-  for (const d of errors) io.err(formatDiagnostic(d));
-  if (hasErrors(result.diagnostics) || !result.value) {
-    if (errors.length === 0) io.err(`${file}:1:1: error: the topology could not be loaded`);
-    return EXIT_INPUT;
-  }
-  return result.value;
-}
+import type { Command } from '../command';
+import { loadOrReport } from '../loadFile';
+import { EXIT_OK, EXIT_USAGE } from '../usage';
 
 export const trace: Command = {
   name: 'trace',
