@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
-import { caliVethName } from '../../src/engine/cni/canal';
+import { caliVethName } from '../../src/engine/cni/calicoVeth';
 import { golden, namespaceText, routeText, topology } from './cni-fixtures';
 
 function canal(backend: 'vxlan' | 'host-gw') {

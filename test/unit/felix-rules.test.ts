@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { nodeHost } from '../../src/cli/nodeHost';
 import { cniNat } from '../../src/engine/cni/masquerade';
-import { caliVethName } from '../../src/engine/cni/canal';
+import { caliVethName } from '../../src/engine/cni/calicoVeth';
 import { createEngine, traceFlow } from '../../src/engine/index';
 import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';

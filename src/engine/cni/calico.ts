@@ -11,14 +11,13 @@
  */
 
 import { hostAddress, route } from '../dataplane/assemble';
-import { podNetnsId } from '../dataplane/bridgePlugin';
 import { addGatewayHint } from '../dataplane/diagnoseHints';
 import { implicitPeers, type PeerEntries } from '../dataplane/peers';
-import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, Route, RouteProto } from '../dataplane/types';
-import type { CalicoConfig, CalicoEncapMode, NodeInfo, Pod, Topology } from '../model/types';
+import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, Route, RouteProto } from '../dataplane/types';
+import type { CalicoConfig, CalicoEncapMode, NodeInfo, Topology } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
 import { ipToNum, nthAddress, parsePrefix, prefixContains } from '../net/ipv4';
-import { CALICO_HOST_VETH_MAC, CALICO_POD_GATEWAY, caliVethName } from './canal';
+import { CALICO_POD_GATEWAY, caliHostSide, caliPod, caliVethName } from './calicoVeth';
 
 export const CALICO_IPIP_DEVICE = 'tunl0';
 export const CALICO_VXLAN_DEVICE = 'vxlan.calico';
@@ -107,17 +106,7 @@ export function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
   const c = calicoSettings(ctx.topology);
   const tunnel = tunnelDevice(c, node);
   const pods = (ctx.podsByNode.get(node.name) ?? []).filter((p) => !p.hostNetwork);
-  const veths: DeviceSpec[] = pods.map((pod) => ({
-    kind: 'veth',
-    name: caliVethName(pod),
-    mtu: c.mtu,
-    mac: CALICO_HOST_VETH_MAC,
-    up: true,
-    addresses: [],
-    proxyArp: true,
-    peerNetns: podNetnsId(pod),
-    peerDevice: 'eth0',
-  }));
+  const host = caliHostSide(pods, c.mtu);
   const felix = encapOf(c)?.kind === 'vxlan';
   const routes: Route[] = [route({ dst: node.podCIDR, type: 'blackhole', proto: felix ? FELIX_PROTO : 'bird', scope: 'global' })];
   const mySegment = ctx.segmentOf.get(node.name);
@@ -134,17 +123,8 @@ export function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
       fdb: { mac, dev: CALICO_VXLAN_DEVICE, dst: peer.address, self: true, permanent: true },
     };
   });
-  routes.push(...pods.map((pod) => route({ dst: pod.ip, dev: caliVethName(pod) })));
-  return { devices: [...(tunnel ? [tunnel] : []), ...veths], routes, neighbours: [], fdb: [], peers };
-}
-
-export function calicoPod(ctx: CniContext, pod: Pod): CniPodState {
-  const c = calicoSettings(ctx.topology);
-  return {
-    devices: [{ kind: 'veth', name: 'eth0', mtu: c.mtu, mac: pod.mac, up: true, addresses: [hostAddress(`${pod.ip}/32`)], peerNetns: `node/${pod.nodeName}`, peerDevice: caliVethName(pod) }],
-    routes: [route({ dst: 'default', via: CALICO_POD_GATEWAY, dev: 'eth0' }), route({ dst: CALICO_POD_GATEWAY, dev: 'eth0' })],
-    neighbours: [],
-  };
+  routes.push(...host.routes);
+  return { devices: [...(tunnel ? [tunnel] : []), ...host.veths], routes, neighbours: [], fdb: [], peers };
 }
 
 /** What a real cluster would show going wrong: pods outside their node's block, nodes without a default route. */
@@ -176,7 +156,7 @@ export function calicoNotes(ctx: CniContext): CniNote[] {
 
 export const calicoBuilder: CniBuilder = {
   host: calicoHost,
-  pod: (ctx, pod) => calicoPod(ctx, pod),
+  pod: (ctx, pod) => caliPod(pod, calicoSettings(ctx.topology).mtu),
   hostVethName: caliVethName,
   notes: calicoNotes,
 };

@@ -23,7 +23,7 @@
 
 import type { NodeInfo, NetworkPolicyPort, Pod, Topology } from '../model/types';
 import type { CniIpset, CniRule } from '../cni/masquerade';
-import { caliVethName } from '../cni/canal';
+import { caliVethName } from '../cni/calicoVeth';
 import { sha1Hex } from '../net/sha1';
 import type { Bitset } from './bitset';
 import { buildPolicyIndex, type CompiledPeer, type CompiledPolicy, type CompiledRule, type Direction, type PolicyIndex } from './policyIndex';
