@@ -13,18 +13,15 @@ import { traceFlow } from '../../src/engine/trace/flow';
 import type { Header, Trace } from '../../src/engine/trace/types';
 import type { Pod, Topology } from '../../src/engine/model/types';
 import { weaveCluster, weaveVethName as weaveVethNameOf } from '../../src/engine/cni/weave';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { nodeHost } from '../../src/cli/nodeHost';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
 import { lookupPolicyRoute } from '../../src/engine/dataplane/routing';
 import { awsVethName } from '../../src/engine/cni/awsvpc';
-import { loadTopology } from '../../src/engine/model/load';
 import { bridgePluginVethName } from '../../src/engine/net/derivedNames';
 import { formatRoute } from '../../src/engine/render/routes';
 import { formatRule, renderRules } from '../../src/engine/render/rules';
 import { validateTrace } from '../../src/engine/trace/validate';
 import { topology } from './cni-fixtures';
+import { loadTopologyFile } from '../fixtures/load';
 
 const three = (ips: readonly [string, string, string]) => [
   { name: 'a', node: 'node1', ip: ips[0] },
@@ -67,10 +64,7 @@ function bridgeIpOf(node: string): string {
 }
 
 function loadSample(name: string): Topology {
-  const path = join(__dirname, '..', '..', '..', 'samples', name);
-  const result = loadTopology({ path, text: readFileSync(path, 'utf8') }, nodeHost);
-  assert.ok(result.value, `${name} loads`);
-  return result.value;
+  return loadTopologyFile(`samples/${name}`);
 }
 
 function walk(t: Topology, to: string): Trace {

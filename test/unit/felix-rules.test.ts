@@ -5,32 +5,20 @@
  */
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { nodeHost } from '../../src/cli/nodeHost';
 import { cniNat } from '../../src/engine/cni/masquerade';
 import { caliVethName } from '../../src/engine/cni/calicoVeth';
 import { createEngine, traceFlow } from '../../src/engine/index';
-import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import { felixDropDirection, felixPolicyRules, policyChainName } from '../../src/engine/policy/felix';
 import { createPolicyHook } from '../../src/engine/policy/hook';
-
-const root = join(__dirname, '..', '..', '..');
-
-function load(relative: string): Topology {
-  const full = join(root, relative);
-  const result = loadTopology({ path: full, text: readFileSync(full, 'utf8') }, nodeHost);
-  assert.ok(result.value, `${relative} loads`);
-  return result.value;
-}
+import { loadTopologyFile } from '../fixtures/load';
 
 const node = (t: Topology, name: string) => t.nodes.find((n) => n.name === name)!;
 const pod = (t: Topology, ns: string, name: string) => t.pods.find((p) => p.namespace === ns && p.name === name)!;
 
 test('canal: the database pod is isolated by its tier, its policy allows only the backend set on 5432', () => {
-  const t = load('samples/canal-policy.yaml');
+  const t = loadTopologyFile('samples/canal-policy.yaml');
   const db = pod(t, 'shop', 'db');
   const backend = pod(t, 'shop', 'backend');
   const { rules, ipsets } = felixPolicyRules(t, node(t, db.nodeName));
@@ -54,11 +42,11 @@ test('canal: the database pod is isolated by its tier, its policy allows only th
 });
 
 test('Felix rules exist only where Felix runs and some policy exists, and join the CNI rules', () => {
-  const flannel = load('samples/flannel-policy.yaml');
+  const flannel = loadTopologyFile('samples/flannel-policy.yaml');
   assert.deepEqual(felixPolicyRules(flannel, flannel.nodes[0]!).rules, []);
-  const bgp = load('samples/calico-bgp.yaml');
+  const bgp = loadTopologyFile('samples/calico-bgp.yaml');
   assert.deepEqual(felixPolicyRules(bgp, bgp.nodes[0]!).rules, []);
-  const fixture = load('test/fixtures/lab/calico-bgp-policy.yaml');
+  const fixture = loadTopologyFile('test/fixtures/lab/calico-bgp-policy.yaml');
   const n = node(fixture, 'worker-2');
   const nat = cniNat(fixture, n);
   assert.ok(nat.rules.some((r) => r.rule === '-A FORWARD -j cali-FORWARD' && r.position === 'first' && r.table === 'filter'));
@@ -70,7 +58,7 @@ test('Felix rules exist only where Felix runs and some policy exists, and join t
 
 /** Every ordered pair of pods on the pod network, on each port, the walk against the policy hook. */
 function agreement(file: string, ports: readonly number[]): number {
-  const t = load(file);
+  const t = loadTopologyFile(file);
   const engine = createEngine(t);
   const hook = createPolicyHook(t);
   const pods = t.pods.filter((p) => !p.hostNetwork);

@@ -5,33 +5,19 @@
  * other route; and `-m ipvs`, which KUBE-IPVS-OUT-FILTER uses, matching only IPVS connections.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { nodeHost, readSource } from '../../src/cli/nodeHost';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
 import { lookupRoute } from '../../src/engine/dataplane/routing';
-import { hasErrors } from '../../src/engine/diagnostics';
 import { planLab } from '../../src/engine/lab/plan';
-import { loadTopology } from '../../src/engine/model/load';
-import type { Topology } from '../../src/engine/model/types';
 import { createNetfilterHook } from '../../src/engine/netfilter/hook';
 import { parseRule } from '../../src/engine/netfilter/rules';
 import { renderAddrs } from '../../src/engine/render/addrs';
 import { renderLinks } from '../../src/engine/render/links';
 import { formatRoute } from '../../src/engine/render/routes';
 import type { FlowKey, NetfilterInput } from '../../src/engine/trace/hooks';
+import { loadTopologyFile } from '../fixtures/load';
 
-const root = path.join(__dirname, '..', '..', '..');
-
-function load(file: string): Topology {
-  const source = readSource(path.join(root, file));
-  assert.ok(!('diagnostic' in source));
-  const result = loadTopology(source, nodeHost);
-  assert.ok(!hasErrors(result.diagnostics) && result.value, result.diagnostics.map((d) => d.message).join('; '));
-  return result.value;
-}
-
-const ipvs = load('samples/seed002-ipvs.yaml');
+const ipvs = loadTopologyFile('samples/seed002-ipvs.yaml');
 
 test('every node has kube-ipvs0 after its NIC, DOWN, holding the ClusterIP as a /32', () => {
   const dp = deriveDataplane(ipvs);
@@ -64,7 +50,7 @@ test('the kernel\'s local route for each address, even with the device down, and
 });
 
 test('iptables mode has no kube-ipvs0', () => {
-  const dp = deriveDataplane(load('samples/seed002-flannel-vxlan.yaml'));
+  const dp = deriveDataplane(loadTopologyFile('samples/seed002-flannel-vxlan.yaml'));
   assert.ok(!dp.namespace('node/master')!.devices.some((d) => d.name === 'kube-ipvs0'));
 });
 
@@ -84,7 +70,7 @@ test('-m ipvs: --vaddr, --vproto and --vport parse into matches', () => {
 });
 
 test('KUBE-IPVS-OUT-FILTER drops the node\'s own connection to a load balancer it may not reach, and nothing else from that address', () => {
-  const topo = load('test/fixtures/proxy/ipvs-lb-source-ranges.yaml');
+  const topo = loadTopologyFile('test/fixtures/proxy/ipvs-lb-source-ranges.yaml');
   const hook = createNetfilterHook(topo);
   const local = new Set(['100.101.102.103', '10.20.30.41', '1.2.3.4']);
   const output = (flow: FlowKey): NetfilterInput => ({ node: 'test-node', hook: 'OUTPUT', flow, mark: 0, newConnection: true, isLocalAddress: (a) => local.has(a) });

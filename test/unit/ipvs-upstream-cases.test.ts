@@ -5,24 +5,12 @@
  * them) its expectations state. `ipvsadm -Ln` of each is a golden baseline besides.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { nodeHost, readSource } from '../../src/cli/nodeHost';
-import { hasErrors } from '../../src/engine/diagnostics';
-import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import { buildIpvs, renderIpvsadm, restoreLines, type IpvsState } from '../../src/engine/proxy';
 import { matchBaseline } from '../fixtures/proxy/baseline';
-
-const fixtureDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'proxy');
-
-function load(name: string): Topology {
-  const source = readSource(path.join(fixtureDir, name));
-  assert.ok(!('diagnostic' in source), `${name} is readable`);
-  const result = loadTopology(source, nodeHost);
-  assert.ok(!hasErrors(result.diagnostics) && result.value, `${name} loads: ${result.diagnostics.map((d) => d.message).join('; ')}`);
-  return result.value;
-}
+import { chain } from '../fixtures/proxy/chains';
+import { loadProxyFixture as load } from '../fixtures/proxy/load';
 
 function stateOf(topo: Topology): IpvsState {
   return buildIpvs(topo, topo.nodes.find((n) => n.name === 'test-node')!);
@@ -31,11 +19,6 @@ function stateOf(topo: Topology): IpvsState {
 /** `IP:port` of each virtual server, and its real servers. */
 function servers(state: IpvsState): Record<string, string[]> {
   return Object.fromEntries(state.virtualServers.map((v) => [`${v.protocol} ${v.ip}:${v.port}`, v.realServers.map((r) => `${r.ip}:${r.port}`)]));
-}
-
-/** A chain's rules as upstream's checkIptables sees them: the target and the set matched, if any. */
-function chain(lines: readonly string[], name: string): string[] {
-  return lines.filter((l) => l.startsWith(`-A ${name} `)).map((l) => `${/ -j (\S+)/.exec(l)![1]} ${/--match-set (\S+)/.exec(l)?.[1] ?? (/ -s (\S+)/.exec(l)?.[1] ?? '')}`.trim());
 }
 
 test('TestLoadBalancer: two virtual servers, the address in KUBE-LOAD-BALANCER, KUBE-SERVICES in order', () => {

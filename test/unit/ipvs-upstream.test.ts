@@ -5,33 +5,15 @@
  * KUBE-IPVS-OUT-FILTER, KUBE-IPVS-IPS) and the walk over them.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { nodeHost, readSource } from '../../src/cli/nodeHost';
-import { hasErrors } from '../../src/engine/diagnostics';
-import { loadTopology } from '../../src/engine/model/load';
-import type { Topology } from '../../src/engine/model/types';
 import { createNetfilterHook } from '../../src/engine/netfilter/hook';
 import { buildIpvs, renderIpsetList, renderSave, restoreLines } from '../../src/engine/proxy';
 import type { FlowKey, NetfilterInput } from '../../src/engine/trace/hooks';
-
-const fixtureDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'proxy');
-
-function load(name: string): Topology {
-  const source = readSource(path.join(fixtureDir, name));
-  assert.ok(!('diagnostic' in source), `${name} is readable`);
-  const result = loadTopology(source, nodeHost);
-  assert.ok(!hasErrors(result.diagnostics) && result.value, `${name} loads: ${result.diagnostics.map((d) => d.message).join('; ')}`);
-  return result.value;
-}
+import { chain } from '../fixtures/proxy/chains';
+import { loadProxyFixture as load } from '../fixtures/proxy/load';
 
 const topo = load('ipvs-lb-source-ranges.yaml');
 const node = topo.nodes[0]!;
-
-/** A chain's rules as upstream's checkIptables sees them: the target and the set matched, if any. */
-function chain(lines: readonly string[], name: string): string[] {
-  return lines.filter((l) => l.startsWith(`-A ${name} `)).map((l) => `${/ -j (\S+)/.exec(l)![1]} ${/--match-set (\S+)/.exec(l)?.[1] ?? (/ -s (\S+)/.exec(l)?.[1] ?? '')}`.trim());
-}
 
 test('TestLoadBalancerSourceRanges: ipset entries and virtual servers', () => {
   const state = buildIpvs(topo, node);

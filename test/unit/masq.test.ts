@@ -8,21 +8,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { nodeHost } from '../../src/cli/nodeHost';
 import { CALICO_NAT_HASHES, calicoRules, cniNat, flannelRules } from '../../src/engine/cni/masquerade';
 import { createEngine, tryTraceFlow } from '../../src/engine/index';
-import { loadTopology } from '../../src/engine/model/load';
 import type { CalicoConfig, Topology } from '../../src/engine/model/types';
 import { createNetfilterHook, nodeRuleSet } from '../../src/engine/netfilter/hook';
 import { renderTrace } from '../../src/engine/render/trace';
 import type { Trace } from '../../src/engine/trace/types';
 import { topology } from './cni-fixtures';
+import { loadTopologyFile } from '../fixtures/load';
 
 function loadSample(name: string): Topology {
-  const path = join(__dirname, '..', '..', '..', 'samples', name);
-  const result = loadTopology({ path, text: readFileSync(path, 'utf8') }, nodeHost);
-  assert.ok(result.value, `${name} loads`);
-  return result.value;
+  return loadTopologyFile(`samples/${name}`);
 }
 
 function trace(t: Topology, from: string, to: string, port?: number): Trace {

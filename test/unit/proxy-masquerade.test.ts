@@ -4,20 +4,14 @@
  * lab verify saw NodePort traffic leave master over flannel.1 from 10.42.0.0 (docs/kernel-facts.md).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { nodeHost } from '../../src/cli/nodeHost';
 import { createEngine, tryTraceFlow } from '../../src/engine/index';
-import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import type { Hop, Trace } from '../../src/engine/trace/types';
+import { loadTopologyFile } from '../fixtures/load';
 
 function loadSample(name: string): Topology {
-  const path = join(__dirname, '..', '..', '..', 'samples', name);
-  const result = loadTopology({ path, text: readFileSync(path, 'utf8') }, nodeHost);
-  assert.ok(result.value, `${name} loads`);
-  return result.value;
+  return loadTopologyFile(`samples/${name}`);
 }
 
 function trace(t: Topology, from: string, to: string, endpointIndex?: number): Trace {

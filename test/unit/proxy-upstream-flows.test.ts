@@ -5,28 +5,16 @@
  * fake node and objects, restated as Topology values or topology files.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { nodeHost, readSource } from '../../src/cli/nodeHost';
-import { hasErrors } from '../../src/engine/diagnostics';
-import { loadTopology } from '../../src/engine/model/load';
 import type { Endpoint, KubeProxyConfig, Service, ServicePort, Topology } from '../../src/engine/model/types';
 import { renderRestore, upstreamTestEnvironment, type ProxyEnvironment } from '../../src/engine/proxy';
 import { upstreamBaseline } from '../fixtures/proxy/baseline';
 import { endpoint, port, service, slice, upstreamCluster } from '../fixtures/proxy/build';
 import { packetFlow, type Outcome } from '../fixtures/proxy/flow';
+import { loadProxyFixture as load } from '../fixtures/proxy/load';
 
-const fixtureDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'proxy');
 const nodeIP = '192.168.0.2';
 const client = '203.0.113.2';
-
-function load(name: string): Topology {
-  const source = readSource(path.join(fixtureDir, name));
-  assert.ok(!('diagnostic' in source), `${name} is readable`);
-  const result = loadTopology(source, nodeHost);
-  assert.ok(!hasErrors(result.diagnostics) && result.value, `${name} loads: ${result.diagnostics.map((d) => d.message).join('; ')}`);
-  return result.value;
-}
 
 type Flow = [name: string, src: string, dst: string, port: number, expected: Outcome];
 

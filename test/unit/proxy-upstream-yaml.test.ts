@@ -6,26 +6,13 @@
  * walk's netfilter stage over the generated rules (test/fixtures/proxy/flow.ts).
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { nodeHost, readSource } from '../../src/cli/nodeHost';
-import { hasErrors } from '../../src/engine/diagnostics';
-import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import { renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
 import type { FlowKey } from '../../src/engine/trace/hooks';
 import { upstreamBaseline } from '../fixtures/proxy/baseline';
 import { packetFlow, type Outcome } from '../fixtures/proxy/flow';
-
-const fixtureDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'proxy');
-
-function load(name: string): Topology {
-  const source = readSource(path.join(fixtureDir, name));
-  assert.ok(!('diagnostic' in source), `${name} is readable`);
-  const result = loadTopology(source, nodeHost);
-  assert.ok(!hasErrors(result.diagnostics) && result.value, `${name} loads: ${result.diagnostics.map((d) => d.message).join('; ')}`);
-  return result.value;
-}
+import { loadProxyFixture as load } from '../fixtures/proxy/load';
 
 test('TestOverallIPTablesRules from overall.yaml: upstream\'s exact payload', () => {
   assert.equal(renderRestore(load('overall.yaml'), 'test-node', upstreamTestEnvironment), upstreamBaseline('upstream-overall.rules'));
