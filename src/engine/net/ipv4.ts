@@ -4,44 +4,19 @@
  */
 
 import type { Prefix } from '../dataplane/types';
+import { formatIPv4, maskOf, parseIPv4 } from './cidr';
 
-/** The unsigned 32-bit value of a canonical dotted quad; NaN when it is not one. */
+/** The unsigned 32-bit value of a canonical dotted quad (the loader's own parse); NaN when it is not one. */
 export function ipToNum(ip: string): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || octet > 255) return NaN;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      octet = octet * 10 + (c - 48);
-      digits++;
-    } else {
-      return NaN;
-    }
-  }
-  if (dots !== 3 || digits === 0 || octet > 255) return NaN;
-  return value * 256 + octet;
+  return parseIPv4(ip) ?? NaN;
 }
 
 export function isIpv4(text: string): boolean {
   return !Number.isNaN(ipToNum(text));
 }
 
-export function numToIp(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-/** The netmask of a prefix length as an unsigned number (0 for /0). */
-export function maskOf(length: number): number {
-  return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-}
+/** A dotted quad, as the loader formats one. */
+export const numToIp: (n: number) => string = formatIPv4;
 
 export function prefixOf(address: number, length: number): Prefix {
   return { base: (address & maskOf(length)) >>> 0, length };

@@ -4,7 +4,7 @@
  */
 
 import type { Prefix } from '../dataplane/types';
-import { maskOf } from './ipv4';
+import { maskOf } from './cidr';
 
 export class LpmTable<T> {
   private readonly byLength = new Map<number, Map<number, T[]>>();
