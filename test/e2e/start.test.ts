@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { freePort } from './freePort';
 
 const root = path.resolve(__dirname, '../../..');
 const out = path.join(root, 'test-results', 'e2e');
@@ -21,16 +21,6 @@ const sample = 'seed002-flannel-vxlan.yaml';
 let start: ChildProcess | undefined;
 let browser: Browser | undefined;
 let state = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Stops start.sh and the code-server it started: the whole process group, as Ctrl-C would. */
 function stop(): void {
