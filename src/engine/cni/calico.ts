@@ -22,8 +22,8 @@ import { CALICO_POD_GATEWAY, caliHostSide, caliPod, caliVethName } from './calic
 export const CALICO_IPIP_DEVICE = 'tunl0';
 export const CALICO_VXLAN_DEVICE = 'vxlan.calico';
 /** Felix's defaults: VXLANVNI 4096, VXLANPort 4789. */
-export const CALICO_VXLAN_VNI = 4096;
-export const CALICO_VXLAN_PORT = 4789;
+const CALICO_VXLAN_VNI = 4096;
+const CALICO_VXLAN_PORT = 4789;
 /** The route protocol Felix stamps on the routes it owns (dataplanedefs.DefaultRouteProto). */
 const FELIX_PROTO: RouteProto = '80';
 
@@ -102,7 +102,7 @@ function peerRoute(c: CalicoConfig, node: NodeInfo, peer: NodeInfo, path: PeerPa
   }
 }
 
-export function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
+function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
   const c = calicoSettings(ctx.topology);
   const tunnel = tunnelDevice(c, node);
   const pods = (ctx.podsByNode.get(node.name) ?? []).filter((p) => !p.hostNetwork);
@@ -128,7 +128,7 @@ export function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
 }
 
 /** What a real cluster would show going wrong: pods outside their node's block, nodes without a default route. */
-export function calicoNotes(ctx: CniContext): CniNote[] {
+function calicoNotes(ctx: CniContext): CniNote[] {
   const notes: CniNote[] = [];
   for (const node of ctx.topology.nodes) {
     // Only addresses the file gives can stray: derived ones come from the block itself.

@@ -12,7 +12,7 @@ import type { Pod } from '../model/types';
 import { sha1Hex } from '../net/sha1';
 
 /** The MAC Calico's CNI plugin gives every host-side veth. */
-export const CALICO_HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
+const CALICO_HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
 /** The link-local next hop every Calico pod routes through; the host veth answers its ARP by proxy. */
 export const CALICO_POD_GATEWAY = '169.254.1.1';
 

@@ -18,7 +18,7 @@ function settings(topology: Topology): CanalConfig['flannel'] {
 
 const noPods: ReadonlyMap<string, readonly Pod[]> = new Map();
 
-export function canalHost(ctx: CniContext, node: NodeInfo): CniHostState {
+function canalHost(ctx: CniContext, node: NodeInfo): CniHostState {
   const flannel = settings(ctx.topology);
   // flanneld's share of the node: the tunnel device and its routes, without the bridge the
   // flannel CNI plugin would add (Canal pods do not use it).
