@@ -318,7 +318,15 @@ async function editorText(): Promise<string> {
 
 /** Brings a workspace file to the front through Quick Open (its tab may be scrolled out of sight). */
 async function focusFile(name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
+  // A webview that holds focus swallows the key; under load that happens between a click and the
+  // press, so Quick Open is asked for again, from the workbench, until its box shows.
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    const shown = await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    if (shown) break;
+    if (attempt === 3) throw new Error('Quick Open did not open after four tries');
+    await page.locator('.part.statusbar').first().click({ position: { x: 5, y: 5 } });
+  }
   await quickPick(name);
   await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor({ timeout: 20000 });
 }
