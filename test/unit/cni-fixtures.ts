@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CniConfig, NodeInfo, Pod, SecondaryNetwork, Topology } from '../../src/engine/model/types';
 import type { FdbEntry, NetNamespace, Neighbour, Route, RoutingRule } from '../../src/engine/dataplane/types';
+import { formatRoute } from '../../src/engine/render/routes';
 
 const source = { file: 'fixture.yaml', line: 1, col: 1 };
 
@@ -94,18 +95,7 @@ export function topology(cni: CniConfig, clusterCIDR: string, nodes: readonly No
 
 /** A route as `ip route show table all` prints it (the main table without `table main`). */
 export function routeText(r: Route): string {
-  const parts: string[] = [];
-  if (r.type !== 'unicast') parts.push(r.type);
-  parts.push(r.dst);
-  if (r.via) parts.push('via', r.via);
-  if (r.dev) parts.push('dev', r.dev);
-  if (r.table !== 'main') parts.push('table', r.table);
-  if (r.proto) parts.push('proto', r.proto);
-  if (r.scope !== 'global') parts.push('scope', r.scope);
-  if (r.src) parts.push('src', r.src);
-  if (r.metric !== undefined) parts.push('metric', String(r.metric));
-  if (r.onlink) parts.push('onlink');
-  return parts.join(' ');
+  return formatRoute(r, undefined, true);
 }
 
 export function neighText(n: Neighbour): string {
