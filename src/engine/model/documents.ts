@@ -1,8 +1,10 @@
 /**
  * Stage 1 of the data flow: text → documents, each able to say where any path inside it is
  * written. The stream is cut at its `---` / `...` markers and each document parsed on its own, so
- * one broken document costs only itself. JSON takes a `JSON.parse` fast path. Positions are found
- * on demand (see locateYaml.ts, locateJson.ts): parsing stays as cheap as js-yaml's own.
+ * one broken document costs only itself, and handed on as soon as it is parsed: a reader that
+ * takes what it needs and releases the value keeps only its drafts alive, never a whole file of
+ * parsed trees. JSON takes a `JSON.parse` fast path. Positions are found on demand (see
+ * locateYaml.ts, locateJson.ts): parsing stays as cheap as js-yaml's own.
  */
 
 import * as yaml from 'js-yaml';
@@ -19,11 +21,18 @@ import { topologySchema } from './yamlSchema';
 /** One Kubernetes object (or the Cluster) as parsed, before validation. */
 export interface ParsedDocument {
   readonly file: string;
+  /** The parsed value; undefined once released. */
   readonly value: unknown;
   /** Where the document (or, inside a `kind: List`, the item) begins. */
   readonly pos: SourcePos;
   /** Where a path inside the value is written: its key, or its value (the default). */
   span(path: Path, part?: PathPart): SourceSpan;
+  /**
+   * Lets the parsed value go once it has been read in full; positions still work, as they read
+   * the text. The loader releases the objects it reads in one go, so that a 150,000-pod file's
+   * trees die young rather than all living until the load ends.
+   */
+  release(): void;
 }
 
 export interface ParsedFile {
@@ -130,7 +139,15 @@ class ChunkPositions {
 class Document implements ParsedDocument {
   private position: SourcePos | undefined;
 
-  constructor(readonly value: unknown, private readonly at: ChunkPositions, private readonly prefix: Path | undefined, private readonly whole: boolean) {}
+  constructor(private parsed: unknown, private readonly at: ChunkPositions, private readonly prefix: Path | undefined, private readonly whole: boolean) {}
+
+  get value(): unknown {
+    return this.parsed;
+  }
+
+  release(): void {
+    this.parsed = undefined;
+  }
 
   get file(): string {
     return this.at.file;
@@ -157,33 +174,45 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * A document, or each item of a `kind: List` (and the typed lists the API returns, such as
  * PodList). `whole` says the chunk holds just this document, so its first content line is its start.
  */
-function documentsOf(value: unknown, at: ChunkPositions, whole: boolean, out: ParsedDocument[], diagnostics: Diagnostic[]): void {
+function documentsOf(value: unknown, at: ChunkPositions, whole: boolean, visit: (doc: ParsedDocument) => void, diagnostics: Diagnostic[]): void {
   if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && 'items' in value) {
     const items = value.items;
     if (!Array.isArray(items)) {
       diagnostics.push(diagnostic('wrongType', at.span(['items'], 'value'), `items of a ${value.kind} must be a sequence of objects; write "items:" followed by "- " entries`));
       return;
     }
-    items.forEach((item, i) => out.push(new Document(item, at, ['items', i], false)));
+    items.forEach((item, i) => visit(new Document(item, at, ['items', i], false)));
     return;
   }
-  out.push(new Document(value, at, undefined, whole));
+  visit(new Document(value, at, undefined, whole));
 }
 
 /** Lines of comments, blank lines and the `---` marker before a document's first content line. */
 export function leadingLines(text: string): number {
   let n = 0;
   let i = 0;
+  // Every document's position is asked for, so lines are judged in place rather than sliced out.
   while (i < text.length) {
     const nl = text.indexOf('\n', i);
-    const line = text.slice(i, nl < 0 ? text.length : nl).trim();
-    const isMarker = line === '---' || line.startsWith('--- #');
-    if (line !== '' && !line.startsWith('#') && !isMarker && !line.startsWith('%')) return n;
+    const end = nl < 0 ? text.length : nl;
+    let s = i;
+    while (s < end && isBlank(text.charCodeAt(s))) s++;
+    let e = end;
+    while (e > s && isBlank(text.charCodeAt(e - 1))) e--;
+    const c = text.charCodeAt(s);
+    const isMarker = e - s >= 3 && text.startsWith('---', s) && (e - s === 3 || text.startsWith(' #', s + 3));
+    if (s < e && c !== 0x23 /* # */ && c !== 0x25 /* % */ && !isMarker) return n;
     if (nl < 0) return n;
     n++;
     i = nl + 1;
   }
   return n;
+}
+
+/** Whether `String.prototype.trim` strips this code unit (what `\s` matches), tested cheaply for ASCII. */
+function isBlank(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return /\s/.test(String.fromCharCode(c));
 }
 
 function yamlError(file: string, chunk: Chunk, e: unknown): Diagnostic {
@@ -203,69 +232,53 @@ function yamlError(file: string, chunk: Chunk, e: unknown): Diagnostic {
   return diagnostic('yamlSyntax', pointAt(file, chunk.line + 1, 1), `this document could not be parsed (${e instanceof Error ? e.message : String(e)}); the document is skipped`);
 }
 
-function parseJson(file: SourceFile): ParsedFile | undefined {
+function parseJson(file: SourceFile, visit: (doc: ParsedDocument) => void, diagnostics: Diagnostic[]): boolean {
   let value: unknown;
   try {
     value = JSON.parse(file.text);
   } catch {
-    return undefined; // Not strict JSON: the YAML parser reads it (JSON is YAML) and says what is wrong.
+    return false; // Not strict JSON: the YAML parser reads it (JSON is YAML) and says what is wrong.
   }
-  const out: ParsedDocument[] = [];
-  const diagnostics: Diagnostic[] = [];
-  documentsOf(value, new ChunkPositions(file.path, { text: file.text, line: 0 }, jsonLocator), false, out, diagnostics);
-  return { documents: out, diagnostics };
+  documentsOf(value, new ChunkPositions(file.path, { text: file.text, line: 0 }, jsonLocator), false, visit, diagnostics);
+  return true;
 }
 
-function loadWhole(file: SourceFile): unknown[] | undefined {
-  try {
-    return yaml.loadAll(file.text, undefined, { filename: file.path, maxDepth: MAX_DEPTH, schema: topologySchema } as yaml.LoadOptions);
-  } catch {
-    return undefined;
-  }
-}
+const loadOptions = (path: string): yaml.LoadOptions => ({ filename: path, maxDepth: MAX_DEPTH, schema: topologySchema }) as yaml.LoadOptions;
 
-/** Whether js-yaml's loadAll counts a chunk as a document: it opens with `---`, or holds more than comments. */
-function holdsDocument(chunk: Chunk): boolean {
-  return chunk.text.startsWith('---') || chunk.text.startsWith('%') || /^[ \t]*[^\s#]/m.test(chunk.text);
-}
-
-export function parseDocuments(file: SourceFile): ParsedFile {
+/**
+ * Hands each document of the file to `visit` as soon as it is parsed, in file order, and answers
+ * the diagnostics of the text and its syntax. A YAML stream is parsed chunk by chunk, which costs
+ * about what one `loadAll` does and lets every document's tree go as soon as its reader is done.
+ */
+export function visitDocuments(file: SourceFile, visit: (doc: ParsedDocument) => void): Diagnostic[] {
   const verdict = checkText(file.path, file.text);
-  if (!verdict.parse) return { documents: [], diagnostics: verdict.diagnostics };
+  if (!verdict.parse) return [...verdict.diagnostics];
   const diagnostics: Diagnostic[] = [...verdict.diagnostics];
   const first = /\S/.exec(file.text);
-  if (first && (first[0] === '{' || first[0] === '[')) {
-    const json = parseJson(file);
-    if (json) return { documents: json.documents, diagnostics: [...diagnostics, ...json.diagnostics] };
-  }
-  const documents: ParsedDocument[] = [];
-  const chunks = splitStream(file.text);
-  // Fast path: one loadAll over the whole stream, as cheap as js-yaml gets, its documents paired
-  // with the chunks in order. Any error, or a count that does not pair up, falls back to parsing
-  // chunk by chunk, which recovers from errors document by document.
-  const whole = loadWhole(file);
-  const documentChunks = whole ? chunks.filter(holdsDocument) : chunks;
-  const values = whole && whole.length === documentChunks.length ? whole : undefined;
-  const parsed = values ? documentChunks : chunks;
-  for (let i = 0; i < parsed.length; i++) {
-    const chunk = parsed[i]!;
+  if (first && (first[0] === '{' || first[0] === '[') && parseJson(file, visit, diagnostics)) return diagnostics;
+  const options = loadOptions(file.path);
+  for (const chunk of splitStream(file.text)) {
     let value: unknown;
-    if (values) value = values[i];
-    else {
-      try {
-        value = yaml.load(chunk.text, { filename: file.path, maxDepth: MAX_DEPTH, schema: topologySchema } as yaml.LoadOptions);
-      } catch (e) {
-        diagnostics.push(yamlError(file.path, chunk, e));
-        continue;
-      }
+    try {
+      value = yaml.load(chunk.text, options);
+    } catch (e) {
+      diagnostics.push(yamlError(file.path, chunk, e));
+      continue;
     }
-    chunkDocuments(file.path, chunk, value, documents, diagnostics);
+    chunkDocuments(file.path, chunk, value, visit, diagnostics);
   }
+  return diagnostics;
+}
+
+/** Every document of the file, kept: for callers that look at documents more than once (hovers, tests). */
+export function parseDocuments(file: SourceFile): ParsedFile {
+  const documents: ParsedDocument[] = [];
+  const diagnostics = visitDocuments(file, (d) => documents.push(d));
   return { documents, diagnostics };
 }
 
 /** The documents of one parsed chunk, unless its aliases expand beyond reason. */
-function chunkDocuments(path: string, chunk: Chunk, value: unknown, documents: ParsedDocument[], diagnostics: Diagnostic[]): void {
+function chunkDocuments(path: string, chunk: Chunk, value: unknown, visit: (doc: ParsedDocument) => void, diagnostics: Diagnostic[]): void {
   if (value === undefined || value === null) return;
   const at = new ChunkPositions(path, chunk, yamlLocator);
   // js-yaml shares aliased nodes rather than copying them, but anything walking the value would
@@ -278,7 +291,7 @@ function chunkDocuments(path: string, chunk: Chunk, value: unknown, documents: P
       return;
     }
   }
-  documentsOf(value, at, true, documents, diagnostics);
+  documentsOf(value, at, true, visit, diagnostics);
 }
 
 /**
@@ -289,7 +302,7 @@ export function parseChunk(path: string, chunk: Chunk): ParsedFile {
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   try {
-    chunkDocuments(path, chunk, yaml.load(chunk.text, { filename: path, maxDepth: MAX_DEPTH, schema: topologySchema } as yaml.LoadOptions), documents, diagnostics);
+    chunkDocuments(path, chunk, yaml.load(chunk.text, loadOptions(path)), (d) => documents.push(d), diagnostics);
   } catch (e) {
     diagnostics.push(yamlError(path, chunk, e));
   }

@@ -8,12 +8,12 @@
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
 import type { Diagnostic, Result } from '../diagnostics';
 import type { LoadHost, SourceFile } from './host';
-import type { EndpointSlice, Namespace, NetworkPolicy, NodeInfo, Pod, SecondaryNetwork, Service, Topology } from './types';
+import type { EndpointSlice, ExternalHost, Namespace, NetworkPolicy, NodeInfo, Pod, SecondaryNetwork, Service, Topology } from './types';
 import { checkPodAddress, checkPodCidrs, checkServiceSelection, firstOfEachName, AddressBook } from './checks';
-import { nodeMac, readCluster, type ClusterDraft, type NodeDraft } from './cluster';
+import { nodeMac, readCluster, type ClusterDraft, type ExternalDraft, type NodeDraft } from './cluster';
 import { readIpPool, readNetConf, resolveCni } from './cni';
 import { allocateClusterIps, allocateNodePorts, assignPodAddresses, deriveEndpointSlices, placePods } from './derive';
-import { parseDocuments, type ParsedDocument } from './documents';
+import { visitDocuments, type ParsedDocument } from './documents';
 import { readEndpoints, readEndpointSlice } from './endpoints';
 import { ignoredKinds, isReadKind, readKinds } from './kinds';
 import { readMeta } from './meta';
@@ -34,17 +34,85 @@ const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 const FLANNEL_CONFIGMAPS = ['kube-flannel-cfg', 'canal-config'];
 const noInterfaces: Pod['secondaryInterfaces'] = [];
 
-/** Documents of the file and of the files its Cluster includes, in order. */
-function gather(file: SourceFile, host: LoadHost, out: Diagnostic[]): ParsedDocument[] {
-  const main = parseDocuments(file);
-  out.push(...main.diagnostics);
-  const docs = [...main.documents];
-  const cluster = main.documents.find((d) => isRecord(d.value) && d.value.kind === 'Cluster');
-  if (!cluster) return docs;
+/** A workload document, expanded into pods once the nodes are known. */
+interface WorkloadSource {
+  readonly kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
+  readonly r: Reader;
+}
+
+/**
+ * What the load keeps of the documents as they stream past. Pods, Services, EndpointSlices and
+ * Endpoints, the bulk of a large file, are read as soon as they are parsed and their trees
+ * released; the other kinds are few, and are read once the Cluster is known.
+ */
+interface Gathered {
+  /** Documents of the kinds read later, by kind, in file order. */
+  readonly later: Map<string, Reader[]>;
+  /** Pods and the workloads that make pods, in file order. */
+  readonly podSources: (PodDraft | WorkloadSource)[];
+  readonly services: ServiceDraft[];
+  readonly slices: { slice: EndpointSlice; r: Reader }[];
+  /** How many documents were of a kind the simulator reads. */
+  read: number;
+}
+
+const isWorkload = (k: string): k is WorkloadSource['kind'] => k === 'Deployment' || k === 'ReplicaSet' || k === 'StatefulSet' || k === 'DaemonSet';
+
+// Paths every document is read at, made once rather than once per document.
+const ROOT: readonly [] = [];
+const KIND = ['kind'] as const;
+const knownKinds = [...readKinds, ...ignoredKinds];
+
+/** Checks one document's kind and fields, and reads it now or keeps it for later. */
+function take(doc: ParsedDocument, into: Gathered, out: Diagnostic[]): void {
+  const r = new Reader(doc, out);
+  if (!isRecord(doc.value)) {
+    out.push(diagnostic('notAMapping', doc.span([]), 'this document is not a mapping of fields; a topology document is a Kubernetes object or the Cluster, starting with apiVersion and kind'));
+    return;
+  }
+  const kind = r.str(KIND, true);
+  if (kind === undefined) return;
+  if (kind !== 'Cluster') r.fields(ROOT, objectFields.reads, 'lenient', objectFields.known);
+  if (!isReadKind(kind)) {
+    if (ignoredKinds.includes(kind)) r.report('ignoredKind', ['kind'], `${kind} is a real Kubernetes kind that does not affect where packets go; it is ignored`);
+    else {
+      const near = nearest(kind, knownKinds);
+      if (near) r.report('unknownKind', ['kind'], `unknown kind "${kind}"; did you mean "${near}"? (as written the document is ignored)`);
+      else r.report('ignoredKind', ['kind'], `kind ${kind} is not one the simulator reads; it is ignored`);
+    }
+    return;
+  }
+  into.read++;
+  if (kind === 'Pod') {
+    const p = readPod(r);
+    if (p) into.podSources.push(p);
+  } else if (kind === 'Service') {
+    const s = readService(r);
+    if (s) into.services.push(s);
+  } else if (kind === 'EndpointSlice') {
+    const slice = readEndpointSlice(r);
+    if (slice) into.slices.push({ slice, r });
+  } else if (kind === 'Endpoints') {
+    for (const slice of readEndpoints(r)) into.slices.push({ slice, r });
+  } else {
+    if (isWorkload(kind)) into.podSources.push({ kind, r });
+    const list = into.later.get(kind);
+    if (list) list.push(r);
+    else into.later.set(kind, [r]);
+    return;
+  }
+  doc.release();
+}
+
+/** Streams the documents of the file, then of the files its Cluster includes, into `into`. */
+function gather(file: SourceFile, host: LoadHost, into: Gathered, out: Diagnostic[]): void {
+  out.push(...visitDocuments(file, (d) => take(d, into, out)));
+  const cluster = into.later.get('Cluster')?.[0];
+  if (!cluster) return;
   const seen = new Set([file.path]);
-  const spec = isRecord(cluster.value) && isRecord(cluster.value.spec) ? cluster.value.spec : {};
-  const include = Array.isArray(spec.include) ? spec.include : [];
-  include.forEach((pattern, i) => {
+  // Read raw: readCluster reports a malformed include list, once.
+  const include = cluster.get(['spec', 'include']);
+  (Array.isArray(include) ? include : []).forEach((pattern: unknown, i) => {
     if (typeof pattern !== 'string') return;
     const paths = host.expandInclude(pattern, file.path);
     if (paths.length === 0) out.push(diagnostic('includeNoMatch', cluster.span(['spec', 'include', i]), `spec.include "${pattern}" matches no file next to ${file.path}; fix the pattern or remove it`));
@@ -56,40 +124,23 @@ function gather(file: SourceFile, host: LoadHost, out: Diagnostic[]): ParsedDocu
         out.push(diagnostic('includeUnreadable', cluster.span(['spec', 'include', i]), `${path} (from spec.include "${pattern}") cannot be read; check that it exists and is readable`));
         continue;
       }
-      const parsed = parseDocuments({ path, text });
-      out.push(...parsed.diagnostics);
-      docs.push(...parsed.documents);
+      out.push(...visitDocuments({ path, text }, (d) => take(d, into, out)));
     }
   });
-  return docs;
 }
 
-// Paths every document is read at, made once rather than once per document.
-const ROOT: readonly [] = [];
-const KIND = ['kind'] as const;
+// The two below are module functions, not closures inside loadTopology: a closure there would
+// share its scope, and every node's lazy `source` would keep the load's drafts alive.
+function nodeInfo(n: NodeDraft): NodeInfo {
+  return {
+    get source() { return n.source(); }, name: n.name, address: n.address!, prefixLength: n.prefixLength, interface: n.interface, mac: nodeMac(n),
+    podCIDR: n.podCIDR ?? '0.0.0.0/32', ...(n.gateway ? { gateway: n.gateway } : {}), extraInterfaces: n.extraInterfaces,
+    extraRoutes: n.extraRoutes, labels: n.labels, enis: n.enis,
+  };
+}
 
-/** One entry per document the simulator reads, in file order, with its kind checked. */
-function classify(docs: readonly ParsedDocument[], out: Diagnostic[]): { kind: string; r: Reader }[] {
-  const known = [...readKinds, ...ignoredKinds];
-  const result: { kind: string; r: Reader }[] = [];
-  for (const doc of docs) {
-    const r = new Reader(doc, out);
-    if (!isRecord(doc.value)) {
-      out.push(diagnostic('notAMapping', doc.span([]), 'this document is not a mapping of fields; a topology document is a Kubernetes object or the Cluster, starting with apiVersion and kind'));
-      continue;
-    }
-    const kind = r.str(KIND, true);
-    if (kind === undefined) continue;
-    if (kind !== 'Cluster') r.fields(ROOT, objectFields.reads, 'lenient', objectFields.known);
-    if (isReadKind(kind)) result.push({ kind, r });
-    else if (ignoredKinds.includes(kind)) r.report('ignoredKind', ['kind'], `${kind} is a real Kubernetes kind that does not affect where packets go; it is ignored`);
-    else {
-      const near = nearest(kind, known);
-      if (near) r.report('unknownKind', ['kind'], `unknown kind "${kind}"; did you mean "${near}"? (as written the document is ignored)`);
-      else r.report('ignoredKind', ['kind'], `kind ${kind} is not one the simulator reads; it is ignored`);
-    }
-  }
-  return result;
+function externalHost(e: ExternalDraft): ExternalHost {
+  return { get source() { return e.source(); }, name: e.name, address: e.address, prefixLength: e.prefixLength, mac: e.mac };
 }
 
 function cidrOr(text: string): Cidr {
@@ -98,20 +149,15 @@ function cidrOr(text: string): Cidr {
 
 export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology | undefined> {
   const diagnostics: Diagnostic[] = [];
-  const docs = classify(gather(file, host, diagnostics), diagnostics);
-  const grouped = new Map<string, Reader[]>();
-  for (const d of docs) {
-    const list = grouped.get(d.kind);
-    if (list) list.push(d.r);
-    else grouped.set(d.kind, [d.r]);
-  }
-  const byKind = (k: string): readonly Reader[] => grouped.get(k) ?? [];
+  const gathered: Gathered = { later: new Map(), podSources: [], services: [], slices: [], read: 0 };
+  gather(file, host, gathered, diagnostics);
+  const byKind = (k: string): readonly Reader[] => gathered.later.get(k) ?? [];
 
   const clusters = byKind('Cluster');
   for (const extra of clusters.slice(1)) extra.report('secondCluster', ['kind'], 'a topology has one Cluster document and this is a second one; merge them (this one is ignored)');
   if (clusters.length === 0) {
     // A file refused whole (binary, oversize) has already said why; "no Cluster" would only repeat it.
-    if (docs.length === 0 && diagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics };
+    if (gathered.read === 0 && diagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics };
     diagnostics.push(diagnostic('noCluster', pointAt(file.path, 1, 1), 'no Cluster document (apiVersion: packetwalk.io/v1alpha1, kind: Cluster) was found; add one that lists the nodes and the CNI'));
     return { value: undefined, diagnostics };
   }
@@ -141,15 +187,15 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
 
   // Pods, bare and from workloads, in file order.
   const drafts: PodDraft[] = [];
-  for (const { kind, r } of docs) {
-    if (kind === 'Pod') {
-      const p = readPod(r);
-      if (p) drafts.push(p);
-    } else if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet' || kind === 'DaemonSet') {
-      const w = expandWorkload(r, kind, nodes);
-      if (w.skipped) r.report('ignoredKind', ['kind'], `this ${kind} is not expanded into pods: ${w.skipped}`);
-      drafts.push(...w.pods);
+  for (const source of gathered.podSources) {
+    if (!('kind' in source)) {
+      drafts.push(source);
+      continue;
     }
+    const { kind, r } = source;
+    const w = expandWorkload(r, kind, nodes);
+    if (w.skipped) r.report('ignoredKind', ['kind'], `this ${kind} is not expanded into pods: ${w.skipped}`);
+    drafts.push(...w.pods);
   }
   const podDrafts = firstOfEachName(drafts, (p) => `${p.namespace}/${p.name}`, (p) => ({ reader: p.reader, path: [...p.path, 'metadata', 'name'] }), 'pod');
   placePods(podDrafts, nodes);
@@ -184,7 +230,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   }
 
   // Services, with clusterIPs and nodePorts allocated where the file has none.
-  const serviceDrafts = firstOfEachName(byKind('Service').map(readService).filter((s) => s !== undefined), (s) => `${s.namespace}/${s.name}`, (s) => ({ reader: s.reader, path: ['metadata', 'name'] }), 'Service');
+  const serviceDrafts = firstOfEachName(gathered.services, (s) => `${s.namespace}/${s.name}`, (s) => ({ reader: s.reader, path: ['metadata', 'name'] }), 'Service');
   const clusterIps = allocateClusterIps(serviceDrafts, serviceCidr);
   const { nodePort, healthCheck } = allocateNodePorts(serviceDrafts);
   const seenNodePorts = new Map<number, string>();
@@ -215,13 +261,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   for (const s of serviceDrafts) checkServiceSelection(s, podIndex);
 
   // EndpointSlices: given ones (and Endpoints) stand; Services with selectors and none given get derived ones.
-  const given: { slice: EndpointSlice; r: Reader }[] = [];
-  for (const { kind, r } of docs) {
-    if (kind === 'EndpointSlice') {
-      const s = readEndpointSlice(r);
-      if (s) given.push({ slice: s, r });
-    } else if (kind === 'Endpoints') for (const s of readEndpoints(r)) given.push({ slice: s, r });
-  }
+  const given = gathered.slices;
   const serviceKeys = new Set(services.map((s) => `${s.namespace}/${s.name}`));
   for (const { slice, r } of given) {
     if (!serviceKeys.has(`${slice.namespace}/${slice.serviceName}`)) r.report('unknownService', ['metadata', 'name'], `this EndpointSlice (or Endpoints) belongs to Service ${slice.namespace}/${slice.serviceName}, which the topology does not define; add the Service or fix the name`);
@@ -254,15 +294,10 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     namespaces.push({ source: o.source, name: o.namespace, labels: { 'kubernetes.io/metadata.name': o.namespace } });
   }
 
-  const nodeInfos: NodeInfo[] = nodes.map((n: NodeDraft) => ({
-    get source() { return n.source(); }, name: n.name, address: n.address!, prefixLength: n.prefixLength, interface: n.interface, mac: nodeMac(n),
-    podCIDR: n.podCIDR ?? '0.0.0.0/32', ...(n.gateway ? { gateway: n.gateway } : {}), extraInterfaces: n.extraInterfaces,
-    extraRoutes: n.extraRoutes, labels: n.labels, enis: n.enis,
-  }));
   const topology: Topology = {
     cluster: { source: draft.source, name: draft.name, clusterCIDR: formatCidr(clusterCidr), serviceCIDR: formatCidr(serviceCidr), cni, kubeProxy: draft.kubeProxy, networks },
-    nodes: nodeInfos,
-    externals: externals.map((e) => ({ get source() { return e.source(); }, name: e.name, address: e.address, prefixLength: e.prefixLength, mac: e.mac })),
+    nodes: nodes.map(nodeInfo),
+    externals: externals.map(externalHost),
     namespaces,
     pods,
     services,

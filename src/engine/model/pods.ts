@@ -6,7 +6,7 @@ import type { Container, ContainerPort, Protocol } from './types';
 import { containerFields, containerPortFields, podSpecFields, podStatusFields } from './k8sFields';
 import { readMeta } from './meta';
 import type { Path } from './path';
-import { absent, fieldNames, plainMeta, plainStrings } from './plain';
+import { absent, fieldNames, plainMeta, plainStrings, sized } from './plain';
 import { isRecord, onlyNames, type Json, type Reader } from './reader';
 import { readAddress, readPort, readProtocol } from './values';
 
@@ -114,26 +114,31 @@ function plainPort(v: unknown): ContainerPort | undefined {
   return name !== undefined ? { name, containerPort, protocol } : { containerPort, protocol };
 }
 
+/** No ports, shared by every container without any: drafts and pods only read it. */
+const noPorts: readonly ContainerPort[] = Object.freeze([]);
+
 function plainContainers(v: unknown): Container[] | undefined {
   if (absent(v)) return [];
   if (!Array.isArray(v)) return undefined;
-  const containers: Container[] = [];
+  const containers = sized<Container>(v.length);
   for (let i = 0; i < v.length; i++) {
     const c: unknown = v[i];
     if (!isRecord(c) || !onlyNames(c, containerNames)) return undefined;
     const name = c.name;
     if (!absent(name) && typeof name !== 'string') return undefined;
     const list = c.ports;
-    const ports: ContainerPort[] = [];
+    let ports: readonly ContainerPort[] = noPorts;
     if (!absent(list)) {
       if (!Array.isArray(list)) return undefined;
-      for (const item of list) {
-        const port = plainPort(item);
+      const read = sized<ContainerPort>(list.length);
+      for (let j = 0; j < list.length; j++) {
+        const port = plainPort(list[j]);
         if (!port) return undefined;
-        ports.push(port);
+        read[j] = port;
       }
+      ports = read;
     }
-    containers.push({ name: name ?? `container-${i}`, ports });
+    containers[i] = { name: name ?? `container-${i}`, ports };
   }
   return containers;
 }

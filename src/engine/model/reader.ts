@@ -56,12 +56,15 @@ export function onlyNames(m: Json, names: ReadonlySet<string>): boolean {
   return true;
 }
 
+/** Marks a reader of the whole document (see `get`). */
+const WHOLE: unique symbol = Symbol('whole document');
+
 export class Reader {
   /**
    * A reader of the whole document, or (through `at`) of one value inside it: paths are then
    * relative to that value, which spares walking from the root for every field of a deep list.
    */
-  constructor(readonly doc: ParsedDocument, private readonly out: Diagnostic[], private readonly base: unknown = doc.value, private readonly prefix: Path = []) {}
+  constructor(readonly doc: ParsedDocument, private readonly out: Diagnostic[], private readonly base: unknown = WHOLE, private readonly prefix: Path = []) {}
 
   /** A reader of the value at `path`, for reading many fields below it. */
   at(path: Path): Reader {
@@ -102,7 +105,9 @@ export class Reader {
   }
 
   get(path: Path): unknown {
-    let v: unknown = this.base;
+    // A whole-document reader reads the document's value when asked rather than holding it: a
+    // draft keeps its reader to report against, and must not keep the parsed tree alive.
+    let v: unknown = this.base === WHOLE ? this.doc.value : this.base;
     for (const p of path) {
       if (v === null || typeof v !== 'object') return undefined;
       v = (v as Record<string | number, unknown>)[p];

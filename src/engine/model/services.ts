@@ -5,7 +5,7 @@ import { parseIPv4 } from '../net/cidr';
 import type { Protocol, ServiceType } from './types';
 import { servicePortFields, serviceSpecFields } from './k8sFields';
 import { readMeta } from './meta';
-import { absent, fieldNames, plainMeta, plainStrings } from './plain';
+import { absent, fieldNames, plainMeta, plainStrings, sized } from './plain';
 import { isRecord, onlyNames, type Reader } from './reader';
 import { protocols, readAddress, readCidr, readPort, readProtocol } from './values';
 
@@ -136,8 +136,9 @@ function isAddress(v: unknown): v is string {
 function plainPorts(list: unknown): ServicePortDraft[] | undefined {
   if (absent(list)) return [];
   if (!Array.isArray(list)) return undefined;
-  const ports: ServicePortDraft[] = [];
-  for (const p of list) {
+  const ports = sized<ServicePortDraft>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const p: unknown = list[i];
     if (!isRecord(p) || !onlyNames(p, portNames)) return undefined;
     const port = p.port;
     if (!isPort(port)) return undefined;
@@ -151,7 +152,7 @@ function plainPorts(list: unknown): ServicePortDraft[] | undefined {
     const name = typeof rawName === 'string' ? rawName : typeof rawName === 'number' || typeof rawName === 'boolean' ? String(rawName) : absent(rawName) ? '' : undefined;
     const protocol = plainChoice(p.protocol, protocols, 'TCP');
     if (name === undefined || protocol === undefined) return undefined;
-    ports.push(np === undefined || np === null ? { name, protocol, port, targetPort } : { name, protocol, port, targetPort, nodePort: np });
+    ports[i] = np === undefined || np === null ? { name, protocol, port, targetPort } : { name, protocol, port, targetPort, nodePort: np };
   }
   return ports;
 }

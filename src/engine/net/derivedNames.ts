@@ -4,14 +4,18 @@
  * the object, so the same file always gives the same answer.
  */
 
-import { sha1Hex } from './sha1';
+import { hexByte, sha1Hex, sha1Words } from './sha1';
 
-/** A locally administered unicast MAC, as the kernel's random MACs are (second-lowest bit of the first byte set, lowest clear). */
+/**
+ * A locally administered unicast MAC, as the kernel's random MACs are (second-lowest bit of the
+ * first byte set, lowest clear): the first six bytes of the seed's SHA-1. Every pod of a
+ * non-bridge CNI gets one, so it is formatted straight from the digest words.
+ */
 export function derivedMac(seed: string): string {
-  const hex = sha1Hex(seed);
-  const first = ((parseInt(hex.slice(0, 2), 16) & 0xfe) | 0x02).toString(16).padStart(2, '0');
-  const rest = [2, 4, 6, 8, 10].map((i) => hex.slice(i, i + 2));
-  return [first, ...rest].join(':');
+  const h = sha1Words(seed);
+  const a = h[0]!;
+  const b = h[1]!;
+  return `${hexByte(((a >>> 24) & 0xfe) | 0x02)}:${hexByte(a >>> 16)}:${hexByte(a >>> 8)}:${hexByte(a)}:${hexByte(b >>> 24)}:${hexByte(b >>> 16)}`;
 }
 
 /** The bridge plugin's host veth name: `veth` and 8 hex digits (random there, hashed here). */

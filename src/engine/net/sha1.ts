@@ -51,7 +51,11 @@ function hex32(h: number): string {
   return HEX[h >>> 24]! + HEX[(h >>> 16) & 255]! + HEX[(h >>> 8) & 255]! + HEX[h & 255]!;
 }
 
-export function sha1Hex(text: string): string {
+/** The digest of the last `sha1Words` call, as five big-endian words. */
+const digest = new Uint32Array(5);
+
+/** The SHA-1 of `text` as five words, in a buffer the next call overwrites: for callers that want a few bytes, not hex. */
+export function sha1Words(text: string): Readonly<Uint32Array> {
   const length = encode(text);
   const blocks = ((length + 8) >> 6) + 1;
   const end = blocks << 6;
@@ -114,6 +118,21 @@ export function sha1Hex(text: string): string {
     h3 = (h3 + d) >>> 0;
     h4 = (h4 + e) >>> 0;
   }
+  digest[0] = h0;
+  digest[1] = h1;
+  digest[2] = h2;
+  digest[3] = h3;
+  digest[4] = h4;
+  return digest;
+}
+
+/** A byte as two lowercase hex digits. */
+export function hexByte(b: number): string {
+  return HEX[b & 255]!;
+}
+
+export function sha1Hex(text: string): string {
+  const h = sha1Words(text);
   // Joined, so the digest is one flat string rather than a chain of five pieces.
-  return [hex32(h0), hex32(h1), hex32(h2), hex32(h3), hex32(h4)].join('');
+  return [hex32(h[0]!), hex32(h[1]!), hex32(h[2]!), hex32(h[3]!), hex32(h[4]!)].join('');
 }
