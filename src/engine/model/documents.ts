@@ -246,9 +246,36 @@ function parseJson(file: SourceFile, visit: (doc: ParsedDocument) => void, diagn
 const loadOptions = (path: string): yaml.LoadOptions => ({ filename: path, maxDepth: MAX_DEPTH, schema: topologySchema }) as yaml.LoadOptions;
 
 /**
+ * How many chunks one `loadAll` parses: enough to spread its set-up cost over many documents, few
+ * enough that their trees are still young when their readers let them go.
+ */
+const BATCH = 32;
+
+/** Whether js-yaml's loadAll counts a chunk as a document: it opens with `---`, or holds more than comments. */
+function holdsDocument(chunk: Chunk): boolean {
+  return chunk.text.startsWith('---') || chunk.text.startsWith('%') || /^[ \t]*[^\s#]/m.test(chunk.text);
+}
+
+/**
+ * A batch of chunks parsed by one `loadAll`, each value paired with its chunk; undefined when
+ * the batch has an error or its documents do not pair up, and must be parsed chunk by chunk.
+ */
+function loadBatch(batch: readonly Chunk[], options: yaml.LoadOptions): { chunks: Chunk[]; values: unknown[] } | undefined {
+  let values: unknown[];
+  try {
+    values = yaml.loadAll(batch.map((c) => c.text).join(''), undefined, options);
+  } catch {
+    return undefined;
+  }
+  const chunks = batch.filter(holdsDocument);
+  return values.length === chunks.length ? { chunks, values } : undefined;
+}
+
+/**
  * Hands each document of the file to `visit` as soon as it is parsed, in file order, and answers
- * the diagnostics of the text and its syntax. A YAML stream is parsed chunk by chunk, which costs
- * about what one `loadAll` does and lets every document's tree go as soon as its reader is done.
+ * the diagnostics of the text and its syntax. A YAML stream is parsed a batch of documents at a
+ * time, so every tree can go as soon as its reader is done with it; a batch with an error is
+ * parsed again chunk by chunk, which recovers document by document.
  */
 export function visitDocuments(file: SourceFile, visit: (doc: ParsedDocument) => void): Diagnostic[] {
   const verdict = checkText(file.path, file.text);
@@ -257,15 +284,24 @@ export function visitDocuments(file: SourceFile, visit: (doc: ParsedDocument) =>
   const first = /\S/.exec(file.text);
   if (first && (first[0] === '{' || first[0] === '[') && parseJson(file, visit, diagnostics)) return diagnostics;
   const options = loadOptions(file.path);
-  for (const chunk of splitStream(file.text)) {
-    let value: unknown;
-    try {
-      value = yaml.load(chunk.text, options);
-    } catch (e) {
-      diagnostics.push(yamlError(file.path, chunk, e));
+  const chunks = splitStream(file.text);
+  for (let i = 0; i < chunks.length; i += BATCH) {
+    const batch = chunks.slice(i, i + BATCH);
+    const parsed = loadBatch(batch, options);
+    if (parsed) {
+      for (let k = 0; k < parsed.chunks.length; k++) chunkDocuments(file.path, parsed.chunks[k]!, parsed.values[k], visit, diagnostics);
       continue;
     }
-    chunkDocuments(file.path, chunk, value, visit, diagnostics);
+    for (const chunk of batch) {
+      let value: unknown;
+      try {
+        value = yaml.load(chunk.text, options);
+      } catch (e) {
+        diagnostics.push(yamlError(file.path, chunk, e));
+        continue;
+      }
+      chunkDocuments(file.path, chunk, value, visit, diagnostics);
+    }
   }
   return diagnostics;
 }

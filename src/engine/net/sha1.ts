@@ -126,11 +126,6 @@ export function sha1Words(text: string): Readonly<Uint32Array> {
   return digest;
 }
 
-/** A byte as two lowercase hex digits. */
-export function hexByte(b: number): string {
-  return HEX[b & 255]!;
-}
-
 export function sha1Hex(text: string): string {
   const h = sha1Words(text);
   // Joined, so the digest is one flat string rather than a chain of five pieces.
