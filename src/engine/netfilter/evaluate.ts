@@ -156,15 +156,18 @@ function step(rule: Rule, verdict: string, extra?: Partial<NetfilterStep>): Netf
 const endpoint = (ip: string, port: number, proto: string): string => (proto === 'icmp' ? ip : `${ip}:${port}`);
 
 function runChain(set: ChainLookup, chain: string, s: State, depth: number): ChainOutcome {
-  const rules = set.get(chain);
-  if (!rules || depth > 64) return { kind: 'fallthrough' };
-  const choice = choiceOf(rules);
+  if (depth > 64) return { kind: 'fallthrough' };
+  // A chain kept unbuilt gives the rules that could match; they hold no load-balancing group.
+  const unbuilt = set.candidates?.(chain, s.flow);
+  let rules = unbuilt ?? set.get(chain);
+  if (!rules) return { kind: 'fallthrough' };
+  const choice = unbuilt ? null : choiceOf(rules);
   const pick = choice ? choice.rules[chosenIndex(choice, s.input)] : undefined;
   // Only the rules the chain's index says could match; they keep their order in the chain.
   const flow = s.flow;
-  let order = candidates(rules, flow);
+  let order = unbuilt ? undefined : candidates(rules, flow);
   for (let k = 0; k < (order ? order.length : rules.length); k++) {
-    const rule = rules[order ? order[k]! : k]!;
+    const rule: Rule = rules[order ? order[k]! : k]!;
     let ok = true;
     for (const m of rule.matches) {
       const hit = m.kind === 'statistic' ? rule === pick : holds(m, s);
@@ -189,6 +192,10 @@ function runChain(set: ChainLookup, chain: string, s: State, depth: number): Cha
         if (order && s.flow !== flow) {
           const at = order[k]!;
           order = Array.from({ length: rules.length - at - 1 }, (_, i) => at + 1 + i);
+          k = -1;
+        } else if (unbuilt && s.flow !== flow) {
+          // An unbuilt chain's candidates after this rule, chosen again for the rewritten flow.
+          rules = (set.candidates!(chain, s.flow) ?? set.get(chain) ?? []).filter((r) => r.line! > rule.line!);
           k = -1;
         }
         break;

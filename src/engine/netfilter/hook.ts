@@ -2,7 +2,8 @@
  * The netfilter stage of the walk: each node's kube-proxy rules, parsed from the same text
  * `rules --format restore` prints (so a step's line points into that view), plus the base-chain
  * jumps kube-proxy installs outside the payload. Nodes whose payloads are the same text share one
- * copy of it, read chain by chain as packets enter them (see ./sharing and ./payload).
+ * copy of it, built chain by chain as packets enter them (see ./sharing, ./proxyRules and, for
+ * IPVS mode, ./payload).
  */
 
 import type { NodeInfo, Topology } from '../model/types';
@@ -12,7 +13,8 @@ import type { NetfilterHook, NetfilterInput, NetfilterResult } from '../trace/ho
 import { evaluateHook, type IpsetLookup, type IpvsLookup } from './evaluate';
 import { buildIpvs, type IpvsState } from '../proxy';
 import { cidrHas } from '../proxy/cidrs';
-import { LazyPayload, type ChainLookup, type RuleLookup } from './payload';
+import { LazyPayload, type ChainLookup, type PayloadRules, type RuleLookup } from './payload';
+import { proxyRules } from './proxyRules';
 import { parseRestore, parseRule, type Rule, type RuleSet } from './rules';
 import { payloadKeys } from './sharing';
 import { cniNat, type CniIpset } from '../cni/masquerade';
@@ -59,7 +61,7 @@ function addNodeRules(chainOf: (table: string, chain: string) => Rule[], topolog
  * A node's rules over a payload shared with other nodes: the chains the node adds to are its own
  * copies, every other chain is the shared one (parsed once, whichever node enters it first).
  */
-function nodeRules(shared: LazyPayload, topology: Topology, node: NodeInfo): RuleLookup {
+function nodeRules(shared: PayloadRules, topology: Topology, node: NodeInfo): RuleLookup {
   const own = new Map<string, Map<string, Rule[]>>();
   const chainOf = (table: string, chain: string): Rule[] => {
     let t = own.get(table);
@@ -72,7 +74,10 @@ function nodeRules(shared: LazyPayload, topology: Topology, node: NodeInfo): Rul
   const views = new Map<string, ChainLookup>();
   for (const [table, chains] of own) {
     const base = shared.get(table);
-    views.set(table, { get: (chain) => chains.get(chain) ?? base?.get(chain) });
+    views.set(table, {
+      get: (chain) => chains.get(chain) ?? base?.get(chain),
+      candidates: (chain, flow) => (chains.has(chain) ? undefined : base?.candidates?.(chain, flow)),
+    });
   }
   return { get: (table) => views.get(table) ?? shared.get(table) };
 }
@@ -160,7 +165,7 @@ function ipvsLookup(state: IpvsState): IpvsLookup {
 export function createNetfilterHook(topology: Topology): NetfilterHook {
   const nodes = new Map(topology.nodes.map((n) => [n.name, n]));
   let keyOf: ((node: NodeInfo) => string) | undefined;
-  const payloads = new Map<string, LazyPayload>();
+  const payloads = new Map<string, PayloadRules>();
   const cache = new Map<string, RuleLookup>();
   const ipvsCache = new Map<string, { sets: IpsetLookup | undefined; ipvs?: IpvsLookup }>();
   const ipvsMode = topology.cluster.kubeProxy.mode === 'ipvs';
@@ -173,7 +178,7 @@ export function createNetfilterHook(topology: Topology): NetfilterHook {
         keyOf ??= payloadKeys(topology);
         const key = keyOf(node);
         let payload = payloads.get(key);
-        if (!payload) payloads.set(key, (payload = new LazyPayload(renderRestore(topology, node.name))));
+        if (!payload) payloads.set(key, (payload = proxyRules(topology, node) ?? new LazyPayload(renderRestore(topology, node.name))));
         cache.set(input.node, (rules = nodeRules(payload, topology, node)));
       }
       let extra = ipvsCache.get(input.node);

@@ -5,11 +5,17 @@
  * chains are the same rules, text and line numbers `parseRestore` gives.
  */
 
+import type { FlowKey } from '../trace/hooks';
 import { parseRule, type Rule } from './rules';
 
 /** The chains of one table, looked up by name; what the evaluator reads. */
 export interface ChainLookup {
   get(chain: string): readonly Rule[] | undefined;
+  /**
+   * For a long chain kept unbuilt, the rules of `chain` that could match `flow` (a superset), in
+   * chain order, each with its line; undefined to read the chain whole from `get`.
+   */
+  candidates?(chain: string, flow: FlowKey): readonly Rule[] | undefined;
 }
 
 /** Tables by name; a `RuleSet` is one. */
@@ -17,7 +23,17 @@ export interface RuleLookup {
   get(table: string): ChainLookup | undefined;
 }
 
-class LazyTable implements ChainLookup {
+/** A payload's table, which also says which chains the payload declares. */
+export interface PayloadTable extends ChainLookup {
+  has(chain: string): boolean;
+}
+
+/** A payload nodes share: its tables, each read on demand. */
+export interface PayloadRules extends RuleLookup {
+  get(table: string): PayloadTable | undefined;
+}
+
+class LazyTable implements PayloadTable {
   /** Chain → its rules' start offsets and line numbers, interleaved. */
   readonly positions = new Map<string, number[]>();
   private readonly parsed = new Map<string, Rule[]>();
@@ -45,7 +61,7 @@ class LazyTable implements ChainLookup {
 }
 
 /** A payload's tables, each chain parsed on first use. */
-export class LazyPayload implements RuleLookup {
+export class LazyPayload implements PayloadRules {
   private readonly tables = new Map<string, LazyTable>();
 
   constructor(text: string) {

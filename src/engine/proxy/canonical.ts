@@ -22,12 +22,15 @@ export function commentOf(rule: string): string | undefined {
   return sp < 0 ? rest : rest.slice(0, sp);
 }
 
-/** The service name of a comment: up to the first space or colon. */
+/** The service name a comment starts with: up to the first space or colon. */
+export function commentServiceName(comment: string): string {
+  const m = /[ :]/.exec(comment);
+  return m ? comment.slice(0, m.index) : comment;
+}
+
 function serviceNameOf(rule: string): string | undefined {
   const c = commentOf(rule);
-  if (c === undefined) return undefined;
-  const m = /[ :]/.exec(c);
-  return m ? c.slice(0, m.index) : c;
+  return c === undefined ? undefined : commentServiceName(c);
 }
 
 /** Stable sort by service name; rules without a comment compare equal to everything, as upstream's. */
@@ -43,15 +46,30 @@ function byServiceName(rules: readonly string[], lastRule: (rule: string) => boo
 
 const mustBeLast = (rule: string): boolean => (commentOf(rule) ?? '').includes('must be the last rule');
 
-/** KUBE-NODEPORTS, KUBE-SERVICES, the other KUBE- chains, then the rest, each group as plain strings sort. */
+/**
+ * A chain's group in the canonical order: KUBE-NODEPORTS, KUBE-SERVICES, the other KUBE- chains,
+ * then the rest; within a group chains sort as plain strings.
+ */
+export function chainGroup(chain: string): number {
+  return chain === 'KUBE-NODEPORTS' ? 0 : chain === 'KUBE-SERVICES' ? 1 : chain.startsWith('KUBE-') ? 2 : 3;
+}
+
+/** Whether chain `a` comes before chain `b` in the canonical order. */
+export function chainBefore(a: string, b: string): boolean {
+  const ga = chainGroup(a), gb = chainGroup(b);
+  return ga !== gb ? ga < gb : a < b;
+}
+
+/** The chains in canonical order (see chainGroup), each group as plain strings sort. */
 function sortedChains(chains: readonly string[]): string[] {
   const kube: string[] = [];
   const other: string[] = [];
   let nodePorts = false, services = false;
   for (const c of chains) {
-    if (c === 'KUBE-NODEPORTS') nodePorts = true;
-    else if (c === 'KUBE-SERVICES') services = true;
-    else (c.startsWith('KUBE-') ? kube : other).push(c);
+    const group = chainGroup(c);
+    if (group === 0) nodePorts = true;
+    else if (group === 1) services = true;
+    else (group === 2 ? kube : other).push(c);
   }
   kube.sort();
   other.sort();

@@ -109,17 +109,53 @@ const comment = (text: string): string => `-m comment --comment "${text}"`;
 
 const NODEPORTS_LAST = `${comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain')}`;
 
+/**
+ * What every service port's rules read of the node and the cluster, fixed before the first is
+ * written. `largeClusterMode` counts every endpoint, so a service port written alone (see
+ * ./layout) needs the settings of the whole sync.
+ */
+export interface WriteSettings {
+  readonly mark: string;
+  readonly local: string | undefined;
+  readonly nodeIP: string;
+  readonly localhostNodePorts: boolean;
+  readonly nfacct: boolean;
+  readonly masqueradeAll: boolean;
+  /** Per-endpoint rules go without their comments. */
+  readonly largeClusterMode: boolean;
+}
+
+export function writeSettings(topology: Topology, node: NodeInfo, ports: readonly ProxyServicePort[], env: ProxyEnvironment = defaultEnvironment): WriteSettings {
+  const cfg = topology.cluster.kubeProxy;
+  const npaCidrs = cfg.nodePortAddresses;
+  let totalEndpoints = 0;
+  for (const sp of ports) totalEndpoints += sp.endpoints.length;
+  return {
+    mark: env.masqueradeMarkText ?? masqueradeMark(cfg.masqueradeBit),
+    local: localCidr(topology, node),
+    nodeIP: node.address,
+    localhostNodePorts: cfg.localhostNodePorts && (npaCidrs.length === 0 || npaCidrs.some((c) => cidrContains(c, '127.0.0.1'))),
+    nfacct: env.nfacct,
+    masqueradeAll: cfg.masqueradeAll,
+    // Above the threshold kube-proxy drops the comments of the per-endpoint rules to save space.
+    largeClusterMode: totalEndpoints > LARGE_CLUSTER_THRESHOLD,
+  };
+}
+
 /** syncProxyRules for `node`, tables filled in kube-proxy's own write order. */
 export function buildIptables(topology: Topology, node: NodeInfo, env: ProxyEnvironment = defaultEnvironment): IptablesPayload {
-  const cfg = topology.cluster.kubeProxy;
-  const mark = env.masqueradeMarkText ?? masqueradeMark(cfg.masqueradeBit);
-  const npaCidrs = cfg.nodePortAddresses;
-  const matchAll = npaCidrs.length === 0;
-  const localhostNodePorts = cfg.localhostNodePorts && (matchAll || npaCidrs.some((c) => cidrContains(c, '127.0.0.1')));
-  const local = localCidr(topology, node);
-  const filter = new TableBuilder('filter');
-  const nat = new TableBuilder('nat');
+  const ports = servicePorts(topology, node.name);
+  const settings = writeSettings(topology, node, ports, env);
+  const tables = { filter: new TableBuilder('filter'), nat: new TableBuilder('nat') };
+  writeHead(tables, settings, env);
+  for (const sp of ports) writeServicePort(sp, settings, tables);
+  writeTail(tables, settings, topology, node, env);
+  return tables;
+}
 
+/** The rules written ahead of the service ports': the fixed chains, masquerading, the localhost firewall. */
+export function writeHead({ filter, nat }: IptablesPayload, settings: WriteSettings, env: ProxyEnvironment): void {
+  const { mark } = settings;
   for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filter.chain(c);
   for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) nat.chain(c);
 
@@ -128,20 +164,17 @@ export function buildIptables(topology: Topology, node: NodeInfo, env: ProxyEnvi
   nat.rule(KUBE_POSTROUTING, `${comment('kubernetes service traffic requiring SNAT')} -j MASQUERADE${env.randomFully ? ' --random-fully' : ''}`);
   nat.rule(KUBE_MARK_MASQ, `-j MARK --or-mark ${mark}`);
 
-  if (localhostNodePorts) {
+  if (settings.localhostNodePorts) {
     filter.chain(KUBE_FIREWALL);
     filter.rule(KUBE_FIREWALL, `${comment('block incoming localnet connections')} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
   }
+}
 
-  const ports = servicePorts(topology, node.name);
-  let totalEndpoints = 0;
-  for (const sp of ports) totalEndpoints += sp.endpoints.length;
-  // Above the threshold kube-proxy drops the comments of the per-endpoint rules to save space.
-  const largeClusterMode = totalEndpoints > LARGE_CLUSTER_THRESHOLD;
-  const ctx: WriteContext = { filter, nat, mark, local, nodeIP: node.address, localhostNodePorts, nfacct: env.nfacct, masqueradeAll: cfg.masqueradeAll, largeClusterMode };
-  for (const sp of ports) writeServicePort(sp, ctx);
-
-  if (matchAll) {
+/** The rules written after the service ports': the jump to KUBE-NODEPORTS and the forwarding rules. */
+export function writeTail({ filter, nat }: IptablesPayload, settings: WriteSettings, topology: Topology, node: NodeInfo, env: ProxyEnvironment): void {
+  const { mark, localhostNodePorts } = settings;
+  const npaCidrs = topology.cluster.kubeProxy.nodePortAddresses;
+  if (npaCidrs.length === 0) {
     nat.rule(KUBE_SERVICES, `${NODEPORTS_LAST} -m addrtype --dst-type LOCAL${localhostNodePorts ? '' : ' ! -d 127.0.0.0/8'} -j ${KUBE_NODEPORTS}`);
   } else {
     for (const ip of nodeAddresses(node)) {
@@ -156,48 +189,115 @@ export function buildIptables(topology: Topology, node: NodeInfo, env: ProxyEnvi
   }
   filter.rule(KUBE_FORWARD, `${comment('kubernetes forwarding rules')} -m mark --mark ${mark}/${mark} -j ACCEPT`);
   filter.rule(KUBE_FORWARD, `${comment('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
-  return { filter, nat };
 }
 
-interface WriteContext {
-  readonly filter: TableBuilder;
-  readonly nat: TableBuilder;
-  readonly mark: string;
-  readonly local: string | undefined;
-  readonly nodeIP: string;
-  readonly localhostNodePorts: boolean;
-  readonly nfacct: boolean;
-  readonly masqueradeAll: boolean;
-  /** Per-endpoint rules go without their comments. */
-  readonly largeClusterMode: boolean;
+/** The service port's chains writeServicePort uses, named by their kind. */
+type PolicyChain = 'svc' | 'svl';
+
+/** What syncProxyRules decides for one service port before it writes a rule. */
+interface PortPlan {
+  readonly cluster: readonly ProxyEndpoint[];
+  readonly local: readonly ProxyEndpoint[];
+  readonly allReachable: readonly ProxyEndpoint[];
+  readonly hasAny: boolean;
+  readonly internalPolicyChain: PolicyChain;
+  readonly hasInternalEndpoints: boolean;
+  readonly externalPolicyChain: PolicyChain;
+  readonly hasExternalEndpoints: boolean;
+  readonly usesClusterPolicyChain: boolean;
+  readonly usesLocalPolicyChain: boolean;
+  readonly usesExternalTrafficChain: boolean;
+  readonly usesFWChain: boolean;
+  /** The internal policy chain's masquerade rule is written. */
+  readonly masqueradeInternal: boolean;
+  /** A source range holds the node's address: the FW chain lets each VIP through as a source. */
+  readonly allowFromNode: boolean;
 }
 
-function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
-  const { filter, nat } = ctx;
+function planServicePort(sp: ProxyServicePort, settings: WriteSettings): PortPlan {
+  const { cluster, local, allReachable, hasAny } = categorizeEndpoints(sp);
+  const internalLocal = sp.internalPolicyLocal;
+  const externalLocal = sp.externalPolicyLocal;
+  const hasInternalEndpoints = hasAny && !(internalLocal && local.length === 0);
+  const usesFWChain = hasAny && sp.loadBalancerVIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
+  return {
+    cluster, local, allReachable, hasAny,
+    internalPolicyChain: internalLocal ? 'svl' : 'svc',
+    hasInternalEndpoints,
+    externalPolicyChain: externalLocal ? 'svl' : 'svc',
+    hasExternalEndpoints: hasAny && !(externalLocal && local.length === 0),
+    usesClusterPolicyChain: cluster.length > 0 && usesClusterEndpoints(sp),
+    usesLocalPolicyChain: local.length > 0 && usesLocalEndpoints(sp),
+    usesExternalTrafficChain: hasAny && externallyAccessible(sp),
+    usesFWChain,
+    masqueradeInternal: hasInternalEndpoints && (settings.masqueradeAll || settings.local !== undefined),
+    allowFromNode: usesFWChain && sp.loadBalancerSourceRanges.some((cidr) => cidrContains(cidr, settings.nodeIP)),
+  };
+}
+
+/** Rules a service port adds to each chain; -1 where it leaves its own chain undeclared. */
+export interface PortRuleCounts {
+  readonly filterServices: number;
+  readonly externalServices: number;
+  readonly filterNodePorts: number;
+  readonly proxyFirewall: number;
+  readonly natServices: number;
+  readonly natNodePorts: number;
+  readonly svc: number;
+  readonly svl: number;
+  readonly ext: number;
+  readonly fw: number;
+  /** Its endpoint chains (two rules each). */
+  readonly endpoints: readonly ProxyEndpoint[];
+}
+
+/**
+ * How many rules writeServicePort would write where, without writing them: what places a service
+ * port's rules in a payload laid out but never written (./layout). Each count follows the branch
+ * of writeServicePort that writes those rules; the tests hold the two together line for line.
+ */
+export function countServicePort(sp: ProxyServicePort, settings: WriteSettings): PortRuleCounts {
+  const p = planServicePort(sp, settings);
+  const ips = sp.externalIPs.length;
+  const vips = sp.loadBalancerVIPs.length;
+  const hasNodePort = sp.nodePort !== 0;
+  const own = { svc: -1, svl: -1, ext: -1, fw: -1 };
+  const add = (chain: keyof typeof own, n: number): void => { own[chain] = Math.max(own[chain], 0) + n; };
+  if (p.masqueradeInternal) add(p.internalPolicyChain, 1);
+  if (p.usesExternalTrafficChain) {
+    const clusterJumps = sp.externalPolicyLocal ? (settings.local !== undefined ? 1 : 0) + 2 : 1;
+    add('ext', clusterJumps + (p.hasExternalEndpoints ? 1 : 0));
+  }
+  if (p.usesFWChain) add('fw', sp.loadBalancerSourceRanges.length + (p.allowFromNode ? vips : 0) + 1);
+  const perEndpoint = sp.clientIPAffinity ? 2 : 1;
+  if (p.usesClusterPolicyChain) add('svc', perEndpoint * p.cluster.length);
+  if (p.usesLocalPolicyChain) add('svl', perEndpoint * p.local.length);
+  const nodePortRules = settings.localhostNodePorts && settings.nfacct ? 2 : 1;
+  return {
+    filterServices: p.hasInternalEndpoints ? 0 : 1,
+    externalServices: p.hasExternalEndpoints ? 0 : ips + vips + (hasNodePort ? 1 : 0),
+    filterNodePorts: sp.healthCheckNodePort !== 0 ? 1 : 0,
+    proxyFirewall: p.usesFWChain ? vips : 0,
+    natServices: (p.hasInternalEndpoints ? 1 : 0) + (p.hasAny ? ips + vips : 0),
+    natNodePorts: hasNodePort && p.hasAny ? nodePortRules : 0,
+    ...own,
+    endpoints: p.allReachable,
+  };
+}
+
+/** One service port's rules, in kube-proxy's write order, into `tables`. */
+export function writeServicePort(sp: ProxyServicePort, settings: WriteSettings, tables: IptablesPayload): void {
+  const { filter, nat } = tables;
   const name = sp.name;
   const proto = sp.protocol;
-  const { cluster, local, allReachable, hasAny } = categorizeEndpoints(sp);
+  const p = planServicePort(sp, settings);
+  const { cluster, local, allReachable, hasAny, hasInternalEndpoints, hasExternalEndpoints, usesFWChain } = p;
   const clusterPolicyChain = sp.chains.svc;
-  const usesClusterPolicyChain = cluster.length > 0 && usesClusterEndpoints(sp);
   const localPolicyChain = sp.chains.svl;
-  const usesLocalPolicyChain = local.length > 0 && usesLocalEndpoints(sp);
-
-  let internalPolicyChain = clusterPolicyChain;
-  let hasInternalEndpoints = hasAny;
-  if (sp.internalPolicyLocal) {
-    internalPolicyChain = localPolicyChain;
-    if (local.length === 0) hasInternalEndpoints = false;
-  }
-  let externalPolicyChain = clusterPolicyChain;
-  let hasExternalEndpoints = hasAny;
-  if (sp.externalPolicyLocal) {
-    externalPolicyChain = localPolicyChain;
-    if (local.length === 0) hasExternalEndpoints = false;
-  }
+  const internalPolicyChain = sp.chains[p.internalPolicyChain];
+  const externalPolicyChain = sp.chains[p.externalPolicyChain];
   const externalTrafficChain = sp.chains.ext;
-  const usesExternalTrafficChain = hasAny && externallyAccessible(sp);
   const fwChain = sp.chains.fw;
-  const usesFWChain = hasAny && sp.loadBalancerVIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
   const loadBalancerTrafficChain = usesFWChain ? fwChain : externalTrafficChain;
 
   let internalFilterTarget = '', internalFilterComment = '';
@@ -239,7 +339,7 @@ function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
   if (sp.nodePort !== 0) {
     if (hasAny) {
       // The comment is the bare service port name: no spaces, so kube-proxy leaves it unquoted.
-      if (ctx.localhostNodePorts && ctx.nfacct) {
+      if (settings.localhostNodePorts && settings.nfacct) {
         nat.rule(KUBE_NODEPORTS, `-m comment --comment ${name} -m ${proto} -p ${proto} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${externalTrafficChain}`);
       }
       nat.rule(KUBE_NODEPORTS, `-m comment --comment ${name} -m ${proto} -p ${proto} --dport ${sp.nodePort} -j ${externalTrafficChain}`);
@@ -253,18 +353,18 @@ function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
     filter.rule(KUBE_NODEPORTS, `${comment(`${name} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
   }
 
-  if (hasInternalEndpoints) {
-    if (ctx.masqueradeAll) nat.rule(internalPolicyChain, `${clusterIPMatch} -j ${KUBE_MARK_MASQ}`);
-    else if (ctx.local !== undefined) nat.rule(internalPolicyChain, `${clusterIPMatch} ! -s ${ctx.local} -j ${KUBE_MARK_MASQ}`);
+  if (p.masqueradeInternal) {
+    if (settings.masqueradeAll) nat.rule(internalPolicyChain, `${clusterIPMatch} -j ${KUBE_MARK_MASQ}`);
+    else nat.rule(internalPolicyChain, `${clusterIPMatch} ! -s ${settings.local} -j ${KUBE_MARK_MASQ}`);
   }
 
-  if (usesExternalTrafficChain) {
+  if (p.usesExternalTrafficChain) {
     nat.chain(externalTrafficChain);
     if (!sp.externalPolicyLocal) {
       nat.rule(externalTrafficChain, `${comment(`masquerade traffic for ${name} external destinations`)} -j ${KUBE_MARK_MASQ}`);
     } else {
-      if (ctx.local !== undefined) {
-        nat.rule(externalTrafficChain, `${comment(`pod traffic for ${name} external destinations`)} -s ${ctx.local} -j ${clusterPolicyChain}`);
+      if (settings.local !== undefined) {
+        nat.rule(externalTrafficChain, `${comment(`pod traffic for ${name} external destinations`)} -s ${settings.local} -j ${clusterPolicyChain}`);
       }
       nat.rule(externalTrafficChain, `${comment(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
       nat.rule(externalTrafficChain, `${comment(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${clusterPolicyChain}`);
@@ -275,26 +375,22 @@ function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
   if (usesFWChain) {
     nat.chain(fwChain);
     const lbComment = comment(`${name} loadbalancer IP`);
-    let allowFromNode = false;
-    for (const cidr of sp.loadBalancerSourceRanges) {
-      nat.rule(fwChain, `${lbComment} -s ${cidr} -j ${externalTrafficChain}`);
-      if (cidrContains(cidr, ctx.nodeIP)) allowFromNode = true;
-    }
-    if (allowFromNode) for (const ip of sp.loadBalancerVIPs) nat.rule(fwChain, `${lbComment} -s ${ip} -j ${externalTrafficChain}`);
+    for (const cidr of sp.loadBalancerSourceRanges) nat.rule(fwChain, `${lbComment} -s ${cidr} -j ${externalTrafficChain}`);
+    if (p.allowFromNode) for (const ip of sp.loadBalancerVIPs) nat.rule(fwChain, `${lbComment} -s ${ip} -j ${externalTrafficChain}`);
     // A rule with no target: what falls through returns to KUBE-PROXY-FIREWALL's DROP.
     nat.rule(fwChain, comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`));
   }
 
-  if (usesClusterPolicyChain) {
+  if (p.usesClusterPolicyChain) {
     nat.chain(clusterPolicyChain);
-    writeServiceToEndpointRules(ctx, sp, clusterPolicyChain, cluster);
+    writeServiceToEndpointRules(nat, settings, sp, clusterPolicyChain, cluster);
   }
-  if (usesLocalPolicyChain) {
+  if (p.usesLocalPolicyChain) {
     nat.chain(localPolicyChain);
-    writeServiceToEndpointRules(ctx, sp, localPolicyChain, local);
+    writeServiceToEndpointRules(nat, settings, sp, localPolicyChain, local);
   }
 
-  const head = ctx.largeClusterMode ? '' : `-m comment --comment ${name} `;
+  const head = settings.largeClusterMode ? '' : `-m comment --comment ${name} `;
   const affinity = sp.clientIPAffinity;
   for (const ep of allReachable) {
     nat.chain(ep.chain);
@@ -305,17 +401,17 @@ function writeServicePort(sp: ProxyServicePort, ctx: WriteContext): void {
   for (const c of [clusterPolicyChain, localPolicyChain, externalTrafficChain, fwChain]) nat.seal(c);
 }
 
-function writeServiceToEndpointRules(ctx: WriteContext, sp: ProxyServicePort, chain: string, endpoints: readonly ProxyEndpoint[]): void {
-  const head = (ep: ProxyEndpoint): string => (ctx.largeClusterMode ? '' : `${comment(`${sp.name} -> ${ep.key}`)} `);
+function writeServiceToEndpointRules(nat: TableBuilder, settings: WriteSettings, sp: ProxyServicePort, chain: string, endpoints: readonly ProxyEndpoint[]): void {
+  const head = (ep: ProxyEndpoint): string => (settings.largeClusterMode ? '' : `${comment(`${sp.name} -> ${ep.key}`)} `);
   if (sp.clientIPAffinity) {
     for (const ep of endpoints) {
-      ctx.nat.rule(chain, `${head(ep)}-m recent --name ${ep.chain} --rcheck --seconds ${sp.stickySeconds} --reap -j ${ep.chain}`);
+      nat.rule(chain, `${head(ep)}-m recent --name ${ep.chain} --rcheck --seconds ${sp.stickySeconds} --reap -j ${ep.chain}`);
     }
   }
   const n = endpoints.length;
   for (let i = 0; i < n; i++) {
     const ep = endpoints[i]!;
     const stat = i < n - 1 ? `-m statistic --mode random --probability ${probability(n - i)} ` : '';
-    ctx.nat.rule(chain, `${head(ep)}${stat}-j ${ep.chain}`);
+    nat.rule(chain, `${head(ep)}${stat}-j ${ep.chain}`);
   }
 }

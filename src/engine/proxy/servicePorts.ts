@@ -75,6 +75,35 @@ function slicesByService(topology: Topology): Map<string, EndpointSlice[]> {
   return out;
 }
 
+/**
+ * An endpoint as kube-proxy sees it. Its chain name is hashed when first asked for: a node's
+ * service ports hold every endpoint of the cluster, and a walk enters a few of their chains.
+ */
+class Endpoint implements ProxyEndpoint {
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  constructor(
+    readonly ip: string,
+    readonly port: number,
+    readonly key: string,
+    readonly isLocal: boolean,
+    conditions: { readonly ready: boolean; readonly serving: boolean; readonly terminating: boolean },
+    private readonly portName: string,
+    private readonly protocol: string,
+    readonly nodeName: string | undefined,
+    readonly targetPod: ProxyEndpoint['targetPod'],
+  ) {
+    this.ready = conditions.ready;
+    this.serving = conditions.serving;
+    this.terminating = conditions.terminating;
+  }
+
+  get chain(): string {
+    return endpointChain(this.portName, this.protocol, this.key);
+  }
+}
+
 function endpointsFor(slices: readonly EndpointSlice[], port: ServicePort, name: string, protocol: string, nodeName: string): ProxyEndpoint[] {
   const byKey = new Map<string, ProxyEndpoint>();
   for (const slice of slices) {
@@ -87,18 +116,7 @@ function endpointsFor(slices: readonly EndpointSlice[], port: ServicePort, name:
       const isLocal = ep.nodeName !== undefined && ep.nodeName === nodeName;
       // Overlapping slices: the first wins, unless a later copy says the endpoint is local.
       if (byKey.has(key) && !isLocal) continue;
-      byKey.set(key, {
-        ip,
-        port: slicePort.port,
-        key,
-        isLocal,
-        ready: ep.conditions.ready,
-        serving: ep.conditions.serving,
-        terminating: ep.conditions.terminating,
-        chain: endpointChain(name, protocol, key),
-        nodeName: ep.nodeName,
-        targetPod: ep.targetPod,
-      });
+      byKey.set(key, new Endpoint(ip, slicePort.port, key, isLocal, ep.conditions, name, protocol, ep.nodeName, ep.targetPod));
     }
   }
   return [...byKey.values()].sort(compareEndpointKeys);

@@ -115,3 +115,36 @@ export function sha256Base32Prefix16(text: string): string {
   }
   return out;
 }
+
+/**
+ * Where base32(sha256(text))[:16] sorts among such prefixes, as two numbers compared in turn (the
+ * first ten characters, then the last six), written to `out[at]` and `out[at + 1]`: the order
+ * of the text itself, found without writing it. ASCII puts base32's digits 2–7 before its letters.
+ */
+export function sha256Base32Order(text: string, out: Float64Array, at: number): void {
+  const w = digestWords(text);
+  let hi = 0, lo = 0;
+  for (let i = 0; i < 16; i++) {
+    const bit = i * 5;
+    const word = bit >>> 5, off = bit & 31;
+    const d = (off <= 27 ? w[word]! >>> (27 - off) : (w[word]! << (off - 27)) | (w[word + 1]! >>> (59 - off))) & 31;
+    const rank = d < 26 ? d + 6 : d - 26;
+    if (i < 10) hi = hi * 32 + rank;
+    else lo = lo * 32 + rank;
+  }
+  out[at] = hi;
+  out[at + 1] = lo;
+}
+
+/** sha256Base32Order of a prefix already written out: its sixteen characters ranked as ASCII ranks them. */
+export function base32Order(prefix: string, out: Float64Array, at: number): void {
+  let hi = 0, lo = 0;
+  for (let i = 0; i < 16; i++) {
+    const c = prefix.charCodeAt(i);
+    const rank = c <= 55 /* 7 */ ? c - 50 /* 2 */ : c - 65 /* A */ + 6;
+    if (i < 10) hi = hi * 32 + rank;
+    else lo = lo * 32 + rank;
+  }
+  out[at] = hi;
+  out[at + 1] = lo;
+}
