@@ -52,6 +52,10 @@ function measure(n) {
   row('load + validate (YAML)', `${ms(loadMs)}  (${(loadMs / floor).toFixed(2)}× the floor; ${loaded.diagnostics.length} diagnostics, ${errors} errors)`);
   const [, jsonMs] = time(() => loadTopology({ path: file.replace(/yaml$/, 'json'), text: jsonText }, noIncludes));
   row('load + validate (JSON fast path)', `${ms(jsonMs)}  (YAML/JSON ${(loadMs / jsonMs).toFixed(1)}×)`);
+  // The most that ratio could be: parsing alone, with no validation on either side.
+  globalThis.gc?.();
+  const [, parseMs] = time(() => JSON.parse(jsonText));
+  row('JSON.parse alone (its floor)', `${ms(parseMs)}  (loadAll/JSON.parse ${(floor / parseMs).toFixed(1)}×: the ceiling of YAML/JSON)`);
   const topology = loaded.value;
   if (!topology) { console.log('  (no topology: stopping)'); return; }
   const [engine, deriveMs] = time(() => createEngine(topology));
