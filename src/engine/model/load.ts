@@ -9,7 +9,7 @@ import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIPv4, type Cidr
 import type { Diagnostic, Result } from '../diagnostics';
 import type { LoadHost, SourceFile } from './host';
 import type { EndpointSlice, ExternalHost, Namespace, NetworkPolicy, NodeInfo, Pod, SecondaryNetwork, Service, Topology } from './types';
-import { checkPodAddress, checkPodCidrs, checkServiceSelection, firstOfEachName, AddressBook } from './checks';
+import { checkPodAddress, checkPodCidrs, checkServiceSelection, firstOfEachName, firstOfEachNamespacedName, AddressBook } from './checks';
 import { nodeMac, readCluster, type ClusterDraft, type ExternalDraft, type NodeDraft } from './cluster';
 import { readIpPool, readNetConf, resolveCni } from './cni';
 import { allocateClusterIps, allocateNodePorts, assignPodAddresses, deriveEndpointSlices, placePods } from './derive';
@@ -197,7 +197,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     if (w.skipped) r.report('ignoredKind', ['kind'], `this ${kind} is not expanded into pods: ${w.skipped}`);
     drafts.push(...w.pods);
   }
-  const podDrafts = firstOfEachName(drafts, (p) => `${p.namespace}/${p.name}`, (p) => ({ reader: p.reader, path: [...p.path, 'metadata', 'name'] }), 'pod');
+  const podDrafts = firstOfEachNamespacedName(drafts, (p) => p, (p) => ({ reader: p.reader, path: [...p.path, 'metadata', 'name'] }), 'pod');
   placePods(podDrafts, nodes);
   // Each placed pod's node, found once: the address and checks below read it by index.
   const placedNodes: NodeDraft[] = [];
@@ -230,7 +230,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   }
 
   // Services, with clusterIPs and nodePorts allocated where the file has none.
-  const serviceDrafts = firstOfEachName(gathered.services, (s) => `${s.namespace}/${s.name}`, (s) => ({ reader: s.reader, path: ['metadata', 'name'] }), 'Service');
+  const serviceDrafts = firstOfEachNamespacedName(gathered.services, (s) => s, (s) => ({ reader: s.reader, path: ['metadata', 'name'] }), 'Service');
   const clusterIps = allocateClusterIps(serviceDrafts, serviceCidr);
   const { nodePort, healthCheck } = allocateNodePorts(serviceDrafts);
   const seenNodePorts = new Map<number, string>();
@@ -274,7 +274,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     if (s.selector && s.type !== 'ExternalName' && !coveredServices.has(`${s.namespace}/${s.name}`)) endpointSlices.push(...deriveEndpointSlices({ ...s, selector: s.selector }, podIndex, zoneOf));
   }
 
-  const policies: NetworkPolicy[] = firstOfEachName(byKind('NetworkPolicy').map((r) => ({ r, p: readPolicy(r) })).filter((x) => x.p !== undefined), (x) => `${x.p!.namespace}/${x.p!.name}`, (x) => ({ reader: x.r, path: ['metadata', 'name'] }), 'NetworkPolicy').map((x) => x.p!);
+  const policies: NetworkPolicy[] = firstOfEachNamespacedName(byKind('NetworkPolicy').map((r) => ({ r, p: readPolicy(r) })).filter((x) => x.p !== undefined), (x) => x.p!, (x) => ({ reader: x.r, path: ['metadata', 'name'] }), 'NetworkPolicy').map((x) => x.p!);
   if (cni.plugin === 'flannel' || cni.plugin === 'kubenet') {
     for (const r of byKind('NetworkPolicy')) r.report('policyNotEnforced', ['kind'], `${cni.plugin} does not enforce NetworkPolicy, so a real cluster would let this traffic through; the simulator shows that too. Use canal or calico to enforce it`);
   }
