@@ -2,9 +2,9 @@
 // vxlan, kube-proxy iptables, 2 services a node of 10 endpoints each). Each size runs in its own
 // process so its memory is its own. Two figures per size:
 // - a node's first touch: the first trace entering a node builds its host namespace and reads its
-//   kube-proxy rules; nodes whose payloads are the same text share one, read chain by chain, so
-//   the first node pays for the payload and the next ones for their own chains; timed and
-//   weighed on the full topology;
+//   kube-proxy rules; nodes whose payloads are the same text share one, laid out without being
+//   written and built service port by service port as packets meet them, so the first node pays
+//   for the layout and the next ones for their own chains; timed and weighed on the full topology;
 // - the trace itself: the median and p90 of 1,000 seeded flows, half pod-to-pod and half
 //   pod-to-service, among the pods of 8 nodes (services keep only their endpoints there, so the
 //   flows stay on those nodes), once cold and once warm. Flat means the 5,000-node medians stay
@@ -45,7 +45,7 @@ function measure(n) {
   row('derive (createEngine)', `${ms(deriveMs)}, heap +${mb(derivedHeap - loadedHeap)} (the topology itself ${mb(loadedHeap - base)})`);
 
   // A node's first touch, on the full topology: its host namespace and a first packet through its
-  // rules. The first node builds the payload the nodes share; the next ones only their own chains.
+  // rules. The first node lays out the payload the nodes share; the next ones only their own chains.
   // Each touch in two parts: the host namespace (devices, routes, neighbours and FDB entries, the
   // peers' answered on demand) and the first packet through the node's rules.
   const touch = [];

@@ -79,8 +79,7 @@ class ProxyTable implements PayloadTable {
 export class ProxyRules implements PayloadRules {
   private readonly tables: Map<string, ProxyTable>;
   private readonly built = new Map<number, PortRules>();
-  /** `address proto port` and `proto port` → the service ports that write rules for them. */
-  private index?: Map<string, number[]>;
+  private index?: PortIndex;
 
   constructor(readonly layout: IptablesLayout) {
     this.tables = new Map((['filter', 'nat'] as const).map((t) => [t, new ProxyTable(this, t)]));
@@ -121,31 +120,49 @@ export class ProxyRules implements PayloadRules {
    * demands a protocol and destination port, and either one destination address (cluster,
    * external and load-balancer IPs) or none (node ports, health checks).
    */
-  portsFor(flow: FlowKey): number[] {
-    if (flow.proto === 'icmp') return [];
+  portsFor(flow: FlowKey): readonly number[] {
+    const proto = PROTOCOLS.indexOf(flow.proto);
+    if (proto < 0) return [];
     const index = (this.index ??= this.buildIndex());
-    const exact = index.get(`${ipToNum(flow.dst)} ${flow.proto} ${flow.dport}`) ?? [];
-    const port = index.get(`${flow.proto} ${flow.dport}`) ?? [];
+    const exact = index.byAddress.get(addressKey(ipToNum(flow.dst), proto, flow.dport)) ?? [];
+    const port = index.byPort.get(portKey(proto, flow.dport)) ?? [];
     if (port.length === 0) return exact;
     if (exact.length === 0) return port;
     return [...new Set([...exact, ...port])].sort((a, b) => a - b);
   }
 
-  private buildIndex(): Map<string, number[]> {
-    const index = new Map<string, number[]>();
-    const add = (key: string, i: number): void => {
-      const list = index.get(key);
-      if (!list) index.set(key, [i]);
+  private buildIndex(): PortIndex {
+    const index: PortIndex = { byAddress: new Map(), byPort: new Map() };
+    const add = (map: Map<number, number[]>, key: number, i: number): void => {
+      const list = map.get(key);
+      if (!list) map.set(key, [i]);
       else if (list[list.length - 1] !== i) list.push(i);
     };
     this.layout.ports.forEach((sp, i) => {
-      for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerVIPs]) add(`${ipToNum(ip)} ${sp.protocol} ${sp.port.port}`, i);
-      if (sp.nodePort !== 0) add(`${sp.protocol} ${sp.nodePort}`, i);
-      if (sp.healthCheckNodePort !== 0) add(`tcp ${sp.healthCheckNodePort}`, i);
+      const proto = PROTOCOLS.indexOf(sp.protocol);
+      add(index.byAddress, addressKey(ipToNum(sp.clusterIP), proto, sp.port.port), i);
+      for (const ip of sp.externalIPs) add(index.byAddress, addressKey(ipToNum(ip), proto, sp.port.port), i);
+      for (const ip of sp.loadBalancerVIPs) add(index.byAddress, addressKey(ipToNum(ip), proto, sp.port.port), i);
+      if (sp.nodePort !== 0) add(index.byPort, portKey(proto, sp.nodePort), i);
+      if (sp.healthCheckNodePort !== 0) add(index.byPort, portKey(0, sp.healthCheckNodePort), i);
     });
     return index;
   }
 }
+
+/** The protocols a service port speaks, numbered for the index's keys (health checks are tcp, 0). */
+const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
+
+/** Service ports by destination, keyed by numbers (at most 2^50, exact as doubles). */
+interface PortIndex {
+  /** address, protocol and port → the service ports with a rule for them. */
+  readonly byAddress: Map<number, number[]>;
+  /** protocol and port → the service ports with a rule for any address on them. */
+  readonly byPort: Map<number, number[]>;
+}
+
+const portKey = (proto: number, port: number): number => port * 4 + proto;
+const addressKey = (address: number, proto: number, port: number): number => address * 262144 + portKey(proto, port);
 
 /** `node`'s rules built on demand, or undefined where only the payload's full text gives them (see iptablesLayout). */
 export function proxyRules(topology: Topology, node: NodeInfo): ProxyRules | undefined {

@@ -45,13 +45,14 @@ function nodeSensitiveEndpoints(topology: Topology): Map<string, string[]> {
     let addresses = seen.get(service);
     if (!addresses) seen.set(service, (addresses = new Set()));
     for (const ep of slice.endpoints) {
-      for (const a of ep.addresses.slice(0, 1)) {
-        if (addresses.has(a)) twice.add(`${service} ${a}`);
-        addresses.add(a);
-      }
+      const a = ep.addresses[0];
+      if (a === undefined) continue;
+      if (addresses.has(a)) twice.add(`${service} ${a}`);
+      addresses.add(a);
     }
   }
   const out = new Map<string, string[]>();
+  if (localPolicy.size === 0 && twice.size === 0) return out;
   for (const slice of topology.endpointSlices) {
     const service = `${slice.namespace}/${slice.serviceName}`;
     for (const ep of slice.endpoints) {

@@ -43,30 +43,30 @@ export function isSharedChain(table: IptablesTable, chain: string): boolean {
 class Family {
   /** Each member's order key (two numbers, see sha256Base32Order), its rule count and service port. */
   readonly keys: Float64Array;
-  readonly counts: number[] = [];
-  readonly owners: number[] = [];
+  readonly counts: Int32Array;
+  readonly owners: Int32Array;
+  size = 0;
   private ranked?: (hi: number, lo: number) => number;
   private sum?: number;
 
   constructor(readonly prefix: string, capacity: number) {
     this.keys = new Float64Array(2 * capacity);
+    this.counts = new Int32Array(capacity);
+    this.owners = new Int32Array(capacity);
   }
 
-  get size(): number {
-    return this.counts.length;
-  }
-
+  /** Adds a member; returns its position, whose key the caller writes. */
   add(owner: number, count: number): number {
-    this.owners.push(owner);
-    this.counts.push(count);
-    return this.counts.length - 1;
+    this.owners[this.size] = owner;
+    this.counts[this.size] = count;
+    return this.size++;
   }
 
   /** Rules of every member; asked once members are all added. */
   total(): number {
     if (this.sum === undefined) {
       this.sum = 0;
-      for (const c of this.counts) this.sum += c;
+      for (let i = 0; i < this.size; i++) this.sum += this.counts[i]!;
     }
     return this.sum;
   }
@@ -90,11 +90,12 @@ class Family {
   private rank(): (hi: number, lo: number) => number {
     const n = this.size;
     const keys = this.keys;
-    const uniform = this.counts.every((c) => c === this.counts[0]);
+    const counts = this.counts.subarray(0, n);
+    const uniform = counts.every((c) => c === counts[0]);
     if (uniform) {
       // Equal counts (every endpoint chain has two rules): a member's rank is enough, and the first
       // halves of the keys sort natively; the rare members sharing one are told apart by the second.
-      const each = this.counts[0] ?? 0;
+      const each = counts[0] ?? 0;
       const his = new Float64Array(n);
       for (let i = 0; i < n; i++) his[i] = keys[2 * i]!;
       his.sort();
@@ -108,7 +109,7 @@ class Family {
     const order = Array.from({ length: n }, (_, i) => i);
     order.sort((a, b) => keys[2 * a]! - keys[2 * b]! || keys[2 * a + 1]! - keys[2 * b + 1]!);
     const his = new Float64Array(n), los = new Float64Array(n), before = new Float64Array(n + 1);
-    order.forEach((m, i) => { his[i] = keys[2 * m]!; los[i] = keys[2 * m + 1]!; before[i + 1] = before[i]! + this.counts[m]!; });
+    order.forEach((m, i) => { his[i] = keys[2 * m]!; los[i] = keys[2 * m + 1]!; before[i + 1] = before[i]! + counts[m]!; });
     return (hi, lo) => {
       let i = lowerBound(his, hi);
       while (i < n && his[i] === hi && los[i]! < lo) i++;
@@ -197,23 +198,24 @@ export function iptablesLayout(topology: Topology, node: NodeInfo, env: ProxyEnv
 
   const counts = ports.map((sp) => countServicePort(sp, settings));
   const families = new Map<string, Family>(FAMILIES.map((f) => [f, new Family(f, f === 'KUBE-SEP-' ? countEndpoints(counts) : ports.length)]));
-  const at = new Float64Array(2);
-  counts.forEach((c, i) => {
-    const hash = ports[i]!.chains.svc.slice('KUBE-SVC-'.length);
-    base32Order(hash, at, 0);
-    for (const [prefix, n] of [['KUBE-EXT-', c.ext], ['KUBE-FW-', c.fw], ['KUBE-SVC-', c.svc], ['KUBE-SVL-', c.svl]] as const) {
-      if (n < 0) continue;
-      const f = families.get(prefix)!;
-      const m = f.add(i, n);
-      f.keys[2 * m] = at[0]!;
-      f.keys[2 * m + 1] = at[1]!;
-    }
-  });
+  const own = (['KUBE-EXT-', 'KUBE-FW-', 'KUBE-SVC-', 'KUBE-SVL-'] as const).map((prefix) => families.get(prefix)!);
   const seps = families.get('KUBE-SEP-')!;
-  counts.forEach((c, i) => {
+  const at = new Float64Array(2);
+  for (let i = 0; i < ports.length; i++) {
     const sp = ports[i]!;
-    for (const ep of c.endpoints) sha256Base32Order(sp.name + sp.protocol + ep.key, seps.keys, 2 * seps.add(i, 2));
-  });
+    const c = counts[i]!;
+    // A service port's own chains share one hash, so one key places it in all four families.
+    base32Order(sp.chains.svc.slice('KUBE-SVC-'.length), at, 0);
+    const sizes = [c.ext, c.fw, c.svc, c.svl];
+    for (let f = 0; f < 4; f++) {
+      if (sizes[f]! < 0) continue;
+      const m = own[f]!.add(i, sizes[f]!);
+      own[f]!.keys[2 * m] = at[0]!;
+      own[f]!.keys[2 * m + 1] = at[1]!;
+    }
+    const head = sp.name + sp.protocol;
+    for (const ep of c.endpoints) sha256Base32Order(head, ep.key, seps.keys, 2 * seps.add(i, 2));
+  }
 
   const plans = new Map<IptablesTable, TablePlan>();
   let start = 1;
@@ -233,14 +235,14 @@ export function iptablesLayout(topology: Topology, node: NodeInfo, env: ProxyEnv
       }
       fixed.set(chain, { head: headRules, tail: tailRules, ...(byPort ? { ports: byPort } : {}) });
     }
-    const own = table === 'nat' ? [...families.values()] : [];
+    const hashed = table === 'nat' ? [...families.values()] : [];
     let declared = fixed.size;
-    for (const f of own) {
+    for (const f of hashed) {
       declared += f.size;
       rules += f.total();
     }
     const lines = 1 + declared + rules + 1;
-    plans.set(table, { fixed, families: own, start, declared, lines });
+    plans.set(table, { fixed, families: hashed, start, declared, lines });
     start += lines;
   }
 

@@ -99,13 +99,15 @@ class Endpoint implements ProxyEndpoint {
     this.terminating = conditions.terminating;
   }
 
+  private named?: string;
+
   get chain(): string {
-    return endpointChain(this.portName, this.protocol, this.key);
+    return (this.named ??= endpointChain(this.portName, this.protocol, this.key));
   }
 }
 
 function endpointsFor(slices: readonly EndpointSlice[], port: ServicePort, name: string, protocol: string, nodeName: string): ProxyEndpoint[] {
-  const byKey = new Map<string, ProxyEndpoint>();
+  const all: ProxyEndpoint[] = [];
   for (const slice of slices) {
     const slicePort = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
     if (!slicePort) continue;
@@ -114,12 +116,19 @@ function endpointsFor(slices: readonly EndpointSlice[], port: ServicePort, name:
       if (ip === undefined || !isIPv4(ip)) continue;
       const key = `${ip}:${slicePort.port}`;
       const isLocal = ep.nodeName !== undefined && ep.nodeName === nodeName;
-      // Overlapping slices: the first wins, unless a later copy says the endpoint is local.
-      if (byKey.has(key) && !isLocal) continue;
-      byKey.set(key, new Endpoint(ip, slicePort.port, key, isLocal, ep.conditions, name, protocol, ep.nodeName, ep.targetPod));
+      all.push(new Endpoint(ip, slicePort.port, key, isLocal, ep.conditions, name, protocol, ep.nodeName, ep.targetPod));
     }
   }
-  return [...byKey.values()].sort(compareEndpointKeys);
+  // A stable sort keeps the copies of one endpoint (overlapping slices) in slice order.
+  all.sort(compareEndpointKeys);
+  const out: ProxyEndpoint[] = [];
+  for (const ep of all) {
+    const last = out[out.length - 1];
+    // Overlapping slices: the first copy wins, unless a later one says the endpoint is local.
+    if (last?.key !== ep.key) out.push(ep);
+    else if (ep.isLocal) out[out.length - 1] = ep;
+  }
+  return out;
 }
 
 /** By `ip:port` as a string, as kube-proxy sorts them. */

@@ -4,7 +4,7 @@
  * use node:crypto.
  */
 
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -57,40 +57,70 @@ function padded(text: string): Uint8Array {
   return out;
 }
 
-const W = new Uint32Array(64);
-const H = new Uint32Array(8);
+const W = new Int32Array(64);
+const H = new Int32Array(8);
+/** H read as the unsigned words the digest is. */
+const DIGEST = new Uint32Array(H.buffer);
+const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
-/** The digest as eight big-endian words, in a buffer reused by the next call. */
-function digestWords(text: string): Uint32Array {
-  const data = padded(text);
-  let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
-  let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
-  for (let off = 0; off < data.length; off += 64) {
-    for (let i = 0; i < 16; i++) {
-      const j = off + i * 4;
-      W[i] = ((data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!) >>> 0;
-    }
-    for (let i = 16; i < 64; i++) {
-      const a = W[i - 15]!, b = W[i - 2]!;
-      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
-      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-      W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) >>> 0;
-    }
-    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + K[i]! + W[i]!) >>> 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) >>> 0;
-      h = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
-    }
-    h0 = (h0 + a) >>> 0; h1 = (h1 + b) >>> 0; h2 = (h2 + c) >>> 0; h3 = (h3 + d) >>> 0;
-    h4 = (h4 + e) >>> 0; h5 = (h5 + f) >>> 0; h6 = (h6 + g) >>> 0; h7 = (h7 + h) >>> 0;
+/**
+ * Loads `head + tail` as the one padded block W[0..15] when it is ASCII and at most 55 characters
+ * (every chain-name input), without joining the two or passing through a byte buffer.
+ */
+function loadShort(head: string, tail: string): boolean {
+  const h = head.length;
+  const n = h + tail.length;
+  if (n > 55) return false;
+  W.fill(0, 0, 16);
+  for (let i = 0; i < n; i++) {
+    const c = i < h ? head.charCodeAt(i) : tail.charCodeAt(i - h);
+    if (c >= 0x80) return false;
+    W[i >> 2]! |= c << (24 - ((i & 3) << 3));
   }
-  H[0] = h0; H[1] = h1; H[2] = h2; H[3] = h3; H[4] = h4; H[5] = h5; H[6] = h6; H[7] = h7;
-  return H;
+  W[n >> 2]! |= 0x80 << (24 - ((n & 3) << 3));
+  W[15] = n * 8;
+  return true;
+}
+
+/**
+ * One block W[0..15] into the state H. The arithmetic stays in signed 32-bit integers (`| 0`),
+ * which the JIT keeps in registers: a layout of 100,000 endpoint chains hashes every one.
+ */
+function compress(): void {
+  for (let i = 16; i < 64; i++) {
+    const a = W[i - 15]!, b = W[i - 2]!;
+    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
+  }
+  let a = H[0]!, b = H[1]!, c = H[2]!, d = H[3]!, e = H[4]!, f = H[5]!, g = H[6]!, h = H[7]!;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (h + S1 + ch + K[i]! + W[i]!) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + S0 + maj) | 0;
+  }
+  H[0] = (H[0]! + a) | 0; H[1] = (H[1]! + b) | 0; H[2] = (H[2]! + c) | 0; H[3] = (H[3]! + d) | 0;
+  H[4] = (H[4]! + e) | 0; H[5] = (H[5]! + f) | 0; H[6] = (H[6]! + g) | 0; H[7] = (H[7]! + h) | 0;
+}
+
+/** The digest of `head + tail` as eight big-endian words, in a buffer reused by the next call. */
+function digestWords(head: string, tail = ''): Uint32Array {
+  H.set(INITIAL);
+  if (loadShort(head, tail)) compress();
+  else {
+    const data = padded(head + tail);
+    for (let off = 0; off < data.length; off += 64) {
+      for (let i = 0; i < 16; i++) {
+        const j = off + i * 4;
+        W[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!;
+      }
+      compress();
+    }
+  }
+  return DIGEST;
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -117,12 +147,13 @@ export function sha256Base32Prefix16(text: string): string {
 }
 
 /**
- * Where base32(sha256(text))[:16] sorts among such prefixes, as two numbers compared in turn (the
- * first ten characters, then the last six), written to `out[at]` and `out[at + 1]`: the order
- * of the text itself, found without writing it. ASCII puts base32's digits 2–7 before its letters.
+ * Where base32(sha256(head + tail))[:16] sorts among such prefixes, as two numbers compared in
+ * turn (the first ten characters, then the last six), written to `out[at]` and `out[at + 1]`: the
+ * order of the text itself, found without writing it. ASCII puts base32's digits 2–7 before its
+ * letters.
  */
-export function sha256Base32Order(text: string, out: Float64Array, at: number): void {
-  const w = digestWords(text);
+export function sha256Base32Order(head: string, tail: string, out: Float64Array, at: number): void {
+  const w = digestWords(head, tail);
   let hi = 0, lo = 0;
   for (let i = 0; i < 16; i++) {
     const bit = i * 5;
