@@ -1,7 +1,7 @@
 /**
  * Property tests: random topologies and random mutations of valid ones. Whatever the input, the
  * loader returns (never throws), every diagnostic is a known code at a position inside the file,
- * and a file under 1 MB loads in under a second (a hang guard, not a benchmark).
+ * and a file under 1 MB loads in under three seconds of CPU (a hang guard, not a benchmark).
  */
 
 import assert from 'node:assert/strict';
@@ -21,7 +21,9 @@ function checkedLoad(text: string): ReturnType<typeof loadTopology> {
   const r = loadTopology({ path: 'p.yaml', text }, noIncludes);
   const used = process.cpuUsage(start);
   const ms = (used.user + used.system) / 1000;
-  if (text.length < 1_000_000) assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms of CPU for ${text.length} characters: ${JSON.stringify(text.slice(0, 300))}`);
+  // Three seconds: a quadratic blow-up on a file this size takes minutes, while a collection of
+  // the whole test process's heap landing inside one small load has taken over one second here.
+  if (text.length < 1_000_000) assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms of CPU for ${text.length} characters: ${JSON.stringify(text.slice(0, 300))}`);
   const lines = text.split('\n').length;
   for (const d of r.diagnostics) wellFormed(d, lines);
   return r;
