@@ -1,17 +1,20 @@
 import cytoscape from 'cytoscape';
 import fcose from 'cytoscape-fcose';
-import type { GraphModel } from '../src/protocol/messages';
+import type { GraphModel, GraphNode } from '../src/protocol/messages';
+import { frameAround, gridLayout, membersOf, placeBeside, type Frame, type Point, type Positions } from './layout';
 import type { Palette } from './theme';
 
 cytoscape.use(fcose);
 
-export type Positions = Record<string, { x: number; y: number }>;
+export type { Positions } from './layout';
 
 /** Above this many elements the layout trades quality for time (fcose draft: seconds, not minutes). */
 const draftAbove = 600;
 
 export function createGraph(container: HTMLElement, colours: Palette): cytoscape.Core {
-  return cytoscape({ container, style: styles(colours), textureOnViewport: true, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
+  const cy = cytoscape({ container, style: styles(colours), textureOnViewport: true, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
+  followFrames(cy);
+  return cy;
 }
 
 export function restyle(cy: cytoscape.Core, colours: Palette, large: boolean): void {
@@ -27,43 +30,40 @@ export function isLarge(model: GraphModel): boolean {
 
 /**
  * Replaces the elements with the model's, keeping the positions of elements seen before (from the
- * live graph or the saved state). A graph seen for the first time is laid out (by force when
- * small, on a grid when large); elements new to a large graph (a node expanded, a pod added) are
- * placed beside what they belong to, so nothing else moves and nothing waits for a layout.
+ * live graph or the saved state). A small graph seen for the first time is laid out by force, its
+ * cluster nodes compounds around their members. A large graph is laid out on a grid computed from
+ * the model before a single element exists, and its cluster nodes are frames: plain nodes drawn
+ * behind their members, because compounds make cytoscape re-derive parents, descendants and
+ * their edges on every style change, which was most of a 7,000-pod graph's first paint. Elements
+ * new to a large graph (a node expanded, a pod added) are placed beside what they belong to, so
+ * nothing else moves and nothing waits for a layout.
  */
 export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions, onLaidOut: (positions: Positions) => void): void {
   const known: Positions = { ...saved };
-  // Where each compound was: a cluster node collapsed to one element takes its compound's place.
+  // Where each container was: a cluster node collapsed to one element takes its box's place.
   const centres: Positions = {};
   cy.nodes().forEach((n) => {
-    if (n.isParent()) centres[n.id()] = { ...n.position() };
+    if (isContainer(n)) centres[n.id()] = { ...n.position() };
     else known[n.id()] = { ...n.position() };
   });
-  cy.batch(() => {
-    cy.elements().remove();
-    cy.add([
-      ...model.nodes.map((n) => ({
-        group: 'nodes' as const,
-        data: { id: n.id, label: n.label, kind: n.kind, ...(n.parent ? { parent: n.parent } : {}), detail: n.detail ?? '', sourceLine: n.sourceLine ?? 0 },
-        classes: n.kind,
-        ...(known[n.id] ? { position: { ...known[n.id]! } } : {}),
-      })),
-      ...model.edges.map((e) => ({ group: 'edges' as const, data: { id: e.id, source: e.source, target: e.target, kind: e.kind }, classes: e.kind })),
-    ]);
-  });
-  const leaves = cy.nodes(':childless');
-  const missing = leaves.filter((n) => !known[n.id()]);
+  const members = membersOf(model);
+  const leaves = model.nodes.filter((n) => !members.has(n.id));
+  const missing = leaves.filter((n) => !known[n.id]);
+  if (isLarge(model)) {
+    const placed: Positions = missing.length === leaves.length ? gridLayout(model) : { ...known, ...placeBeside(model, missing, known, centres) };
+    const frames = new Map<string, Frame>();
+    for (const [id, held] of members) frames.set(id, frameAround(held.flatMap((n) => placed[n.id] ?? [])));
+    replaceElements(cy, model, (n) => frames.get(n.id) ?? placed[n.id], frames);
+    cy.fit(undefined, 30);
+    if (missing.length > 0) onLaidOut(positionsOf(cy));
+    return;
+  }
+  replaceElements(cy, model, (n) => known[n.id]);
   if (missing.length === 0) {
     cy.fit(undefined, 30);
     return;
   }
-  if (isLarge(model)) {
-    if (missing.length === leaves.length) gridLayout(cy);
-    else placeBeside(cy, missing, known, centres);
-    cy.fit(undefined, 30);
-    onLaidOut(positionsOf(cy));
-    return;
-  }
+  const fixed = leaves.flatMap((n) => (known[n.id] ? [{ nodeId: n.id, position: known[n.id]! }] : []));
   const layout = cy.layout({
     name: 'fcose',
     quality: cy.elements().length > draftAbove ? 'draft' : 'default',
@@ -78,7 +78,7 @@ export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions
     gravity: 0.5,
     gravityCompound: 1.5,
     tile: true,
-    fixedNodeConstraint: leaves.filter((n) => Boolean(known[n.id()])).map((n) => ({ nodeId: n.id(), position: known[n.id()]! })),
+    fixedNodeConstraint: fixed,
   } as cytoscape.LayoutOptions);
   layout.one('layoutstop', () => {
     cy.fit(undefined, 30);
@@ -87,85 +87,82 @@ export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions
   layout.run();
 }
 
-/** The grid's pitch: one cell per pod or device, one box per cluster node. */
-const cell = 40;
-const box = 6 * cell;
+/**
+ * All elements in one call, each with its position. With `frames`, a member names its cluster
+ * node as `frame` instead of as its compound `parent`, and the frame carries its box's size.
+ */
+function replaceElements(cy: cytoscape.Core, model: GraphModel, at: (n: GraphNode) => Point | undefined, frames?: ReadonlyMap<string, Frame>): void {
+  const elements: cytoscape.ElementDefinition[] = model.nodes.map((n) => {
+    const frame = frames?.get(n.id);
+    const owner = n.parent ? (frames ? { frame: n.parent } : { parent: n.parent }) : {};
+    const p = at(n);
+    return {
+      group: 'nodes',
+      data: { id: n.id, label: n.label, kind: n.kind, ...owner, detail: n.detail ?? '', sourceLine: n.sourceLine ?? 0, ...(frame ? { w: frame.w, h: frame.h } : {}) },
+      classes: frame ? `${n.kind} frame` : n.kind,
+      ...(frame ? { grabbable: false, pannable: true } : {}),
+      ...(p ? { position: { x: p.x, y: p.y } } : {}),
+    };
+  });
+  for (const e of model.edges) elements.push({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, kind: e.kind }, classes: e.kind });
+  cy.batch(() => {
+    cy.elements().remove();
+    cy.add(elements);
+  });
+}
+
+/** A compound parent or a frame: an element whose place follows from its members'. */
+export function isContainer(n: cytoscape.NodeSingular): boolean {
+  return n.isParent() || n.hasClass('frame');
+}
+
+/** The compounds and frames that hold any of these nodes. */
+export function containersOf(cy: cytoscape.Core, nodes: cytoscape.NodeCollection): cytoscape.NodeCollection {
+  const framed = new Set(nodes.map((n) => n.data('frame') as string | undefined));
+  return nodes.ancestors().union(cy.nodes('.frame').filter((f) => framed.has(f.id())));
+}
 
 /**
- * A layout in linear time for large clusters: the cluster nodes (compounds, or single elements
- * when collapsed) on a square grid, each compound's children in a small grid inside its box, and
- * the elements outside any node (underlay, services, externals) in rows above.
+ * A frame is the ground its members stand on: a press on it pans the view, as one on empty space
+ * does (in a large graph most of the view is frames), and a member dropped elsewhere resizes its
+ * frame around it, as a compound would.
  */
-function gridLayout(cy: cytoscape.Core): void {
-  const clusterNodes = cy.nodes('.node');
-  const perRow = Math.max(1, Math.ceil(Math.sqrt(clusterNodes.length)));
-  cy.batch(() => {
-    clusterNodes.forEach((node, i) => {
-      const centre = { x: (i % perRow) * box, y: Math.floor(i / perRow) * box };
-      if (node.isParent()) gridAround(node.children(), centre);
-      else node.position(centre);
-    });
-    const loose = cy.nodes(':childless').filter((n) => n.parent().empty() && !n.hasClass('node'));
-    const cols = Math.max(1, Math.floor((perRow * box) / (cell * 3)));
-    loose.forEach((n, k) => {
-      n.position({ x: (k % cols) * cell * 3, y: -box / 2 - cell * 2 * (1 + Math.floor(k / cols)) });
-    });
+function followFrames(cy: cytoscape.Core): void {
+  cy.on('dragfree', 'node[frame]', (e) => {
+    const frame = cy.getElementById(String(e.target.data('frame')));
+    const held = membersIn(cy, frame.id());
+    if (frame.empty() || held.empty()) return;
+    const box = frameAround(held.map((n) => n.position()));
+    frame.data({ w: box.w, h: box.h });
+    frame.position({ x: box.x, y: box.y });
   });
 }
 
-/** Children in a square grid centred on a point. */
-function gridAround(children: cytoscape.NodeCollection, centre: { x: number; y: number }): void {
-  const cols = Math.max(1, Math.ceil(Math.sqrt(children.length)));
-  const half = ((cols - 1) * cell) / 2;
-  children.forEach((child, j) => {
-    child.position({ x: centre.x - half + (j % cols) * cell, y: centre.y - half + Math.floor(j / cols) * cell });
-  });
+function membersIn(cy: cytoscape.Core, frame: string): cytoscape.NodeCollection {
+  return cy.nodes().filter((n) => n.data('frame') === frame);
 }
 
-/**
- * New elements of a laid-out large graph: an expanded node's children around where the node stood,
- * a node collapsed again where its compound was, anything else in a row under the graph.
- */
-function placeBeside(cy: cytoscape.Core, missing: cytoscape.NodeCollection, known: Positions, centres: Positions): void {
-  const byParent = new Map<string, cytoscape.NodeCollection>();
-  let rest = cy.collection();
-  cy.batch(() => {
-    missing.forEach((n) => {
-      const parent = n.parent().first();
-      const at = centres[n.id()];
-      if (at) n.position(at);
-      else if (parent.nonempty() && (known[parent.id()] ?? centres[parent.id()])) byParent.set(parent.id(), (byParent.get(parent.id()) ?? cy.collection()).union(n));
-      else rest = rest.union(n);
-    });
-    for (const [parent, children] of byParent) {
-      const siblings = cy.getElementById(parent).children();
-      // Known siblings keep their places; only the new ones go in the grid around the parent.
-      gridAround(siblings.length === children.length ? siblings : children, known[parent] ?? centres[parent]!);
-    }
-    const bb = cy.nodes().not(rest).boundingBox({});
-    rest.forEach((n, k) => {
-      n.position({ x: bb.x1 + k * cell * 3, y: bb.y2 + cell * 2 });
-    });
-  });
-}
-
+/** Where each element the user or a layout placed stands; containers follow from these. */
 export function positionsOf(cy: cytoscape.Core): Positions {
   const out: Positions = {};
   cy.nodes().forEach((n) => {
-    if (!n.isParent()) out[n.id()] = { ...n.position() };
+    if (!isContainer(n)) out[n.id()] = { ...n.position() };
   });
   return out;
 }
 
 /**
- * The stylesheet, lighter for large graphs: straight (haystack) edges without arrows, and labels
- * drawn only once they would be legible (a label is most of what a frame costs to draw).
+ * The stylesheet, lighter for large graphs: straight (haystack) solid edges without arrows (a dash
+ * costs a stroke per segment), and labels drawn only once they would be legible (a label is most
+ * of what a frame costs to draw). Edges take no pointer events: nothing listens to them, and a
+ * press that lands on one of the hundreds of lines crossing a large graph should pan the view,
+ * while a pointer moving over the graph is tested against half as many elements.
  */
 function styles(c: Palette, large = false): cytoscape.StylesheetJson {
   const light: cytoscape.StylesheetJson = large
     ? [
         { selector: 'node', style: { 'min-zoomed-font-size': 9 } },
-        { selector: 'edge', style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none' } },
+        { selector: 'edge', style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none', 'line-style': 'solid' } },
       ]
     : [];
   return [
@@ -173,6 +170,8 @@ function styles(c: Palette, large = false): cytoscape.StylesheetJson {
     { selector: 'node.node', style: { shape: 'round-rectangle', 'background-color': c.node, 'background-opacity': 0.6, 'text-valign': 'top', 'font-weight': 'bold', 'font-size': 12, padding: '12px' } },
     // A cluster node collapsed to one element: its name and pod count inside a box.
     { selector: 'node.node:childless', style: { width: 110, height: 34, 'text-valign': 'center', 'text-margin-y': 0, 'font-weight': 'normal', 'font-size': 11, 'background-opacity': 1 } },
+    // A cluster node drawn as a box behind its members: sized by them, under every edge, named on top.
+    { selector: 'node.frame', style: { width: 'data(w)', height: 'data(h)', 'z-compound-depth': 'bottom', 'text-valign': 'top', 'font-weight': 'bold', 'font-size': 12, padding: '0px' } },
     { selector: 'node.pod', style: { 'background-color': c.pod, shape: 'ellipse' } },
     { selector: 'node.aggregate', style: { 'background-color': c.pod, shape: 'hexagon', width: 28, height: 28 } },
     { selector: 'node.bridge', style: { shape: 'rectangle', 'background-color': c.underlay, width: 30, height: 12 } },
@@ -181,7 +180,7 @@ function styles(c: Palette, large = false): cytoscape.StylesheetJson {
     { selector: 'node.service', style: { shape: 'round-tag', 'background-color': c.service } },
     { selector: 'node.external', style: { shape: 'star', 'background-color': c.external } },
     { selector: 'node.underlay', style: { shape: 'barrel', 'background-color': c.underlay, width: 60, height: 16 } },
-    { selector: 'edge', style: { width: 1.5, 'line-color': c.border, 'curve-style': 'bezier' } },
+    { selector: 'edge', style: { width: 1.5, 'line-color': c.border, 'curve-style': 'bezier', events: 'no' } },
     { selector: 'edge.endpoint', style: { 'line-style': 'dashed', 'line-color': c.service, 'target-arrow-shape': 'triangle', 'target-arrow-color': c.service } },
     { selector: 'edge.tunnel', style: { 'line-color': c.tunnel, 'line-style': 'dotted' } },
     { selector: '.on-path', style: { 'border-color': c.path, 'border-width': 3, 'line-color': c.path, width: 4, 'z-index': 10 } },

@@ -1,7 +1,7 @@
 import type cytoscape from 'cytoscape';
 import { assertNever } from '../src/protocol/messages';
 import type { GraphModel, HostToWebview, StepView, TraceHopView, TraceView, WebviewToHost } from '../src/protocol/messages';
-import { createGraph, isLarge, positionsOf, restyle, setModel, type Positions } from './graph';
+import { containersOf, createGraph, isContainer, isLarge, positionsOf, restyle, setModel, type Positions } from './graph';
 import { el, renderHop, renderSteps } from './headers';
 import { toSvg } from './svg';
 import { palette } from './theme';
@@ -251,7 +251,7 @@ cy.on('tap', 'node', (e) => {
 // A node's pods shown as a count, or the whole node shown as one element: expand it.
 cy.on('dbltap', 'node.aggregate, node.node', (e) => {
   const target = e.target as cytoscape.NodeSingular;
-  if (target.isParent()) return;
+  if (isContainer(target)) return;
   const id = target.hasClass('node') ? target.id() : String(target.data('parent') ?? '');
   post({ type: 'expand', node: id.replace(/^node:/, '') });
 });
@@ -267,7 +267,7 @@ function search(value: string): void {
   const hits = cy.nodes().filter((n) => `${n.data('label')} ${n.data('detail')}`.toLowerCase().includes(q));
   if (hits.empty()) return;
   hits.addClass('match');
-  cy.nodes().not(hits).not(hits.ancestors()).addClass('dimmed');
+  cy.nodes().not(hits).not(containersOf(cy, hits)).addClass('dimmed');
   cy.fit(hits as cytoscape.CollectionArgument, 60);
 }
 
