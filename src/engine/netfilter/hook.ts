@@ -13,6 +13,8 @@ import type { NetfilterHook, NetfilterInput, NetfilterResult } from '../trace/ho
 import { evaluateHook, type IpsetLookup, type IpvsLookup } from './evaluate';
 import { buildIpvs, type IpvsState } from '../proxy';
 import { cidrHas } from '../proxy/cidrs';
+import type { Prefix } from '../dataplane/types';
+import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
 import { LazyPayload, type ChainLookup, type PayloadRules, type RuleLookup } from './payload';
 import { proxyRules } from './proxyRules';
 import { parseRestore, parseRule, type Rule, type RuleSet } from './rules';
@@ -82,15 +84,43 @@ function nodeRules(shared: PayloadRules, topology: Topology, node: NodeInfo): Ru
   return { get: (table) => views.get(table) ?? shared.get(table) };
 }
 
-/** Membership in the CNI's `hash:net` ipsets (Calico's IPAM pool sets). */
+/** A `hash:net` set's members as a packet tests them: single addresses by number, wider nets as prefixes. */
+interface NetSetIndex {
+  readonly hosts: ReadonlySet<number>;
+  readonly nets: readonly Prefix[];
+}
+
+/** Indexed once per set: Felix's pod sets are shared by every node and can hold every pod of the cluster. */
+const netSetIndexes = new WeakMap<CniIpset, NetSetIndex>();
+
+function netSetIndex(set: CniIpset): NetSetIndex {
+  let index = netSetIndexes.get(set);
+  if (!index) {
+    const hosts = new Set<number>();
+    const nets: Prefix[] = [];
+    for (const member of set.members) {
+      const p = parsePrefix(member.includes('/') ? member : `${member}/32`);
+      if (!p) continue;
+      if (p.length === 32) hosts.add(p.base);
+      else nets.push(p);
+    }
+    netSetIndexes.set(set, (index = { hosts, nets }));
+  }
+  return index;
+}
+
+/** Membership in the CNI's `hash:net` ipsets (Calico's IPAM pool sets, Felix's policy sets). */
 function cniIpsets(sets: readonly CniIpset[]): IpsetLookup | undefined {
   if (sets.length === 0) return undefined;
-  const byName = new Map(sets.map((s) => [s.name, s.members]));
+  const byName = new Map(sets.map((s) => [s.name, s]));
   return {
     has(name, flow, flags) {
-      const members = byName.get(name);
-      const field = flags[0] === 'src' ? flow.src : flow.dst;
-      return members?.some((cidr) => cidrHas(cidr, field)) ?? false;
+      const set = byName.get(name);
+      if (!set) return false;
+      const address = ipToNum(flags[0] === 'src' ? flow.src : flow.dst);
+      if (Number.isNaN(address)) return false;
+      const { hosts, nets } = netSetIndex(set);
+      return hosts.has(address) || nets.some((p) => prefixContains(p, address));
     },
   };
 }

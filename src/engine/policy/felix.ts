@@ -35,12 +35,45 @@ const MAX_CHAIN = 28;
 /** A range longer than this stays one `--dport a:b` rule (see the header). */
 const MAX_EXPANDED_RANGE = 256;
 
-const indexes = new WeakMap<Topology, PolicyIndex>();
+/** A pod of the node being rendered: its index among the policy index's endpoints, and its cali interface. */
+interface LocalEndpoint {
+  readonly pod: Pod;
+  readonly i: number;
+  readonly iface: string;
+}
 
-function policyIndex(topology: Topology): PolicyIndex {
-  let index = indexes.get(topology);
-  if (!index) indexes.set(topology, (index = buildPolicyIndex(topology)));
-  return index;
+/**
+ * What every node's rules share, worked out once per topology: Felix's ipsets are cluster-wide
+ * (the same members on every node), so a node touched later only renders its own pods' chains
+ * instead of matching every peer selector against every pod again.
+ */
+interface FelixShared {
+  readonly index: PolicyIndex;
+  /** Each node's pods, in the index's order. */
+  readonly localByNode: Map<string, LocalEndpoint[]>;
+  /** A peer's sets (and the ipsets behind them) by the peer's key. */
+  readonly peers: Map<string, { match: PeerMatch; ipsets: CniIpset[] }>;
+  /** The pods a selector (its bitset) picks. */
+  readonly selected: WeakMap<Bitset, Pod[]>;
+}
+
+const shared = new WeakMap<Topology, FelixShared>();
+
+function felixShared(topology: Topology): FelixShared {
+  let s = shared.get(topology);
+  if (!s) {
+    const index = buildPolicyIndex(topology);
+    const localByNode = new Map<string, LocalEndpoint[]>();
+    index.endpoints.forEach((ep, i) => {
+      if (!ep.pod) return;
+      const list = localByNode.get(ep.pod.nodeName);
+      const e = { pod: ep.pod, i, iface: caliVethName(ep.pod) };
+      if (list) list.push(e);
+      else localByNode.set(ep.pod.nodeName, [e]);
+    });
+    shared.set(topology, (s = { index, localByNode, peers: new Map(), selected: new WeakMap() }));
+  }
+  return s;
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -107,44 +140,47 @@ interface PeerMatch {
 }
 
 interface Rendered {
+  readonly shared: FelixShared;
   readonly rules: CniRule[];
   readonly ipsets: Map<string, CniIpset>;
 }
 
-/** The ipsets a peer matches by: its selected pods, or its ipBlock and the block's exceptions. */
-function peerMatch(index: PolicyIndex, out: Rendered, key: string, peer: CompiledPeer): PeerMatch {
-  const add = (name: string, members: string[]): void => {
-    if (!out.ipsets.has(name)) out.ipsets.set(name, { name, members });
-  };
+/** The ipsets a peer matches by, made once per topology and added to this node's sets. */
+function peerMatch(out: Rendered, key: string, peer: CompiledPeer): PeerMatch {
+  let known = out.shared.peers.get(key);
+  if (!known) out.shared.peers.set(key, (known = peerSets(out.shared, key, peer)));
+  for (const set of known.ipsets) if (!out.ipsets.has(set.name)) out.ipsets.set(set.name, set);
+  return known.match;
+}
+
+/** A peer's sets: its selected pods, or its ipBlock and the block's exceptions. */
+function peerSets(shared: FelixShared, key: string, peer: CompiledPeer): { match: PeerMatch; ipsets: CniIpset[] } {
   if (peer.peer.ipBlock) {
     const block = peer.peer.ipBlock;
     // A block this model cannot read (IPv6) matches no IPv4 address: an empty set says the same.
     const name = setName(`${key} cidr`);
-    add(name, peer.ipBlock && block.cidr.includes('.') ? [block.cidr] : []);
+    const cidr: CniIpset = { name, members: peer.ipBlock && block.cidr.includes('.') ? [block.cidr] : [] };
     const except = block.except.filter((e) => e.includes('.'));
-    if (except.length === 0 || !peer.ipBlock) return { sets: [{ name, negate: false }] };
+    if (except.length === 0 || !peer.ipBlock) return { match: { sets: [{ name, negate: false }] }, ipsets: [cidr] };
     const exceptName = setName(`${key} except`);
-    add(exceptName, except);
-    return { sets: [{ name, negate: false }, { name: exceptName, negate: true }] };
+    return { match: { sets: [{ name, negate: false }, { name: exceptName, negate: true }] }, ipsets: [cidr, { name: exceptName, members: except }] };
   }
   const name = setName(`${key} pods`);
-  const members: string[] = [];
-  for (const pod of selectedPods(index, peer.bits)) members.push(`${pod.ip}/32`);
-  add(name, members);
-  return { sets: [{ name, negate: false }] };
+  const members = selectedPods(shared, peer.bits).map((pod) => `${pod.ip}/32`);
+  return { match: { sets: [{ name, negate: false }] }, ipsets: [{ name, members }] };
 }
 
 /** One policy's chain for one direction: every rule × peer × port as an allow that sets the accept bit. */
-function policyChain(index: PolicyIndex, out: Rendered, policy: CompiledPolicy, direction: Direction, selected: readonly Pod[]): void {
+function policyChain(out: Rendered, policy: CompiledPolicy, direction: Direction, selected: readonly Pod[]): void {
   const chain = policyChainName(direction, policy.id);
   const rules = (direction === 'ingress' ? policy.ingress : policy.egress) ?? [];
   const side = direction === 'ingress' ? 'src' : 'dst';
   for (const rule of rules) {
-    const peers: (PeerMatch | undefined)[] = rule.peers.length ? rule.peers.map((p, i) => peerMatch(index, out, `${policy.id} ${direction} ${rule.index} ${i}`, p)) : [undefined];
+    const peers: (PeerMatch | undefined)[] = rule.peers.length ? rule.peers.map((p, i) => peerMatch(out, `${policy.id} ${direction} ${rule.index} ${i}`, p)) : [undefined];
     for (let pi = 0; pi < peers.length; pi++) {
       const peer = peers[pi];
       // A named port is the destination pod's: the isolated pod itself for ingress, the peer's pods for egress.
-      const dstPods = direction === 'ingress' ? selected : podsOf(index, rule, pi);
+      const dstPods = direction === 'ingress' ? selected : podsOf(out.shared, rule, pi);
       const ports = rule.rule.ports.length ? rule.rule.ports.flatMap((p) => portMatches(p, dstPods)) : [undefined];
       for (const port of ports) {
         const parts = [`-A ${chain}`];
@@ -161,15 +197,19 @@ function policyChain(index: PolicyIndex, out: Rendered, policy: CompiledPolicy, 
 }
 
 /** Pods a rule's peer selects (every pod for a rule without peers), for its named ports. */
-function podsOf(index: PolicyIndex, rule: CompiledRule, peerIndex: number): Pod[] {
-  return selectedPods(index, rule.peers.length ? rule.peers[peerIndex]!.bits : rule.bits);
+function podsOf(shared: FelixShared, rule: CompiledRule, peerIndex: number): Pod[] {
+  return selectedPods(shared, rule.peers.length ? rule.peers[peerIndex]!.bits : rule.bits);
 }
 
-function selectedPods(index: PolicyIndex, bits: Bitset): Pod[] {
-  const pods: Pod[] = [];
-  index.endpoints.forEach((ep, i) => {
-    if (ep.pod && bits.has(i)) pods.push(ep.pod);
-  });
+function selectedPods(shared: FelixShared, bits: Bitset): Pod[] {
+  let pods = shared.selected.get(bits);
+  if (!pods) {
+    const found: Pod[] = [];
+    shared.index.endpoints.forEach((ep, i) => {
+      if (ep.pod && bits.has(i)) found.push(ep.pod);
+    });
+    shared.selected.set(bits, (pods = found));
+  }
   return pods;
 }
 
@@ -204,12 +244,10 @@ const DROP_AT_END_OF_TIER = 'End of tier default. Drop if no policies passed pac
 export function felixPolicyRules(topology: Topology, node: NodeInfo): { rules: CniRule[]; ipsets: CniIpset[] } {
   const plugin = topology.cluster.cni.plugin;
   if ((plugin !== 'calico' && plugin !== 'canal') || topology.policies.length === 0) return { rules: [], ipsets: [] };
-  const index = policyIndex(topology);
-  const local: { pod: Pod; i: number; iface: string }[] = [];
-  index.endpoints.forEach((ep, i) => {
-    if (ep.pod && ep.pod.nodeName === node.name) local.push({ pod: ep.pod, i, iface: caliVethName(ep.pod) });
-  });
-  const out: Rendered = { rules: [], ipsets: new Map() };
+  const s = felixShared(topology);
+  const index = s.index;
+  const local = s.localByNode.get(node.name) ?? [];
+  const out: Rendered = { shared: s, rules: [], ipsets: new Map() };
   out.rules.push(
     filter('-A FORWARD -j cali-FORWARD', 'first'),
     filter('-A cali-FORWARD -j MARK --set-xmark 0x0/0xe0000'),
@@ -233,7 +271,7 @@ export function felixPolicyRules(topology: Topology, node: NodeInfo): { rules: C
   }
   for (const { policy, direction } of used.values()) {
     const selected = local.filter((e) => (direction === 'ingress' ? index.ingressPolicies : index.egressPolicies)[e.i]!.includes(policy)).map((e) => e.pod);
-    policyChain(index, out, policy, direction, selected);
+    policyChain(out, policy, direction, selected);
   }
   for (const ns of [...namespaces].sort()) {
     for (const direction of ['ingress', 'egress'] as const) {

@@ -5,7 +5,7 @@
  * A verdict is then a few bit tests, and a reachability row a word-wise OR of rule sets.
  */
 
-import type { CniPlugin, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Pod, Topology } from '../model/types';
+import type { CniPlugin, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Pod, Topology } from '../model/types';
 import { assertNever } from '../trace/types';
 import { Bitset } from './bitset';
 import { cniEnforcesPolicy } from './enforcement';
@@ -136,6 +136,41 @@ function nodeAddressSets(topology: Topology): Map<string, Set<string>> {
   return out;
 }
 
+/**
+ * The endpoints a selector could match, without testing every pod: a selector with matchLabels
+ * only matches pods carrying each of its pairs, so the pods of its rarest pair are the candidates
+ * (in index order). Each candidate is still tested in full; this only skips pods that cannot match,
+ * which on a 150,000-pod cluster with hundreds of policies is nearly all of them.
+ */
+class Candidates {
+  private readonly byLabel = new Map<string, Map<string, number[]>>();
+
+  constructor(private readonly endpoints: readonly PolicyEndpoint[]) {
+    endpoints.forEach((ep, i) => {
+      if (!ep.pod) return;
+      for (const k in ep.pod.labels) {
+        let values = this.byLabel.get(k);
+        if (!values) this.byLabel.set(k, (values = new Map()));
+        const v = ep.pod.labels[k]!;
+        const list = values.get(v);
+        if (list) list.push(i);
+        else values.set(v, [i]);
+      }
+    });
+  }
+
+  private all: readonly number[] | undefined;
+
+  of(selector: LabelSelector): readonly number[] {
+    let best: readonly number[] | undefined;
+    for (const k of Object.keys(selector.matchLabels)) {
+      const list = this.byLabel.get(k)?.get(selector.matchLabels[k]!) ?? [];
+      if (!best || list.length < best.length) best = list;
+    }
+    return best ?? (this.all ??= this.endpoints.map((_, i) => i));
+  }
+}
+
 export function buildPolicyIndex(topology: Topology): PolicyIndex {
   const endpoints: PolicyEndpoint[] = [];
   // hostNetwork pods share the node's address: policies neither select them nor match them by podSelector.
@@ -151,15 +186,17 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
   });
   const nsLabels = namespaceLabels(topology);
   const size = endpoints.length;
+  const everyEndpoint = endpoints.map((_, i) => i);
+  const candidates = new Candidates(endpoints);
 
   const compileRules = (compiled: CompiledPolicy, direction: Direction, rules: readonly NetworkPolicyRule[]): CompiledRule[] =>
     rules.map((rule, index) => {
       const peers = rule.peers.map((peer): CompiledPeer => {
         const ipBlock = peer.ipBlock ? compileIpBlock(peer.ipBlock) : undefined;
         const bits = new Bitset(size);
-        endpoints.forEach((ep, i) => {
-          if (peerSelects(peer, ipBlock, compiled.policy.namespace, ep, nsLabels)) bits.add(i);
-        });
+        for (const i of peer.podSelector && !peer.ipBlock ? candidates.of(peer.podSelector) : everyEndpoint) {
+          if (peerSelects(peer, ipBlock, compiled.policy.namespace, endpoints[i]!, nsLabels)) bits.add(i);
+        }
         return { peer, ...(ipBlock ? { ipBlock } : {}), bits, description: describePeer(peer, compiled.policy.namespace, ipBlock) };
       });
       let bits: Bitset;
@@ -180,14 +217,20 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
     list.push(i);
     podsByNamespace.set(ep.pod.namespace, list);
   });
+  const inNamespace = (ns: string, selector: LabelSelector): readonly number[] => {
+    const all = podsByNamespace.get(ns) ?? [];
+    const labelled = candidates.of(selector);
+    return labelled.length < all.length ? labelled : all;
+  };
 
   for (const policy of topology.policies) {
     const compiled: { -readonly [K in keyof CompiledPolicy]: CompiledPolicy[K] } = { policy, id: `${policy.namespace}/${policy.name}` };
     if (policy.policyTypes.includes('Ingress')) compiled.ingress = compileRules(compiled, 'ingress', policy.ingress);
     if (policy.policyTypes.includes('Egress')) compiled.egress = compileRules(compiled, 'egress', policy.egress);
     // A policy selects pods of its own namespace only.
-    for (const i of podsByNamespace.get(policy.namespace) ?? []) {
-      if (!selectorMatches(policy.podSelector, endpoints[i]!.pod!.labels)) continue;
+    for (const i of inNamespace(policy.namespace, policy.podSelector)) {
+      const pod = endpoints[i]!.pod!;
+      if (pod.namespace !== policy.namespace || !selectorMatches(policy.podSelector, pod.labels)) continue;
       if (compiled.ingress) ingressPolicies[i]!.push(compiled);
       if (compiled.egress) egressPolicies[i]!.push(compiled);
     }
