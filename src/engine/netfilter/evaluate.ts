@@ -153,6 +153,14 @@ function step(rule: Rule, verdict: string, extra?: Partial<NetfilterStep>): Netf
   return { kind: 'netfilter', table: rule.table as NetfilterTable, chain: rule.chain, rule: rule.text, ...(rule.line !== undefined ? { line: rule.line } : {}), verdict, ...extra };
 }
 
+type RecentMatch = Extract<Match, { readonly kind: 'recent' }>;
+
+/** ` (recent --set: SRC recorded in list NAME)` for a rule that fires with a --set, else ''. */
+function recentSet(rule: Rule, src: string): string {
+  const set = rule.matches.find((m): m is RecentMatch => m.kind === 'recent' && m.mode === 'set');
+  return set ? ` (recent --set: ${src} recorded in list ${set.name})` : '';
+}
+
 const endpoint = (ip: string, port: number, proto: string): string => (proto === 'icmp' ? ip : `${ip}:${port}`);
 
 function runChain(set: ChainLookup, chain: string, s: State, depth: number): ChainOutcome {
@@ -169,11 +177,20 @@ function runChain(set: ChainLookup, chain: string, s: State, depth: number): Cha
   for (let k = 0; k < (order ? order.length : rules.length); k++) {
     const rule: Rule = rules[order ? order[k]! : k]!;
     let ok = true;
+    // A --rcheck that found no entry is the only match the rule failed: the walk shows it passed.
+    let unpinned: RecentMatch | undefined;
     for (const m of rule.matches) {
       const hit = m.kind === 'statistic' ? rule === pick : holds(m, s);
-      if (!hit) { ok = false; break; }
+      if (hit) continue;
+      if (m.kind === 'recent') { unpinned = m; continue; }
+      ok = false;
+      break;
     }
     if (!ok) continue;
+    if (unpinned) {
+      s.steps.push(step(rule, `no match: recent list ${unpinned.name} holds no entry for ${s.flow.src} yet (first connection)`));
+      continue;
+    }
     const alternatives = choice && choice.rules.includes(rule)
       ? { alternatives: choice.rules.map((r, i) => ({ rule: r.text, probability: choice.probabilities[i]! })) }
       : undefined;
@@ -222,7 +239,8 @@ function runChain(set: ChainLookup, chain: string, s: State, depth: number): Cha
         const port = t.port ?? before.dport;
         s.flow = { ...before, dst: t.ip, dport: before.proto === 'icmp' ? before.dport : port };
         s.dnat = true;
-        s.steps.push(step(rule, 'DNAT'));
+        // kube-proxy's endpoint chains record the client for ClientIP affinity in the DNAT rule itself.
+        s.steps.push(step(rule, `DNAT${recentSet(rule, before.src)}`));
         s.steps.push({ kind: 'nat', type: 'DNAT', changes: { dst: [endpoint(before.dst, before.dport, before.proto), endpoint(s.flow.dst, s.flow.dport, s.flow.proto)] } });
         return { kind: 'verdict', verdict: 'ACCEPT-TABLE' };
       }

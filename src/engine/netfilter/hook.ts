@@ -12,6 +12,7 @@ import { jumpRules } from '../proxy/jumps';
 import type { NetfilterHook, NetfilterInput, NetfilterResult } from '../trace/hooks';
 import { evaluateHook, type IpsetLookup, type IpvsLookup } from './evaluate';
 import { buildIpvs, type IpvsState } from '../proxy';
+import { virtualServerLine } from '../proxy/ipvs';
 import { cidrHas } from '../proxy/cidrs';
 import type { Prefix } from '../dataplane/types';
 import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
@@ -187,7 +188,7 @@ function ipvsLookup(state: IpvsState): IpvsLookup {
   return {
     find(flow) {
       const vs = byKey.get(`${flow.proto} ${flow.dst}:${flow.dport}`);
-      return vs && { service: `${vs.protocol}  ${vs.ip}:${vs.port} ${vs.scheduler}`, scheduler: vs.scheduler, realServers: vs.realServers };
+      return vs && { service: virtualServerLine(vs), scheduler: vs.scheduler, realServers: vs.realServers };
     },
   };
 }

@@ -188,15 +188,23 @@ function setReferences(lines: readonly string[]): Map<string, number> {
 }
 
 /**
+ * A virtual server's line in `ipvsadm -Ln` (print_service_entry): "%s  %s" of protocol and address
+ * cut to 33 characters, the scheduler, then ` persistent <timeout>` for ClientIP affinity (kube-proxy
+ * sets the IPv4 netmask to 255.255.255.255, so no ` mask` follows).
+ */
+export function virtualServerLine(vs: VirtualServer): string {
+  const name = `${vs.protocol}  ${vs.ip}:${vs.port}`.slice(0, 33);
+  return `${name} ${vs.scheduler}${vs.persistenceSeconds !== undefined ? ` persistent ${vs.persistenceSeconds}` : ''}`;
+}
+
+/**
  * `ipvsadm -Ln`: virtual and real servers in ipvsadm's sort order, masquerading (NAT) forwarding;
  * real-server lines are ipvsadm's `"  -> %-28s %-7s %-6d %-10u %-10u"`, trailing spaces included.
  */
 export function renderIpvsadm(state: IpvsState): string {
   const out = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
   for (const vs of state.virtualServers) {
-    // print_service_entry: "%s  %s" of protocol and address cut to 33 characters, then the scheduler.
-    const name = `${vs.protocol}  ${vs.ip}:${vs.port}`.slice(0, 33);
-    out.push(`${name} ${vs.scheduler}${vs.persistenceSeconds !== undefined ? ` persistent ${vs.persistenceSeconds}` : ''}`);
+    out.push(virtualServerLine(vs));
     for (const rs of vs.realServers) out.push(`  -> ${`${rs.ip}:${rs.port}`.padEnd(28)} Masq    ${String(rs.weight).padEnd(6)} 0          0         `);
   }
   return `${out.join('\n')}\n`;
