@@ -293,6 +293,13 @@ function bridgeDomainAnswer(ctx: WalkContext, ns: NetNamespace, bridge: Device, 
   visited.add(`${ns.id} ${bridge.name}`);
   if (hasAddress(bridge, ip)) return bridge.mac;
   const dp = ctx.dataplane;
+  // The address's owner right behind one of this bridge's ports answers without every other
+  // port's namespace being built first: a node's bridge has a port for each of its pods.
+  const owner = dp.ownerOf(ip);
+  const ons = owner && dp.namespace(owner.netns);
+  const od = ons && deviceOf(ons, owner.device);
+  const port = od?.kind === 'veth' && od.peerNetns === ns.id ? deviceOf(ns, od.peerDevice) : undefined;
+  if (od && port?.kind === 'veth' && port.peerNetns === ons.id && bridge.ports.includes(port.name) && hasAddress(od, ip)) return od.mac;
   const into = (where: NetNamespace | undefined, name: string | undefined): string | undefined => {
     const b = where && name ? deviceOf(where, name) : undefined;
     return b && where ? bridgeDomainAnswer(ctx, where, b, ip, visited) : undefined;
