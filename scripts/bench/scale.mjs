@@ -1,9 +1,12 @@
 // Scale: for 50, 500 and 5,000 nodes (30 pods a node, flannel vxlan; 10,000 services of 10
 // endpoints at the top), each size in its own process so peak memory is its own: js-yaml's bare
-// loadAll (the floor), load + validate, the same objects as JSON, engine derivation, the median of
-// 1,000 random traces (pod-to-pod and pod-to-service anywhere in the cluster, with how they ended,
-// so a walk that stops at its first hop cannot pass for a fast one), one node's iptables restore
-// payload, and reach over a 1,000-pod subset. `node scripts/bench/scale.mjs 50,500` picks sizes.
+// loadAll (the floor) and JSON.parse (the JSON floor), load + validate of the YAML and of the same
+// objects as JSON (each the faster of two runs from a collected heap), engine derivation, the
+// first trace, the median of 1,000 random traces (pod-to-pod and pod-to-service anywhere in the
+// cluster, with how they ended, so a walk that stops at its first hop cannot pass for a fast one)
+// while they first touch their nodes and again once every node is built, one node's iptables
+// restore payload, and reach over a 1,000-pod subset. `node scripts/bench/scale.mjs 50,500` picks
+// sizes; `--cni=calico/ipip` runs the same with Calico, whose Felix enforces the 200 policies.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,25 +40,38 @@ function measure(n) {
 
   const dir = path.join(tmpdir(), 'packetwalk-bench'); mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `scale-${n}.yaml`);
-  const opts = { nodes: s.nodes, podsPerNode: s.podsPerNode, services: s.services, endpointsPerService: s.endpoints, policies: 200, cni: 'flannel/vxlan', proxy: 'iptables', seed: 1 };
+  const cni = (process.argv.find((x) => x.startsWith('--cni=')) ?? '--cni=flannel/vxlan').slice('--cni='.length);
+  const opts = { nodes: s.nodes, podsPerNode: s.podsPerNode, services: s.services, endpointsPerService: s.endpoints, policies: 200, cni, proxy: 'iptables', seed: 1 };
   writeFileSync(file, [...generateTopology(opts)].join(''));
   const text = readFileSync(file, 'utf8');
   const row = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
-  console.log(`${n} nodes: ${s.nodes * s.podsPerNode} pods, ${s.services} services × ${s.endpoints} endpoints, 200 policies; ${(text.length / 1e6).toFixed(1)} MB YAML`);
+  console.log(`${n} nodes (${cni}): ${s.nodes * s.podsPerNode} pods, ${s.services} services × ${s.endpoints} endpoints, 200 policies; ${(text.length / 1e6).toFixed(1)} MB YAML`);
 
-  const [docs, floor] = time(() => yaml.loadAll(text));
+  // Every parse below runs twice and keeps its faster run, each from a collected heap holding only
+  // the two texts: the same conditions for the floors and for us, code compiled on both sides.
+  const jsonText = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: yaml.loadAll(text) });
+  const best = (fn) => {
+    let result;
+    let fastest = Infinity;
+    for (let i = 0; i < 2; i++) {
+      result = undefined;
+      globalThis.gc?.();
+      const [value, t] = time(fn);
+      result = value;
+      fastest = Math.min(fastest, t);
+    }
+    return [result, fastest];
+  };
+  const [, floor] = best(() => yaml.loadAll(text).length);
   row('js-yaml loadAll (floor)', ms(floor));
-  const jsonText = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs });
-  globalThis.gc?.();
-  const [loaded, loadMs] = time(() => loadTopology({ path: file, text }, noIncludes));
+  // The most the YAML/JSON ratio could be: parsing alone, with no validation on either side.
+  const [, parseMs] = best(() => JSON.parse(jsonText).items.length);
+  row('JSON.parse alone (its floor)', `${ms(parseMs)}  (loadAll/JSON.parse ${(floor / parseMs).toFixed(1)}×: the ceiling of the YAML/JSON ratio)`);
+  const [, jsonMs] = best(() => loadTopology({ path: file.replace(/yaml$/, 'json'), text: jsonText }, noIncludes).diagnostics.length);
+  const [loaded, loadMs] = best(() => loadTopology({ path: file, text }, noIncludes));
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
   row('load + validate (YAML)', `${ms(loadMs)}  (${(loadMs / floor).toFixed(2)}× the floor; ${loaded.diagnostics.length} diagnostics, ${errors} errors)`);
-  const [, jsonMs] = time(() => loadTopology({ path: file.replace(/yaml$/, 'json'), text: jsonText }, noIncludes));
   row('load + validate (JSON fast path)', `${ms(jsonMs)}  (YAML/JSON ${(loadMs / jsonMs).toFixed(1)}×)`);
-  // The most that ratio could be: parsing alone, with no validation on either side.
-  globalThis.gc?.();
-  const [, parseMs] = time(() => JSON.parse(jsonText));
-  row('JSON.parse alone (its floor)', `${ms(parseMs)}  (loadAll/JSON.parse ${(floor / parseMs).toFixed(1)}×: the ceiling of YAML/JSON)`);
   const topology = loaded.value;
   if (!topology) { console.log('  (no topology: stopping)'); return; }
   const [engine, deriveMs] = time(() => createEngine(topology));
@@ -72,17 +88,22 @@ function measure(n) {
     const to = i % 2 ? `pod/${peer.namespace}/${peer.name}` : `svc/default/${services[rand(services.length)].name}:80`;
     return { from: `pod/${from.namespace}/${from.name}`, to, port: 8080 };
   });
-  for (const r of requests.slice(0, 50)) tryTraceFlow(engine, r); // warm-up
-  const times = [];
-  const dispositions = new Map();
-  for (const r of requests) {
-    const t0 = performance.now();
-    const res = tryTraceFlow(engine, r);
-    times.push(performance.now() - t0);
-    const d = res.ok ? res.value.trace.disposition : 'refused';
-    dispositions.set(d, (dispositions.get(d) ?? 0) + 1);
+  // The first pass mostly enters nodes no trace has touched (each builds its namespaces and reads
+  // its rules once); the second repeats the same traces over nodes already built.
+  const [firstTrace, firstMs] = time(() => tryTraceFlow(engine, requests[0]));
+  row('first trace (builds what all share)', `${ms(firstMs)}  (${firstTrace.ok ? firstTrace.value.trace.disposition : 'refused'})`);
+  for (const pass of ['trace, median of 1,000 (cold)', 'the same 1,000 again (warm)']) {
+    const times = [];
+    const dispositions = new Map();
+    for (const r of requests) {
+      const t0 = performance.now();
+      const res = tryTraceFlow(engine, r);
+      times.push(performance.now() - t0);
+      const d = res.ok ? res.value.trace.disposition : 'refused';
+      dispositions.set(d, (dispositions.get(d) ?? 0) + 1);
+    }
+    row(pass, `${ms(median(times))}  (p90 ${ms([...times].sort((x, y) => x - y)[900])}; ${[...dispositions].map(([d, k]) => `${d} ${k}`).join(', ')})`);
   }
-  row('trace (median of 1,000)', `${ms(median(times))}  (p90 ${ms([...times].sort((x, y) => x - y)[900])}; ${[...dispositions].map(([d, k]) => `${d} ${k}`).join(', ')})`);
 
   const [rules, rulesMs] = time(() => renderRestore(topology, topology.nodes[0].name));
   const lines = rules.split('\n').length;
@@ -98,9 +119,9 @@ const arg = process.argv.find((x) => /^--size=\d+$/.test(x));
 if (arg) {
   measure(Number(arg.slice('--size='.length)));
 } else {
-  const wanted = (process.argv[2] ?? '50,500,5000').split(',');
+  const wanted = (process.argv.slice(2).find((x) => !x.startsWith('--')) ?? '50,500,5000').split(',');
   for (const n of wanted) {
-    const r = spawnSync('node', ['--expose-gc', '--max-old-space-size=8192', process.argv[1], `--size=${n}`], { stdio: 'inherit' });
+    const r = spawnSync('node', ['--expose-gc', '--max-old-space-size=8192', process.argv[1], `--size=${n}`, ...process.argv.filter((x) => x.startsWith('--cni='))], { stdio: 'inherit' });
     if (r.status !== 0) process.exitCode = r.status ?? 1;
   }
 }
