@@ -1,7 +1,8 @@
 /**
- * kubenet: the kubelet's own network plugin. It hands each pod to the CNI bridge plugin on
- * `cbr0` with host-local IPAM over the node's podCIDR (gateway `.1`, a default route in the pod),
- * and writes no route to any other node: the cloud's route table (a GCE route, an AWS or Azure
+ * kubenet: the kubelet's own network plugin, today the CNI bridge plugin with the conflist AKS
+ * writes for containerd. It puts each pod on `cbr0` (promiscuous, hairpin off) with host-local IPAM
+ * over the node's podCIDR (gateway `.1`, a default route in the pod), and writes no route to any
+ * other node: the cloud's route table (a GCE route, an AWS or Azure
  * route table) sends each podCIDR to its node. The simulator keeps that table as data
  * (`kubenetCloudRoutes`) for the underlay gateway; on the node itself the packet simply follows
  * the default route to that gateway.
@@ -27,7 +28,8 @@ export function kubenetMasqueradeRule(nonMasqueradeCidr: string = KUBENET_NON_MA
 function options(topology: Topology): BridgeOptions {
   const mtu = topology.cluster.cni.plugin === 'kubenet' ? topology.cluster.cni.mtu : 1500;
   // kubenet's CNI config asks only for the default route; the podCIDR itself is the kernel's prefix route.
-  return { bridge: KUBENET_BRIDGE, mtu, podRoutes: [] };
+  // As AKS writes it (AgentBaker's containerd kubenet template): "promiscMode": true, "hairpinMode": false.
+  return { bridge: KUBENET_BRIDGE, mtu, podRoutes: [], promiscMode: true };
 }
 
 function vethName(pod: { namespace: string; name: string }): string {

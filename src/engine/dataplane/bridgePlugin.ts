@@ -17,6 +17,8 @@ export interface BridgeOptions {
   readonly podRoutes: readonly string[];
   /** The plugin's `hairpinMode`: `bridge_slave hairpin on` for every host-side veth. */
   readonly hairpinMode?: boolean;
+  /** The plugin's `promiscMode`: the bridge itself is put in promiscuous mode (`netlink.SetPromiscOn`). */
+  readonly promiscMode?: boolean;
 }
 
 /** The bridge's address: the first host of the node's pod subnet, as host-local's gateway default. */
@@ -48,6 +50,7 @@ export function bridgeHostDevices(node: NodeInfo, pods: readonly Pod[], options:
     ports,
     stp: false,
     bridgeId: `8000.${bridgeMac.replace(/:/g, '')}`,
+    ...(options.promiscMode ? { promisc: true } : {}),
   });
   for (const pod of attached) {
     const name = vethName(pod);

@@ -70,6 +70,11 @@ export interface BridgeDevice extends DeviceBase {
   readonly stp: boolean;
   /** brctl's bridge id: priority 8000 and the bridge MAC without colons. */
   readonly bridgeId: string;
+  /**
+   * Promiscuous (`ip link set cbr0 promisc on`, the bridge plugin's `promiscMode`): the bridge also
+   * passes every frame it forwards up to its own stack, which may route it (docs/kernel-facts.md).
+   */
+  readonly promisc?: boolean;
 }
 
 export interface VxlanDevice extends DeviceBase {

@@ -286,6 +286,7 @@ export function planLab(dp: Dataplane, options: PlanOptions): LabPlan {
       }
       if (d.master) b.add(P_MASTER, ['ip', '-n', name, 'link', 'set', d.name, 'master', d.master]);
       if (d.kind === 'veth' && d.master && d.hairpin) b.add(P_UP, ['ip', '-n', name, 'link', 'set', d.name, 'type', 'bridge_slave', 'hairpin', 'on']);
+      if (d.kind === 'bridge' && d.promisc) b.add(P_UP, ['ip', '-n', name, 'link', 'set', d.name, 'promisc', 'on']);
       // Bridges take the smallest MTU of their ports unless told; telling them again after enslaving keeps the model's.
       if (d.kind === 'bridge' && d.mtu) b.add(P_UP, ['ip', '-n', name, 'link', 'set', d.name, 'mtu', String(d.mtu)]);
       if (d.up) b.add(P_UP, ['ip', '-n', name, 'link', 'set', d.name, 'up']);

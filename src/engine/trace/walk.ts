@@ -382,15 +382,18 @@ function receive(state: WalkState, ns: NetNamespace, dev: Device, eth: EthHeader
   }
 }
 
-/** Bridge forwarding: to the bridge itself (its own MAC), or out the port its FDB names. */
-function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, pre: readonly Step[] = [], netfilterDone = false): Outcome | Crossing {
+/**
+ * Bridge forwarding: to the bridge itself (its own MAC), or out the port its FDB names.
+ * `prerouted`: br_netfilter's PREROUTING has run already (a bridged DNAT), FORWARD and POSTROUTING not.
+ */
+function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, inPort: string, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, pre: readonly Step[] = [], prerouted = false): Outcome | Crossing {
   if (eth.dst === bridge.mac || isBridgeOwnMac(ns, bridge.name, eth.dst)) {
     const bridged = inPort !== bridge.name && !encap ? { bridged: { port: inPort, eth } } : {};
     return { next: { ns, inDev: bridge.name, packet: p, ...bridged }, hops: [] };
   }
   const steps: Step[] = [...pre];
-  const brNetfilter = !encap && !netfilterDone && inPort !== bridge.name && !isOvsDatapath(ns, bridge);
-  if (brNetfilter) {
+  const brNetfilter = !encap && inPort !== bridge.name && !isOvsDatapath(ns, bridge);
+  if (brNetfilter && !prerouted) {
     const hooked = bridgedHooks(state, ns, bridge, p, steps, ['PREROUTING']);
     if (isOutcome(hooked)) return hooked;
     p = hooked;
@@ -412,7 +415,8 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
   const port = deviceOf(ns, outPort);
   // A bridge sends a frame back out the port it came in by only with hairpin mode on that port.
   if (outPort === inPort && !(port?.kind === 'veth' && port.hairpin)) {
-    return finish('DROPPED', [...steps, note(`${bridge.name} does not send a frame back out ${inPort}, the port it came in by: hairpin mode is off on ${inPort}`)]);
+    const dropped = [...steps, note(`${bridge.name} does not send a frame back out ${inPort}, the port it came in by: hairpin mode is off on ${inPort}`)];
+    return bridge.promisc && prerouted ? promiscuousCopy(state, ns, bridge, p, dropped) : finish('DROPPED', dropped);
   }
   if (port?.kind === 'vxlan' && !encap) return vportSend(state, ns, inPort, port, eth, p, steps);
   if (port?.kind !== 'veth') return finish('DROPPED', [note(`${outPort} is not a veth`)]);
@@ -657,22 +661,32 @@ function bridgedDnat(state: WalkState, pos: Position, frame: BridgedFrame, p: Pa
   if (!route || route.type !== 'unicast' || route.dev !== pos.inDev || bridge?.kind !== 'bridge' || !ns.ipForward) return undefined;
   steps.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: bridge.name, ...(route.via ? { nextHop: route.via } : {}) });
   steps.push(note(`br_netfilter: ${p.dst} is routed back out ${bridge.name}, the bridge the frame came in by, so the frame is bridged there, not routed (TTL and source MAC unchanged)`));
-  let q = p;
-  for (const hook of ['FORWARD', 'POSTROUTING'] as const) {
-    if (hook === 'POSTROUTING' && !state.egressChecked && state.reverse === undefined && state.ctx.podByIp.has(q.src)) {
-      state.egressChecked = true;
-      const denied = checkPolicy(state.ctx, 'egress', q, steps);
-      if (denied) return denied;
-    }
-    const r = runHook(state, pos, hook, q, steps, { in: bridge.name, out: bridge.name });
-    if (isOutcome(r)) return r;
-    q = r;
-  }
-  const nextHop = route.via ?? q.dst;
+  const nextHop = route.via ?? p.dst;
   const neigh = resolveNeighbour(state.ctx, ns, bridge, nextHop);
   if (!neigh) return finish('DROPPED', [...steps, note(`no ARP reply for ${nextHop} on ${bridge.name}: host unreachable`)]);
   steps.push({ kind: 'neighbour', line: formatNeighbour(neigh.entry), resolvedByArp: neigh.byArp });
-  return bridgeForward(state, ns, bridge, frame.port, { ...frame.eth, dst: neigh.mac }, q, undefined, steps, true);
+  // FORWARD and POSTROUTING run as the bridge sends the frame out a port, after its FDB and hairpin check.
+  return bridgeForward(state, ns, bridge, frame.port, { ...frame.eth, dst: neigh.mac }, p, undefined, steps, true);
+}
+
+/**
+ * A promiscuous bridge (kubenet's cbr0) also passes every frame it forwards up to its own stack
+ * (`local_rcv` in `br_handle_frame_finish`), so a bridged DNAT that hairpin mode stops still has
+ * that copy. br_netfilter drops the copy's conntrack entry as it goes up (`br_nf_local_in`, for
+ * frames passed up because the bridge is promiscuous), and the stack does not run PREROUTING again:
+ * it forwards the copy on the route the DNAT chose, back out the bridge, TTL decremented, into
+ * FORWARD without a conntrack entry, ctstate INVALID, which kube-proxy's KUBE-FORWARD drops (its
+ * `--ctstate INVALID -j DROP`; nat never sees the copy, so nothing MASQUERADEs it). Seen on the
+ * kernel with kube-proxy's rules: docs/kernel-facts.md.
+ */
+function promiscuousCopy(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, p: Packet, steps: Step[]): Outcome {
+  steps.push(note(`${bridge.name} is promiscuous: it also passes the frame up to its own stack, and br_netfilter drops the frame's conntrack entry as it goes`));
+  const route = lookupPolicyRoute(ns, { src: p.src, dst: p.dst, mark: state.mark, iif: bridge.name })?.route;
+  if (!route || route.type !== 'unicast') return finish('NO_ROUTE', [...steps, note(`no route to ${p.dst} in ${ns.label} on ${ns.node}`)]);
+  steps.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: route.dev ?? '', ...(route.via ? { nextHop: route.via } : {}) });
+  if (p.ttl <= 1) return finish('TTL_EXCEEDED', [...steps, note(`TTL ${p.ttl} expires here; the kernel answers ICMP time exceeded`)]);
+  steps.push({ kind: 'ttl', from: p.ttl, to: p.ttl - 1 });
+  return finish('DROPPED', [...steps, note(`filter FORWARD (-i ${bridge.name} -o ${route.dev ?? bridge.name}) sees the copy with no conntrack entry, ctstate INVALID: kube-proxy's KUBE-FORWARD drops it (--ctstate INVALID -j DROP), so ${p.dst} never receives it`)]);
 }
 
 /** The tunnel device that takes this encapsulated packet. */
