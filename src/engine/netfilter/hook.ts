@@ -37,13 +37,23 @@ export function nodeRuleSet(topology: Topology, nodeName: string): RuleSet {
   return set;
 }
 
+/** kube-proxy's base-chain jumps, parsed once for each proxy mode: every node has the same ones. */
+const jumpCache = new Map<string, readonly { table: string; chain: string; rule: Rule }[]>();
+
+function parsedJumps(mode: Topology['cluster']['kubeProxy']['mode'], kubeletFirewall: boolean): readonly { table: string; chain: string; rule: Rule }[] {
+  const key = `${mode} ${kubeletFirewall}`;
+  let jumps = jumpCache.get(key);
+  if (!jumps) jumpCache.set(key, (jumps = jumpRules(mode, kubeletFirewall).map((j) => ({ table: j.table, chain: j.chain, rule: parseRule(j.table, j.rule) }))));
+  return jumps;
+}
+
 /**
  * The rules a node has besides the payload: the base-chain jumps kube-proxy installs, then the
  * CNI's own rules (egress MASQUERADE and the like) where the CNI's daemon puts them. `chainOf`
  * gives the chain to add to, created or copied as the caller keeps its rules.
  */
 function addNodeRules(chainOf: (table: string, chain: string) => Rule[], topology: Topology, node: NodeInfo | undefined, kubeletFirewall: boolean): void {
-  for (const j of jumpRules(topology.cluster.kubeProxy.mode, kubeletFirewall)) chainOf(j.table, j.chain).push(parseRule(j.table, j.rule));
+  for (const j of parsedJumps(topology.cluster.kubeProxy.mode, kubeletFirewall)) chainOf(j.table, j.chain).push(j.rule);
   if (!node) return;
   const first = new Map<string, number>();
   for (const r of cniNat(topology, node).rules) {
