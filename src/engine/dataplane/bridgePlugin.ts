@@ -52,15 +52,16 @@ export function bridgeHostDevices(node: NodeInfo, pods: readonly Pod[], options:
     bridgeId: `8000.${bridgeMac.replace(/:/g, '')}`,
     ...(options.promiscMode ? { promisc: true } : {}),
   });
-  for (const pod of attached) {
-    const name = vethName(pod);
+  attached.forEach((pod, i) => {
+    // Named once above: a bridge plugin's veth name is a hash of the pod.
+    const name = ports[i]!;
     const mac = derivedMac(`${node.name}/${name}`);
     devices.push({ kind: 'veth', name, mtu: options.mtu, mac, up: true, addresses: [], master: options.bridge, peerNetns: podNetnsId(pod), peerDevice: 'eth0', ...(options.hairpinMode ? { hairpin: true } : {}) });
     // What the bridge has learned once the pod has sent a frame, and the port's own address.
     fdb.push({ mac: pod.mac, dev: name, master: options.bridge, self: false, permanent: false });
     fdb.push({ mac, dev: name, master: options.bridge, self: false, permanent: true, local: true });
     fdb.push(...multicastFdb(name, mac));
-  }
+  });
   return { devices, fdb: [...bridgeOwnFdb(options.bridge, bridgeMac, true), ...fdb] };
 }
 
