@@ -1,0 +1,99 @@
+/**
+ * kubenet's promiscuous cbr0 held against the kernel: the kubenet sample is built in namespaces
+ * (cbr0 promiscuous, the pods' ports hairpin off, kube-proxy's rules), web-0 connects to its own
+ * Service, and the node's `iptables-save -c` and a capture on web-0's eth0 say what happened to
+ * every SYN kube-proxy sent back to web-0 itself. The walk says the bridged frame stops at the
+ * hairpin check and the promiscuous bridge's copy is routed (TTL 63) into FORWARD, where
+ * kube-proxy drops it as ctstate INVALID: each such SYN must move exactly that rule and no
+ * MASQUERADE, and web-0 must receive nothing back. kube-proxy picks the endpoint at random, so a
+ * connection whose SYNs all went to the other endpoint is tried again from a fresh source port.
+ */
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { nodeHost } from '../../src/cli/nodeHost';
+import { labRefusal, run } from '../../src/cli/lab/kernel';
+import { teardown } from '../../src/cli/lab/state';
+import { labUp } from '../../src/cli/lab/up';
+import { parseTcpdump } from '../../src/engine/lab/tcpdump';
+import { createEngine, tryTraceFlow } from '../../src/engine/index';
+import { loadTopology } from '../../src/engine/model/load';
+import { saveRule } from '../../src/engine/proxy/save';
+import type { Ipv4Header } from '../../src/engine/trace/types';
+
+const prefix = `pwhp${process.pid % 100000}-`;
+const refusal = labRefusal(['ip', 'bridge', 'sysctl', 'iptables-restore', 'iptables-save', 'tcpdump', 'nc', 'nfacct', 'ipset']);
+const file = path.join(__dirname, '..', '..', '..', 'samples', 'kubenet.yaml');
+
+/** Packet counters by `table` and rule line, as iptables-save -c prints them. */
+function counters(ns: string): Map<string, number> {
+  const saved = run(['ip', 'netns', 'exec', ns, 'iptables-save', '-c']);
+  assert.equal(saved.status, 0, saved.stderr);
+  const out = new Map<string, number>();
+  let table = '';
+  for (const line of saved.stdout.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    const m = /^\[(\d+):\d+\] (-A .*)$/.exec(line);
+    if (m) out.set(`${table} ${m[2]}`, (out.get(`${table} ${m[2]}`) ?? 0) + Number(m[1]));
+  }
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('lab: a pod reaching itself through its Service over promiscuous cbr0 is dropped in FORWARD as INVALID, as the walk says', { skip: refusal }, async () => {
+  const topology = loadTopology({ path: file, text: readFileSync(file, 'utf8') }, nodeHost).value!;
+  const engine = createEngine(topology);
+  const up = labUp(topology, file, prefix);
+  try {
+    assert.equal(up.kind, 'built', up.kind === 'failed' ? `${up.failure.argv.join(' ')}: ${up.failure.stderr}` : up.kind === 'refused' ? up.reason : '');
+    if (up.kind !== 'built') return;
+    const pod = up.plan.netnsNames.get('pod/default/web-0')!;
+    const node = up.plan.netnsNames.get('node/aks-nodepool1-31718369-vmss000000')!;
+    assert.match(run(['ip', '-n', node, 'link', 'show', 'cbr0']).stdout, /PROMISC/, 'the lab made cbr0 promiscuous');
+    for (let attempt = 0; ; attempt++) {
+      const sport = 40011 + attempt;
+      const walked = tryTraceFlow(engine, { from: 'pod/default/web-0', to: 'svc/default/web:80', proto: 'tcp', sport, endpointIndex: 0 });
+      assert.ok(walked.ok);
+      const { trace } = walked.value;
+      assert.equal(trace.disposition, 'DROPPED');
+      const named = new Set(trace.final.flatMap((s) => (s.kind === 'netfilter' ? [`${s.table} ${saveRule(s.rule)}`] : [])));
+      const dnat = [...named].find((k) => k.startsWith('nat -A KUBE-SEP-') && k.includes('-j DNAT'))!;
+      const before = counters(node);
+      const listener = spawn('ip', ['netns', 'exec', pod, 'nc', '-l', '-k', '-p', '80'], { stdio: 'ignore' });
+      const capture = spawn('ip', ['netns', 'exec', pod, 'tcpdump', '-p', '-i', 'eth0', '-e', '-vv', '-n', '-l', '-U', 'tcp'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let text = '';
+      capture.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      const closed = new Promise<void>((done) => capture.on('close', () => done()));
+      await sleep(1000);
+      const nc = run(['ip', 'netns', 'exec', pod, 'nc', '-z', '-w', '2', '-p', String(sport), '10.0.182.41', '80']);
+      await sleep(300);
+      capture.kill('SIGINT');
+      listener.kill();
+      await closed;
+      const after = counters(node);
+      const moved = (k: string): number => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+      const toSelf = moved(dnat);
+      const toOther = [...after.keys()].filter((k) => k !== dnat && k.startsWith('nat -A KUBE-SEP-') && k.includes('-j DNAT')).reduce((n, k) => n + moved(k), 0);
+      // Every SYN went elsewhere, or one went elsewhere and was answered: try again.
+      if ((toSelf === 0 || toOther > 0) && attempt < 8) continue;
+      assert.ok(toSelf > 0 && toOther === 0, `after ${attempt + 1} connections kube-proxy never sent every SYN of one back to web-0`);
+      const invalid = [...after.keys()].find((k) => k.startsWith('filter -A KUBE-FORWARD') && k.includes('--ctstate INVALID'))!;
+      assert.equal(moved(invalid), toSelf, 'each SYN to itself dropped in FORWARD as INVALID');
+      assert.equal([...after.keys()].filter((k) => k.includes('-j MASQUERADE')).reduce((n, k) => n + moved(k), 0), 0, 'nat never saw the copy');
+      for (const k of named) assert.equal(moved(k), toSelf, `${k}: named by the walk, run once per SYN`);
+      assert.notEqual(nc.status, 0, 'the connection fails');
+      const packets = parseTcpdump(text);
+      const ip = (h: (typeof packets)[number]): Ipv4Header | undefined => h.headers.find((x): x is Ipv4Header => x.layer === 'ipv4');
+      assert.equal(packets.filter((p) => ip(p)?.dst === '10.244.0.2').length, 0, 'web-0 receives nothing back');
+      const sent = trace.hops[0]!.headers.find((x): x is Ipv4Header => x.layer === 'ipv4')!;
+      assert.ok(packets.length > 0 && packets.every((p) => ip(p)?.src === sent.src && ip(p)?.dst === sent.dst && ip(p)?.ttl === sent.ttl), 'only the SYNs the walk sends, as it sends them');
+      break;
+    }
+  } finally {
+    teardown(topology.cluster.name, prefix);
+  }
+});
