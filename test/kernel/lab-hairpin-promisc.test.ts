@@ -5,8 +5,9 @@
  * every SYN kube-proxy sent back to web-0 itself. The walk says the bridged frame stops at the
  * hairpin check and the promiscuous bridge's copy is routed (TTL 63) into FORWARD, where
  * kube-proxy drops it as ctstate INVALID: each such SYN must move exactly that rule and no
- * MASQUERADE, and web-0 must receive nothing back. kube-proxy picks the endpoint at random, so a
- * connection whose SYNs all went to the other endpoint is tried again from a fresh source port.
+ * MASQUERADE, and no copy of it may reach web-0. kube-proxy picks the endpoint at random (each
+ * retransmitted SYN anew), so a connection none of whose SYNs went to web-0 is tried again from a
+ * fresh source port.
  */
 
 import assert from 'node:assert/strict';
@@ -77,20 +78,25 @@ test('lab: a pod reaching itself through its Service over promiscuous cbr0 is dr
       const after = counters(node);
       const moved = (k: string): number => (after.get(k) ?? 0) - (before.get(k) ?? 0);
       const toSelf = moved(dnat);
-      const toOther = [...after.keys()].filter((k) => k !== dnat && k.startsWith('nat -A KUBE-SEP-') && k.includes('-j DNAT')).reduce((n, k) => n + moved(k), 0);
-      // Every SYN went elsewhere, or one went elsewhere and was answered: try again.
-      if ((toSelf === 0 || toOther > 0) && attempt < 8) continue;
-      assert.ok(toSelf > 0 && toOther === 0, `after ${attempt + 1} connections kube-proxy never sent every SYN of one back to web-0`);
+      if (toSelf === 0 && attempt < 8) continue;
+      assert.ok(toSelf > 0, `after ${attempt + 1} connections kube-proxy never sent a SYN back to web-0`);
+      const sep = dnat.split(' ')[2]!;
       const invalid = [...after.keys()].find((k) => k.startsWith('filter -A KUBE-FORWARD') && k.includes('--ctstate INVALID'))!;
       assert.equal(moved(invalid), toSelf, 'each SYN to itself dropped in FORWARD as INVALID');
       assert.equal([...after.keys()].filter((k) => k.includes('-j MASQUERADE')).reduce((n, k) => n + moved(k), 0), 0, 'nat never saw the copy');
-      for (const k of named) assert.equal(moved(k), toSelf, `${k}: named by the walk, run once per SYN`);
+      // The rules only this endpoint has ran once per SYN to web-0; the shared ones at least as often.
+      for (const k of named) {
+        if (k.includes(` ${sep} `)) assert.equal(moved(k), toSelf, `${k}: named by the walk, run once per SYN to web-0`);
+        else assert.ok(moved(k) >= toSelf, `${k}: named by the walk, run for every SYN to web-0`);
+      }
+      // No listener on web-1: a SYN balanced there is refused; one kept by web-0 times out.
       assert.notEqual(nc.status, 0, 'the connection fails');
       const packets = parseTcpdump(text);
       const ip = (h: (typeof packets)[number]): Ipv4Header | undefined => h.headers.find((x): x is Ipv4Header => x.layer === 'ipv4');
-      assert.equal(packets.filter((p) => ip(p)?.dst === '10.244.0.2').length, 0, 'web-0 receives nothing back');
+      assert.equal(packets.filter((p) => ip(p)?.src === '10.244.0.2' && ip(p)?.dst === '10.244.0.2').length, 0, 'no copy of its own SYN reaches web-0');
       const sent = trace.hops[0]!.headers.find((x): x is Ipv4Header => x.layer === 'ipv4')!;
-      assert.ok(packets.length > 0 && packets.every((p) => ip(p)?.src === sent.src && ip(p)?.dst === sent.dst && ip(p)?.ttl === sent.ttl), 'only the SYNs the walk sends, as it sends them');
+      const syns = packets.filter((p) => ip(p)?.src === sent.src);
+      assert.ok(syns.length >= toSelf && syns.every((p) => ip(p)?.dst === sent.dst && ip(p)?.ttl === sent.ttl), 'the SYNs leave web-0 as the walk sends them');
       break;
     }
   } finally {
