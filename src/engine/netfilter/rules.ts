@@ -130,41 +130,40 @@ export function parseRule(table: string, text: string, line?: number): Rule {
   let negate = false;
   for (let i = 2; i < w.length; i++) {
     const word = w[i]!;
-    const next = (): string => w[++i]!;
     switch (word) {
       case '!': negate = true; continue;
-      case '-s': case '--source': matches.push({ kind: 'src', negate, prefix: prefix(next()) }); break;
-      case '-d': case '--destination': matches.push({ kind: 'dst', negate, prefix: prefix(next()) }); break;
-      case '-p': case '--protocol': matches.push({ kind: 'proto', negate, proto: next() }); break;
-      case '-i': case '--in-interface': matches.push({ kind: 'in', negate, device: next() }); break;
-      case '-o': case '--out-interface': matches.push({ kind: 'out', negate, device: next() }); break;
+      case '-s': case '--source': matches.push({ kind: 'src', negate, prefix: prefix(w[++i]!) }); break;
+      case '-d': case '--destination': matches.push({ kind: 'dst', negate, prefix: prefix(w[++i]!) }); break;
+      case '-p': case '--protocol': matches.push({ kind: 'proto', negate, proto: w[++i]! }); break;
+      case '-i': case '--in-interface': matches.push({ kind: 'in', negate, device: w[++i]! }); break;
+      case '-o': case '--out-interface': matches.push({ kind: 'out', negate, device: w[++i]! }); break;
       case '-m': case '--match': i++; break;
-      case '--dport': case '--destination-port': matches.push({ kind: 'dport', negate, ranges: [portRange(next())] }); break;
-      case '--sport': case '--source-port': matches.push({ kind: 'sport', negate, ranges: [portRange(next())] }); break;
-      case '--dports': case '--destination-ports': matches.push({ kind: 'dport', negate, ranges: portList(next()) }); break;
-      case '--sports': case '--source-ports': matches.push({ kind: 'sport', negate, ranges: portList(next()) }); break;
-      case '--ports': matches.push({ kind: 'port', negate, ranges: portList(next()) }); break;
-      case '--dst-type': matches.push({ kind: 'addrtype', which: 'dst', negate, type: next() }); break;
-      case '--src-type': matches.push({ kind: 'addrtype', which: 'src', negate, type: next() }); break;
-      case '--mark': matches.push({ kind: 'mark', negate, ...markValue(next()) }); break;
-      case '--ctstate': case '--state': matches.push({ kind: 'ctstate', negate, states: next().split(',') }); break;
-      case '--probability': matches.push({ kind: 'statistic', probability: Number(next()) }); break;
+      case '--dport': case '--destination-port': matches.push({ kind: 'dport', negate, ranges: [portRange(w[++i]!)] }); break;
+      case '--sport': case '--source-port': matches.push({ kind: 'sport', negate, ranges: [portRange(w[++i]!)] }); break;
+      case '--dports': case '--destination-ports': matches.push({ kind: 'dport', negate, ranges: portList(w[++i]!) }); break;
+      case '--sports': case '--source-ports': matches.push({ kind: 'sport', negate, ranges: portList(w[++i]!) }); break;
+      case '--ports': matches.push({ kind: 'port', negate, ranges: portList(w[++i]!) }); break;
+      case '--dst-type': matches.push({ kind: 'addrtype', which: 'dst', negate, type: w[++i]! }); break;
+      case '--src-type': matches.push({ kind: 'addrtype', which: 'src', negate, type: w[++i]! }); break;
+      case '--mark': matches.push({ kind: 'mark', negate, ...markValue(w[++i]!) }); break;
+      case '--ctstate': case '--state': matches.push({ kind: 'ctstate', negate, states: w[++i]!.split(',') }); break;
+      case '--probability': matches.push({ kind: 'statistic', probability: Number(w[++i]!) }); break;
       case '--name': {
-        const name = next();
+        const name = w[++i]!;
         const mode = w[i + 1] === '--rcheck' ? 'rcheck' : 'set';
         matches.push({ kind: 'recent', name, mode });
         break;
       }
-      case '--vaddr': matches.push({ kind: 'vaddr', negate, prefix: prefix(next()) }); break;
-      case '--vproto': matches.push({ kind: 'vproto', negate, proto: next() }); break;
-      case '--vport': matches.push({ kind: 'vport', negate, port: Number(next()) }); break;
+      case '--vaddr': matches.push({ kind: 'vaddr', negate, prefix: prefix(w[++i]!) }); break;
+      case '--vproto': matches.push({ kind: 'vproto', negate, proto: w[++i]! }); break;
+      case '--vport': matches.push({ kind: 'vport', negate, port: Number(w[++i]!) }); break;
       case '--match-set': {
-        const name = next();
-        matches.push({ kind: 'set', negate, name, flags: next().split(',') as ('src' | 'dst')[] });
+        const name = w[++i]!;
+        matches.push({ kind: 'set', negate, name, flags: w[++i]!.split(',') as ('src' | 'dst')[] });
         break;
       }
       case '-j': case '-g': {
-        const t = next();
+        const t = w[++i]!;
         const goto = word === '-g';
         if (t === 'ACCEPT' || t === 'DROP' || t === 'RETURN') target = { kind: t };
         else if (t === 'REJECT') target = { kind: 'REJECT', with: 'icmp-port-unreachable' };

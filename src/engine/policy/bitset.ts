@@ -25,6 +25,14 @@ export class Bitset {
     return (this.words[i >>> 5]! & (1 << (i & 31))) !== 0;
   }
 
+  /** Calls `fn` with each member in increasing order, a word at a time: a sparse set over many endpoints costs its words, not its size. */
+  forEach(fn: (i: number) => void): void {
+    const w = this.words;
+    for (let k = 0; k < w.length; k++) {
+      for (let word = w[k]!; word !== 0; word &= word - 1) fn((k << 5) + 31 - Math.clz32(word & -word));
+    }
+  }
+
   /** this |= other */
   or(other: Bitset): void {
     const w = this.words;

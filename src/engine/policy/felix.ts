@@ -205,8 +205,9 @@ function selectedPods(shared: FelixShared, bits: Bitset): Pod[] {
   let pods = shared.selected.get(bits);
   if (!pods) {
     const found: Pod[] = [];
-    shared.index.endpoints.forEach((ep, i) => {
-      if (ep.pod && bits.has(i)) found.push(ep.pod);
+    bits.forEach((i) => {
+      const pod = shared.index.endpoints[i]!.pod;
+      if (pod) found.push(pod);
     });
     shared.selected.set(bits, (pods = found));
   }
