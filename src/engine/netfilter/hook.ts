@@ -20,7 +20,7 @@ import { LazyPayload, type ChainLookup, type PayloadRules, type RuleLookup } fro
 import { proxyRules } from './proxyRules';
 import { parseRestore, parseRule, type Rule, type RuleSet } from './rules';
 import { payloadKeys } from './sharing';
-import { cniNat, type CniIpset } from '../cni/masquerade';
+import { cniNat, type CniIpset, type CniRule } from '../cni/masquerade';
 
 /** A node's full rule set as the kernel holds it once kube-proxy has synced. */
 export function nodeRuleSet(topology: Topology, nodeName: string): RuleSet {
@@ -70,25 +70,54 @@ function addNodeRules(chainOf: (table: string, chain: string) => Rule[], topolog
   }
 }
 
+/** A rule a node adds to a chain, kept until a walk reads the chain: parsed already (a jump) or still the CNI's text. */
+type Addition = { readonly parsed: Rule } | { readonly table: string; readonly text: string; readonly position: CniRule['position'] };
+
+/** The chain a `-A CHAIN …` line adds to. */
+function chainOfText(text: string): string {
+  const m = /^-A (\S+)/.exec(text);
+  if (!m) throw new Error(`not an -A rule: ${text}`);
+  return m[1]!;
+}
+
 /**
  * A node's rules over a payload shared with other nodes: the chains the node adds to are its own
- * copies, every other chain is the shared one (parsed once, whichever node enters it first).
+ * copies, every other chain is the shared one (parsed once, whichever node enters it first). A
+ * chain of the node's own is built when a walk first reads it: a Calico node writes Felix chains
+ * for each of its pods, and a packet passes through those of one or two.
  */
 function nodeRules(shared: PayloadRules, topology: Topology, node: NodeInfo): RuleLookup {
-  const own = new Map<string, Map<string, Rule[]>>();
-  const chainOf = (table: string, chain: string): Rule[] => {
-    let t = own.get(table);
-    if (!t) own.set(table, (t = new Map()));
-    let rules = t.get(chain);
-    if (!rules) t.set(chain, (rules = [...(shared.get(table)?.get(chain) ?? [])]));
-    return rules;
+  const additions = new Map<string, Map<string, Addition[]>>();
+  const add = (table: string, chain: string, a: Addition): void => {
+    let t = additions.get(table);
+    if (!t) additions.set(table, (t = new Map()));
+    const list = t.get(chain);
+    if (list) list.push(a);
+    else t.set(chain, [a]);
   };
-  addNodeRules(chainOf, topology, node, shared.get('filter')?.has('KUBE-FIREWALL') ?? false);
+  for (const j of parsedJumps(topology.cluster.kubeProxy.mode, shared.get('filter')?.has('KUBE-FIREWALL') ?? false)) add(j.table, j.chain, { parsed: j.rule });
+  for (const r of cniNat(topology, node).rules) add(r.table, chainOfText(r.rule), { table: r.table, text: r.rule, position: r.position });
   const views = new Map<string, ChainLookup>();
-  for (const [table, chains] of own) {
+  for (const [table, chains] of additions) {
     const base = shared.get(table);
+    const built = new Map<string, Rule[]>();
+    // As addNodeRules places them: jumps and `last` rules appended, `first` rules inserted as a block ahead of the rest.
+    const build = (chain: string, list: readonly Addition[]): Rule[] => {
+      const rules = [...(base?.get(chain) ?? [])];
+      let first = 0;
+      for (const a of list) {
+        if ('parsed' in a) rules.push(a.parsed);
+        else if (a.position === 'last') rules.push(parseRule(a.table, a.text));
+        else rules.splice(first++, 0, parseRule(a.table, a.text));
+      }
+      built.set(chain, rules);
+      return rules;
+    };
     views.set(table, {
-      get: (chain) => chains.get(chain) ?? base?.get(chain),
+      get: (chain) => {
+        const list = chains.get(chain);
+        return list ? (built.get(chain) ?? build(chain, list)) : base?.get(chain);
+      },
       candidates: (chain, flow) => (chains.has(chain) ? undefined : base?.candidates?.(chain, flow)),
     });
   }
