@@ -8,7 +8,7 @@ const common = { bundle: true, minify: production, sourcemap: !production, logLe
 const builds = [
   // The banner marks when the extension bundle starts evaluating, so activation can report its load time.
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], banner: { js: 'var __packetwalkLoadStart = performance.now();' } },
-  { ...common, entryPoints: ['src/extension/loadWorker.ts'], outfile: 'dist/loadWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/extension/engineWorker.ts'], outfile: 'dist/engineWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
 ];
 const webviewEntry = 'webview/main.ts';

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { RuleView } from '../protocol/messages';
 import type { Ctx } from './ctx';
-import { isUnavailable, trace, type TraceRequest } from './engine';
+import { isUnavailable, type TraceRequest } from './engine';
 import { traceToJson, traceToMarkdown } from './exportTrace';
 import { TopologyPanel } from './panel';
-import { destinationChoices, portOf, remember, sourceChoices, type EndpointChoice } from './pick';
+import { portOf, remember, type EndpointChoice } from './pick';
 import { ruleUri } from './ruleDocs';
 import { readConfig } from './config';
 
@@ -27,11 +27,11 @@ async function loaded(ctx: Ctx, arg: unknown) {
   const uri = await ctx.topologyUri(arg);
   if (!uri) return undefined;
   const analysis = await ctx.analysis(uri);
-  if (!analysis?.topology) {
+  if (!analysis?.generation) {
     void vscode.window.showErrorMessage(`Packet Walk: ${uri.path.split('/').pop()} has ${analysis?.errors ?? 0} error(s) and no topology loaded yet; see the Problems panel.`);
     return undefined;
   }
-  return { uri, topology: analysis.topology };
+  return { uri, doc: uri.toString() };
 }
 
 async function showTopology(ctx: Ctx, arg: unknown): Promise<void> {
@@ -46,9 +46,9 @@ async function tracePacket(ctx: Ctx, arg: unknown, preset: Partial<TraceRequest>
   const state = ctx.extension.workspaceState;
   const recentFrom = state.get<string[]>('recent.from', []);
   const recentTo = state.get<string[]>('recent.to', []);
-  const from = preset?.from ?? (await pickEndpoint('Trace from (source)', sourceChoices(l.topology, recentFrom)))?.spec;
+  const from = preset?.from ?? (await pickEndpoint(ctx, l.doc, 'Trace from (source)', 'source', recentFrom))?.spec;
   if (!from) return;
-  const toChoice = preset?.to ? undefined : await pickEndpoint(`Trace from ${from} to (destination)`, destinationChoices(l.topology, recentTo).filter((c) => c.spec !== from));
+  const toChoice = preset?.to ? undefined : await pickEndpoint(ctx, l.doc, `Trace from ${from} to (destination)`, 'destination', recentTo, from);
   const to = preset?.to ?? toChoice?.spec;
   if (!to) return;
   const protoPick = preset?.proto ?? (await vscode.window.showQuickPick(protoOrder(toChoice?.proto), { title: 'Protocol', placeHolder: 'tcp, udp or icmp' }));
@@ -66,14 +66,14 @@ async function tracePacket(ctx: Ctx, arg: unknown, preset: Partial<TraceRequest>
   await state.update('recent.to', remember(recentTo, to, limit));
   const request: TraceRequest = { from, to, proto, port };
   const started = Date.now();
-  const result = trace(l.topology, request);
+  const result = await ctx.store.engine.call('trace', { doc: l.doc, request }).catch((e: unknown) => ({ unavailable: `the walk failed: ${e instanceof Error ? e.message : String(e)}` }));
   if (isUnavailable(result)) {
     void vscode.window.showWarningMessage(`Packet Walk: ${result.unavailable}`);
     return;
   }
   const title = `${from} → ${to}${proto === 'icmp' ? ' icmp' : ` ${proto}/${port}`}`;
-  ctx.log.info(`trace ${title}: ${result.disposition} in ${result.hops.length} hops (${Date.now() - started} ms)`);
-  ctx.setTrace(l.uri, { request, title, topology: l.topology, trace: result });
+  ctx.log.info(`trace ${title}: ${result.trace.disposition} in ${result.trace.hops.length} hops (${Date.now() - started} ms)`);
+  ctx.setTrace(l.uri, { request, title, generation: result.generation, trace: result.trace });
   TopologyPanel.createOrShow(ctx.extension.extensionUri, l.uri, ctx);
 }
 
@@ -82,10 +82,42 @@ function protoOrder(first: 'tcp' | 'udp' | undefined): string[] {
   return first ? [first, ...all.filter((p) => p !== first)] : all;
 }
 
-async function pickEndpoint(title: string, choices: EndpointChoice[]): Promise<EndpointChoice | undefined> {
-  const items = choices.map((c) => ({ label: c.label, description: c.description, detail: c.spec, choice: c }));
-  const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true, placeHolder: 'pod, service, node or external (recent first)' });
-  return picked?.choice;
+/** More choices than this and the quick pick asks the worker for the ones matching what is typed. */
+const pickLimit = 2000;
+
+/**
+ * A trace quick pick. Small topologies offer every choice and let VS Code filter; large ones (a
+ * 150,000-pod cluster) offer the first `pickLimit` and ask the worker again as the user types.
+ */
+async function pickEndpoint(ctx: Ctx, doc: string, title: string, side: 'source' | 'destination', recent: readonly string[], exclude?: string): Promise<EndpointChoice | undefined> {
+  const ask = (filter: string) => ctx.store.engine.call('choices', { doc, side, filter, recent, limit: pickLimit, ...(exclude ? { exclude } : {}) });
+  const first = await ask('').catch(() => undefined);
+  if (!first) return undefined;
+  const toItem = (c: EndpointChoice): vscode.QuickPickItem & { choice: EndpointChoice } => ({ label: c.label, description: c.description, detail: c.spec, choice: c });
+  const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { choice: EndpointChoice }>();
+  Object.assign(pick, { title, matchOnDescription: true, matchOnDetail: true, placeholder: 'pod, service, node or external (recent first)', items: first.items.map(toItem) });
+  const partial = first.matched > first.items.length;
+  if (partial) {
+    pick.placeholder = `type to search ${first.total.toLocaleString('en-US')} endpoints (the first ${pickLimit.toLocaleString('en-US')} are listed)`;
+    let asked = 0;
+    pick.onDidChangeValue((value) => {
+      const mine = ++asked;
+      pick.busy = true;
+      void ask(value).then((r) => {
+        // Only the answer to the latest value may replace the list.
+        if (mine !== asked) return;
+        pick.items = r.items.map(toItem);
+        pick.busy = false;
+      }, () => (pick.busy = false));
+    });
+  }
+  const picked = await new Promise<EndpointChoice | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.choice));
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+  pick.dispose();
+  return picked;
 }
 
 const views: { view: RuleView; label: string }[] = [
@@ -99,7 +131,8 @@ const views: { view: RuleView; label: string }[] = [
 async function showNodeRules(ctx: Ctx, arg: unknown, node?: string, view?: RuleView, search?: string, line?: number): Promise<void> {
   const l = await loaded(ctx, arg);
   if (!l) return;
-  const nodeName = node ?? (await vscode.window.showQuickPick(l.topology.nodes.map((n) => ({ label: n.name, description: n.address })), { title: 'Node' }))?.label;
+  const nodes = () => ctx.store.engine.call('nodes', { doc: l.doc }).then((list) => list.map((n): vscode.QuickPickItem => ({ label: n.name, description: n.address })));
+  const nodeName = node ?? (await vscode.window.showQuickPick(nodes(), { title: 'Node' }))?.label;
   if (!nodeName) return;
   const viewName = view ?? (await vscode.window.showQuickPick(views.map((v) => ({ label: v.label, view: v.view })), { title: `State of ${nodeName}` }))?.view;
   if (!viewName) return;

@@ -4,8 +4,6 @@ import * as vscode from 'vscode';
 export interface PacketWalkConfig {
   /** Delay after the last edit before the topology is re-checked. */
   readonly debounceMs: number;
-  /** Files larger than this (characters) are loaded in a worker thread, off the extension host's event loop. */
-  readonly workerThreshold: number;
   /** Above this many pods the graph collapses each node's pods into a count. */
   readonly graphCollapseThreshold: number;
   /** How many recent trace choices the quick picks offer first. */
@@ -16,7 +14,6 @@ export function readConfig(): PacketWalkConfig {
   const c = vscode.workspace.getConfiguration('packetwalk');
   return {
     debounceMs: c.get<number>('diagnostics.debounceMs', 300),
-    workerThreshold: c.get<number>('load.workerThreshold', 200_000),
     graphCollapseThreshold: c.get<number>('graph.collapseThreshold', 400),
     recentLimit: c.get<number>('trace.recentLimit', 5),
   };

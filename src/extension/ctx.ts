@@ -3,20 +3,17 @@ import type { Trace } from '../engine/trace/types';
 import type { HostToWebview, RuleView, WebviewToHost } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
 import { readConfig } from './config';
-import { isUnavailable, trace, vethPeerOf, type TraceRequest } from './engine';
-import type { Topology } from '../engine/model/types';
-import { buildGraph } from './graph';
+import { isUnavailable, type TraceRequest } from './engine';
 import { TopologyPanel, type PanelHost } from './panel';
 import { HitDecorations, ruleUri } from './ruleDocs';
-import { TopologyStore } from './store';
-import { buildTraceView } from './traceView';
+import { TopologyStore, type Analysis } from './store';
 
 /** The last trace of a topology, kept so panels, exports and rule views can show it. */
 export interface LastTrace {
   readonly request: TraceRequest;
   readonly title: string;
-  /** The topology it was traced over, so an edit can tell when to trace again. */
-  readonly topology: Topology;
+  /** The generation of the topology it was traced over, so an edit can tell when to trace again. */
+  readonly generation: number;
   readonly trace: Trace;
 }
 
@@ -33,22 +30,28 @@ export class Ctx implements PanelHost, vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext, log: vscode.LogOutputChannel) {
     this.log = log;
-    this.store = new TopologyStore(readConfig, vscode.Uri.joinPath(extension.extensionUri, 'dist', 'loadWorker.js').fsPath);
-    this.store.onDidChange((a) => {
-      this.log.info(`Loaded ${a.path} in ${a.loadMs} ms ${a.inWorker ? 'in the load worker' : 'on the extension host'}: ${a.topology?.pods.length ?? 0} pods, ${a.errors} errors`);
-      // An open trace follows the file: the same request again over the topology just loaded
-      // (an edit with errors keeps the last good topology, and so the last trace).
-      const last = this.traces.get(a.uri.toString());
-      if (last && a.topology && a.topology !== last.topology) {
-        const again = trace(a.topology, last.request);
-        if (!isUnavailable(again)) {
-          this.setTrace(a.uri, { ...last, topology: a.topology, trace: again });
-          return;
-        }
-        this.traces.delete(a.uri.toString());
+    this.store = new TopologyStore(readConfig, vscode.Uri.joinPath(extension.extensionUri, 'dist', 'engineWorker.js').fsPath, (m) => this.log.warn(m));
+    this.store.onDidChange((a) => void this.follow(a));
+  }
+
+  /** Logs a load and brings an open trace and graph up to date with it. */
+  private async follow(a: Analysis): Promise<void> {
+    this.log.info(`Loaded ${a.path} in ${a.loadMs} ms in the load worker: ${a.counts.pods} pods, ${a.errors} errors`);
+    // An open trace follows the file: the same request again over the topology just loaded
+    // (an edit with errors keeps the last good topology, and so the last trace).
+    const key = a.uri.toString();
+    const last = this.traces.get(key);
+    if (last && a.generation !== 0 && a.generation !== last.generation) {
+      const again = await this.store.engine.call('trace', { doc: key, request: last.request }).catch((e: unknown) => ({ unavailable: String(e) }));
+      // Another trace may have replaced this one meanwhile: it wins.
+      if (this.traces.get(key) !== last) return;
+      if (!isUnavailable(again)) {
+        this.setTrace(a.uri, { ...last, generation: again.generation, trace: again.trace });
+        return;
       }
-      this.refresh(a.uri);
-    });
+      this.traces.delete(key);
+    }
+    this.refresh(a.uri);
   }
 
   /** The topology document a command is about: the argument, else the active editor, else the only open one. */
@@ -69,18 +72,20 @@ export class Ctx implements PanelHost, vscode.Disposable {
     return this.store.analyse(doc);
   }
 
-  snapshot(uri: vscode.Uri): HostToWebview[] {
+  async snapshot(uri: vscode.Uri): Promise<HostToWebview[]> {
     const analysis = this.store.get(uri);
-    if (!analysis?.topology) return [{ type: 'status', text: analysis ? `${analysis.errors} errors: fix them to see the topology` : 'loading…' }];
+    if (!analysis?.generation) return [{ type: 'status', text: analysis ? `${analysis.errors} errors: fix them to see the topology` : 'loading…' }];
     const last = this.traces.get(uri.toString());
-    const expanded = new Set(this.expanded.get(uri.toString()) ?? []);
-    // A trace's nodes are always shown in full: the neighbourhood of the path comes first.
-    if (last) for (const hop of last.trace.hops) expanded.add(hop.node);
-    const topology = analysis.topology;
-    const graph = buildGraph(topology, { collapseThreshold: readConfig().graphCollapseThreshold, expanded });
-    const messages: HostToWebview[] = [{ type: 'graph', graph, errors: analysis.errors }];
-    messages.push({ type: 'trace', trace: last ? buildTraceView(topology, last.trace, last.title, (node, device) => vethPeerOf(topology, node, device)) : undefined });
-    return messages;
+    const view = await this.store.engine
+      .call('view', {
+        doc: uri.toString(),
+        expanded: [...(this.expanded.get(uri.toString()) ?? [])],
+        collapseThreshold: readConfig().graphCollapseThreshold,
+        ...(last ? { trace: { trace: last.trace, title: last.title } } : {}),
+      })
+      .catch((e: unknown) => ({ unavailable: `the engine failed: ${e instanceof Error ? e.message : String(e)}` }));
+    if (isUnavailable(view)) return [{ type: 'status', text: view.unavailable }];
+    return [{ type: 'graph', graph: view.graph, errors: analysis.errors }, { type: 'trace', trace: view.trace }];
   }
 
   handle(uri: vscode.Uri, message: WebviewToHost): void {
@@ -116,7 +121,10 @@ export class Ctx implements PanelHost, vscode.Disposable {
 
   refresh(uri: vscode.Uri): void {
     const panel = TopologyPanel.forDocument(uri);
-    if (panel) for (const m of this.snapshot(uri)) panel.post(m);
+    if (!panel) return;
+    void this.snapshot(uri).then((messages) => {
+      for (const m of messages) panel.post(m);
+    });
   }
 
   /** Records a trace: panels show it, rule views decorate the lines it hit. */

@@ -22,10 +22,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctx = new Ctx(context, log);
   const status = new TopologyStatus(ctx.store);
   const yaml: vscode.DocumentSelector = [{ language: 'yaml' }];
-  context.subscriptions.push(log, ctx, status);
+  const lenses = new TopologyCodeLenses(ctx.store);
+  context.subscriptions.push(log, ctx, status, lenses);
   for (const [id, make] of Object.entries(createCommands())) context.subscriptions.push(vscode.commands.registerCommand(id, make(ctx)));
   context.subscriptions.push(
-    vscode.languages.registerCodeLensProvider(yaml, new TopologyCodeLenses(ctx.store)),
+    vscode.languages.registerCodeLensProvider(yaml, lenses),
     vscode.languages.registerHoverProvider(yaml, new TopologyHovers(ctx.store)),
     vscode.languages.registerCodeActionsProvider(yaml, new TopologyQuickFixes(ctx.store), { providedCodeActionKinds: TopologyQuickFixes.kinds }),
     vscode.workspace.registerTextDocumentContentProvider(ruleScheme, new RuleDocuments(ctx.store)),

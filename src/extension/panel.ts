@@ -7,8 +7,8 @@ export const panelViewType = 'packetwalk.topology';
 
 /** What the panel needs from the rest of the extension; the panel itself holds no model. */
 export interface PanelHost {
-  /** The messages that bring a fresh webview up to date (graph, then the current trace). */
-  snapshot(document: vscode.Uri): HostToWebview[];
+  /** The messages that bring a fresh webview up to date (graph, then the current trace); never rejects. */
+  snapshot(document: vscode.Uri): Promise<HostToWebview[]>;
   handle(document: vscode.Uri, message: WebviewToHost): void;
 }
 
@@ -68,7 +68,9 @@ export class TopologyPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.queue = [];
-        for (const m of this.host.snapshot(this.document)) void this.panel.webview.postMessage(m);
+        void this.host.snapshot(this.document).then((messages) => {
+          for (const m of messages) void this.panel.webview.postMessage(m);
+        });
         return;
       case 'openSource':
       case 'openRules':

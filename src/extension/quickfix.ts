@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { podIpFix } from './podIpFix';
 import type { TopologyStore } from './store';
 
 /** Quick fix for a pod whose IP lies outside its node's podCIDR: the first free address of that podCIDR. */
@@ -8,13 +7,14 @@ export class TopologyQuickFixes implements vscode.CodeActionProvider {
 
   constructor(private readonly store: TopologyStore) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const topology = this.store.get(document.uri)?.topology;
-    if (!topology) return [];
+  async provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
+    if (!this.store.get(document.uri)?.generation) return [];
     const actions: vscode.CodeAction[] = [];
     for (const diag of context.diagnostics) {
       if (diag.source !== 'packetwalk') continue;
-      const fix = podIpFix(diag.code, document.getText(diag.range), diag.range.start.line + 1, topology);
+      // The code is sent as VS Code holds it ({value, target} or plain): podIpFix reads both.
+      const code = typeof diag.code === 'object' ? { value: diag.code.value } : diag.code;
+      const fix = await this.store.engine.call('quickFix', { doc: document.uri.toString(), code, text: document.getText(diag.range), line: diag.range.start.line + 1 }).catch(() => undefined);
       if (!fix) continue;
       const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
       action.diagnostics = [diag];

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { RuleView } from '../protocol/messages';
-import { isUnavailable, renderNodeView } from './engine';
+import { isUnavailable } from './engine';
 import type { TopologyStore } from './store';
 
 export const ruleScheme = 'packetwalk';
@@ -32,14 +32,12 @@ export class RuleDocuments implements vscode.TextDocumentContentProvider {
     });
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string {
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const parsed = parseRuleUri(uri);
     if (!parsed) return `# not a Packet Walk view: ${uri.toString()}\n`;
     this.open.add(uri.toString());
-    const topology = this.store.get(parsed.topology)?.topology;
-    if (!topology) return `# ${parsed.topology.path}: the topology has not loaded (see the Problems panel)\n`;
-    if (!topology.nodes.some((n) => n.name === parsed.node)) return `# no node named ${parsed.node} in this topology\n`;
-    const text = renderNodeView(topology, parsed.node, parsed.view);
+    if (!this.store.get(parsed.topology)?.generation) return `# ${parsed.topology.path}: the topology has not loaded (see the Problems panel)\n`;
+    const text = await this.store.engine.call('rules', { doc: parsed.topology.toString(), node: parsed.node, view: parsed.view }).catch((e: unknown) => ({ unavailable: `the engine failed: ${e instanceof Error ? e.message : String(e)}` }));
     return isUnavailable(text) ? `# ${text.unavailable}\n` : text;
   }
 }
@@ -66,10 +64,13 @@ export class HitDecorations implements vscode.Disposable {
       if (editor.document.uri.scheme !== ruleScheme) continue;
       const hit = this.hits.get(editor.document.uri.toString());
       const ranges: vscode.Range[] = [];
-      if (hit) {
-        for (let i = 0; i < editor.document.lineCount; i++) {
-          const line = editor.document.lineAt(i);
-          if (hit.lines.has(i + 1) || hit.texts.has(line.text.trim())) ranges.push(line.range);
+      const doc = editor.document;
+      for (const n of hit?.lines ?? []) if (n <= doc.lineCount) ranges.push(doc.lineAt(n - 1).range);
+      // Lines known only by their text are looked for; a 400,000-line payload is not walked for nothing.
+      if (hit && hit.texts.size > 0) {
+        for (let i = 0; i < doc.lineCount; i++) {
+          const line = doc.lineAt(i);
+          if (!hit.lines.has(i + 1) && hit.texts.has(line.text.trim())) ranges.push(line.range);
         }
       }
       editor.setDecorations(this.type, ranges);

@@ -16,8 +16,8 @@ export class TopologyStatus implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const t = analysis.topology;
-    const counts = t ? `${count(t.nodes.length, 'node')} · ${count(t.pods.length, 'pod')} · ${count(t.services.length, 'service')}` : 'not loaded';
+    const c = analysis.counts;
+    const counts = analysis.generation ? `${count(c.nodes, 'node')} · ${count(c.pods, 'pod')} · ${count(c.services, 'service')}` : 'not loaded';
     this.item.text = `$(type-hierarchy) ${counts}${analysis.errors ? ` · $(error) ${analysis.errors}` : ''}`;
     this.item.tooltip = `Packet Walk: ${counts}, ${analysis.errors} error(s). Click to show the topology.`;
     this.item.backgroundColor = analysis.errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;

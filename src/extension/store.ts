@@ -1,46 +1,46 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { Diagnostic, Result } from '../engine/diagnostics';
-import { noIncludes } from '../engine/model/host';
-import type { Topology } from '../engine/model/types';
+import type { Diagnostic } from '../engine/diagnostics';
 import type { PacketWalkConfig } from './config';
 import { isTopology } from './detect';
-import { load } from './engine';
-import { fsHost } from './fsHost';
-import type { LoadJob } from './loadWorker';
+import { EngineClient } from './engineClient';
+import type { LensAnchors, LoadSummary } from './workerProtocol';
 
-/** The last analysis of one topology document. */
+/** The last analysis of one topology document, as the host keeps it: the topology itself stays in the engine worker. */
 export interface Analysis {
   readonly uri: vscode.Uri;
   readonly version: number;
   /** The path the loader was given; objects' `source.file` equals it for this file's objects. */
   readonly path: string;
-  /** The last topology that loaded; kept while an edit in progress has errors. */
-  readonly topology: Topology | undefined;
   readonly diagnostics: readonly Diagnostic[];
   readonly errors: number;
-  /** Milliseconds the load took. */
+  /** Which topology the worker holds for this document (0: none loaded); kept while an edit in progress has errors. */
+  readonly generation: number;
+  readonly counts: LoadSummary['counts'];
+  /** Where this file's CodeLenses go, for the topology of `generation`. */
+  readonly anchors: LensAnchors | undefined;
+  /** Milliseconds from asking to the answer, worker time and both crossings. */
   readonly loadMs: number;
-  /** Whether the load ran in the worker thread (files over the threshold) rather than on the extension host. */
-  readonly inWorker: boolean;
 }
 
 /**
- * Owns the analysis of every open topology document: re-loads it (debounced) as it is edited,
- * large files in a worker thread, publishes diagnostics, and tells listeners when a result changes.
+ * Owns the analysis of every open topology document: re-loads it (debounced) as it is edited, in
+ * the engine worker, publishes diagnostics, and tells listeners when a result changes. Everything
+ * else that reads a topology asks the worker through `engine`.
  */
 export class TopologyStore implements vscode.Disposable {
   private readonly analyses = new Map<string, Analysis>();
+  private readonly inFlight = new Map<string, { version: number; done: Promise<Analysis | undefined> }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly changed = new vscode.EventEmitter<Analysis>();
   readonly onDidChange = this.changed.event;
   readonly diagnostics = vscode.languages.createDiagnosticCollection('packetwalk');
-  private worker: Worker | undefined;
-  private nextJob = 1;
-  private readonly pending = new Map<number, (r: Result<Topology | undefined>) => void>();
+  readonly engine: EngineClient;
 
-  constructor(private readonly config: () => PacketWalkConfig, private readonly workerScript: string) {}
+  constructor(private readonly config: () => PacketWalkConfig, workerScript: string, private readonly log: (message: string) => void) {
+    // A worker that died took every topology with it: forget the analyses so the next ask reloads.
+    this.engine = new EngineClient(workerScript, () => this.analyses.clear());
+  }
 
   static pathOf(uri: vscode.Uri): string {
     return uri.scheme === 'file' ? uri.fsPath : uri.toString();
@@ -66,24 +66,38 @@ export class TopologyStore implements vscode.Disposable {
     this.timers.set(key, setTimeout(() => void this.analyse(doc), this.config().debounceMs));
   }
 
-  /** Analyse now (or return the current analysis when it is up to date). */
+  /** Analyse now (or return the current analysis, or the one under way, for this version). */
   async analyse(doc: vscode.TextDocument): Promise<Analysis | undefined> {
     if (!this.isTopologyDocument(doc)) return undefined;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
     const current = this.analyses.get(key);
     if (current && current.version === doc.version) return current;
+    const running = this.inFlight.get(key);
+    if (running && running.version === doc.version) return running.done;
+    const done = this.load(doc, key).finally(() => {
+      if (this.inFlight.get(key)?.done === done) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, { version: doc.version, done });
+    return done;
+  }
+
+  private async load(doc: vscode.TextDocument, key: string): Promise<Analysis | undefined> {
     const version = doc.version;
     const file = TopologyStore.pathOf(doc.uri);
-    const text = doc.getText();
     const started = Date.now();
-    const inWorker = text.length > this.config().workerThreshold;
-    const result = inWorker ? await this.loadInWorker({ id: 0, path: file, text, onDisk: doc.uri.scheme === 'file' }) : load(file, text, doc.uri.scheme === 'file' ? fsHost : noIncludes);
+    let summary: LoadSummary;
+    try {
+      summary = await this.engine.call('load', { doc: key, path: file, text: doc.getText(), onDisk: doc.uri.scheme === 'file' });
+    } catch (e) {
+      this.log(`Could not load ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
     // An edit that arrived while loading wins: its own analysis follows.
     if (doc.version !== version && !doc.isClosed) return this.analyses.get(key);
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    const topology = result.value ?? current?.topology;
-    const analysis: Analysis = { uri: doc.uri, version, path: file, topology, diagnostics: result.diagnostics, errors, loadMs: Date.now() - started, inWorker };
+    const previous = this.analyses.get(key);
+    const anchors = summary.anchors ?? (previous?.generation === summary.generation ? previous.anchors : undefined);
+    const analysis: Analysis = { uri: doc.uri, version, path: file, diagnostics: summary.diagnostics, errors: summary.errors, generation: summary.generation, counts: summary.counts, anchors, loadMs: Date.now() - started };
     this.analyses.set(key, analysis);
     this.publish(analysis);
     this.changed.fire(analysis);
@@ -92,6 +106,7 @@ export class TopologyStore implements vscode.Disposable {
 
   forget(uri: vscode.Uri): void {
     this.analyses.delete(uri.toString());
+    void this.engine.call('forget', { doc: uri.toString() }).catch(() => undefined);
     this.diagnostics.delete(uri);
   }
 
@@ -112,25 +127,9 @@ export class TopologyStore implements vscode.Disposable {
     }
   }
 
-  private loadInWorker(job: LoadJob): Promise<Result<Topology | undefined>> {
-    if (!this.worker) {
-      this.worker = new Worker(this.workerScript);
-      this.worker.on('message', (m: { id: number; result: Result<Topology | undefined> }) => {
-        this.pending.get(m.id)?.(m.result);
-        this.pending.delete(m.id);
-      });
-      this.worker.unref();
-    }
-    const id = this.nextJob++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker?.postMessage({ ...job, id });
-    });
-  }
-
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
-    void this.worker?.terminate();
+    this.engine.dispose();
     this.diagnostics.dispose();
     this.changed.dispose();
   }
