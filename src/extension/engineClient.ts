@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { CallResult, CallType, Params, WorkerResponse } from './workerProtocol';
+import { listAt, type CallResult, type CallType, type Params, type WorkerResponse } from './workerProtocol';
 
 /**
  * The host's side of the engine worker: typed request/response calls matched by id. The worker
@@ -13,7 +13,20 @@ export class EngineClient {
 
   constructor(private readonly script: string, private readonly onReset: () => void = () => undefined) {}
 
-  call<K extends CallType>(type: K, params: Params<K>): Promise<CallResult<K>> {
+  async call<K extends CallType>(type: K, params: Params<K>): Promise<CallResult<K>> {
+    const response = await this.send(type, params);
+    // Long lists come part by part, each decoded in a task of its own.
+    for (const { path, count } of response.parts ?? []) {
+      const list = listAt(response.result, path);
+      for (let index = 0; index < count; index++) {
+        const items = (await this.send('part', { of: response.id, path, index })).result as unknown[];
+        for (const item of items) list?.push(item);
+      }
+    }
+    return response.result as CallResult<K>;
+  }
+
+  private send(type: CallType | 'part', params: unknown): Promise<Extract<WorkerResponse, { ok: true }>> {
     const worker = this.start();
     const id = this.nextId++;
     // Held while a call waits for its answer, so a caller awaiting it is not left behind by an exiting process.
@@ -31,7 +44,7 @@ export class EngineClient {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (this.pending.size === 0) worker.unref();
-      if (m.ok) p?.resolve(m.result);
+      if (m.ok) p?.resolve(m);
       else p?.reject(new Error(m.error));
     });
     const lost = (why: string) => {

@@ -9,7 +9,7 @@ import { buildGraph } from './graph';
 import { destinationChoices, sourceChoices, type EndpointChoice } from './pick';
 import { podIpFix } from './podIpFix';
 import { buildTraceView } from './traceView';
-import type { CallResult, CallType, ChoicesResult, LensAnchors, LoadSummary, Params, WorkerRequest } from './workerProtocol';
+import type { CallRequest, CallResult, CallType, ChoicesResult, LensAnchors, LoadSummary, Params } from './workerProtocol';
 
 /** One document as the worker holds it: its incremental loader and the last topology that loaded. */
 interface Held {
@@ -26,7 +26,7 @@ type Handlers = { [K in CallType]: (params: Params<K>) => CallResult<K> };
  * extension host. Runs in the worker thread (`engineWorker.ts`); plain functions, so it can also
  * be driven in-process.
  */
-export function createEngineService(): (request: WorkerRequest) => unknown {
+export function createEngineService(): (request: CallRequest) => unknown {
   const docs = new Map<string, Held>();
   let generations = 0;
 

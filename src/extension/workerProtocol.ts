@@ -68,6 +68,36 @@ export type CallType = keyof WorkerCalls;
 export type Params<K extends CallType> = WorkerCalls[K]['params'];
 export type CallResult<K extends CallType> = WorkerCalls[K]['result'];
 
-export type WorkerRequest = { [K in CallType]: { readonly id: number; readonly type: K; readonly params: Params<K> } }[CallType];
+export type CallRequest = { [K in CallType]: { readonly id: number; readonly type: K; readonly params: Params<K> } }[CallType];
 
-export type WorkerResponse = { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+/** Asks for one part of a list a response left out (see `WorkerResponse`). */
+export interface PartRequest {
+  readonly id: number;
+  readonly type: 'part';
+  readonly params: { readonly of: number; readonly path: string; readonly index: number };
+}
+
+export type WorkerRequest = CallRequest | PartRequest;
+
+/**
+ * The answer to one request. A long list inside a result (the graph's elements) arrives empty,
+ * with `parts` saying how many parts of it the worker keeps; the host asks for them one at a time
+ * (each answer is a list of items), so it decodes one part per task instead of the whole answer
+ * at once (and Node hands over all queued messages in one task, so pushing them would not do).
+ */
+export type WorkerResponse =
+  | { readonly id: number; readonly ok: true; readonly result: unknown; readonly parts?: readonly { readonly path: string; readonly count: number }[] }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+/** Lists (dotted paths into the result) that may be long enough to be sent in parts, by request type. */
+export const partedLists: { readonly [K in CallType]?: readonly string[] } = { view: ['graph.nodes', 'graph.edges'] };
+
+/** Items per part: about 10 ms to decode on the host. */
+export const partSize = 10_000;
+
+/** The array at a dotted path of an object, if there is one. */
+export function listAt(value: unknown, path: string): unknown[] | undefined {
+  let at: unknown = value;
+  for (const key of path.split('.')) at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(at) ? at : undefined;
+}

@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { generateTopology } from '../../src/engine/generate/topology';
+import { noIncludes } from '../../src/engine/model/host';
+import { loadTopology } from '../../src/engine/model/load';
 import { EngineClient } from '../../src/extension/engineClient';
 import { isUnavailable } from '../../src/extension/engine';
 import { filterChoices } from '../../src/extension/engineService';
+import { buildGraph } from '../../src/extension/graph';
 import { anchorsInView } from '../../src/extension/lensWindow';
-import type { LensAnchors } from '../../src/extension/workerProtocol';
+import { partSize, type LensAnchors } from '../../src/extension/workerProtocol';
 
 // The bundled worker, as the packaged extension starts it (`node esbuild.mjs` builds it).
 const root = path.resolve(__dirname, '../../..');
@@ -74,6 +78,18 @@ test('trace, graph with the trace view, rule texts and hovers are answered by th
   assert.match(hover?.join('\n') ?? '', /\*\*Pod\*\* `default\/nginx-worker1`/);
   assert.match(hover?.join('\n') ?? '', /host veth: `veth[0-9a-f]+`/);
   assert.deepEqual((await client.call('nodes', { doc })).map((n) => n.name), ['k8s-master', 'k8s-node1', 'k8s-node2']);
+});
+
+test('a graph of more elements than a part holds crosses in parts and arrives whole, in order', async () => {
+  const big = [...generateTopology({ nodes: 4, podsPerNode: 2, services: partSize + 500, endpointsPerService: 1, policies: 0, cni: 'flannel/vxlan', proxy: 'iptables', seed: 1 })].join('');
+  const bigDoc = 'file:///big.yaml';
+  await client.call('load', { doc: bigDoc, path: '/big.yaml', text: big, onDisk: false });
+  const view = await client.call('view', { doc: bigDoc, expanded: [], collapseThreshold: 400 });
+  assert.ok(!isUnavailable(view));
+  assert.ok(view.graph.nodes.length > partSize, `${view.graph.nodes.length} elements`);
+  const expected = buildGraph(loadTopology({ path: '/big.yaml', text: big }, noIncludes).value!, { collapseThreshold: 400, expanded: new Set() });
+  assert.deepEqual(view.graph, expected);
+  await client.call('forget', { doc: bigDoc });
 });
 
 test('quick-pick choices are filtered in the worker, recent first, the excluded spec left out', async () => {
