@@ -72,7 +72,7 @@ async function tracePacket(ctx: Ctx, arg: unknown, preset: Partial<TraceRequest>
     return;
   }
   const title = `${from} → ${to}${proto === 'icmp' ? ' icmp' : ` ${proto}/${port}`}`;
-  ctx.log.info(`trace ${title}: ${result.trace.disposition} in ${result.trace.hops.length} hops (${Date.now() - started} ms)`);
+  ctx.log.info(`trace ${title}: ${result.trace.disposition} in ${result.trace.hops.length} hops (${Date.now() - started} ms)${ctx.stall()}`);
   ctx.setTrace(l.uri, { request, title, generation: result.generation, trace: result.trace });
   TopologyPanel.createOrShow(ctx.extension.extensionUri, l.uri, ctx);
 }
@@ -90,34 +90,46 @@ const pickLimit = 2000;
  * 150,000-pod cluster) offer the first `pickLimit` and ask the worker again as the user types.
  */
 async function pickEndpoint(ctx: Ctx, doc: string, title: string, side: 'source' | 'destination', recent: readonly string[], exclude?: string): Promise<EndpointChoice | undefined> {
-  const ask = (filter: string) => ctx.store.engine.call('choices', { doc, side, filter, recent, limit: pickLimit, ...(exclude ? { exclude } : {}) });
-  const first = await ask('').catch(() => undefined);
-  if (!first) return undefined;
-  const toItem = (c: EndpointChoice): vscode.QuickPickItem & { choice: EndpointChoice } => ({ label: c.label, description: c.description, detail: c.spec, choice: c });
-  const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { choice: EndpointChoice }>();
-  Object.assign(pick, { title, matchOnDescription: true, matchOnDetail: true, placeholder: 'pod, service, node or external (recent first)', items: first.items.map(toItem) });
-  const partial = first.matched > first.items.length;
-  if (partial) {
-    pick.placeholder = `type to search ${first.total.toLocaleString('en-US')} endpoints (the first ${pickLimit.toLocaleString('en-US')} are listed)`;
-    let asked = 0;
-    pick.onDidChangeValue((value) => {
-      const mine = ++asked;
-      pick.busy = true;
-      void ask(value).then((r) => {
+  type Item = vscode.QuickPickItem & { choice: EndpointChoice };
+  const toItem = (c: EndpointChoice): Item => ({ label: c.label, description: c.description, detail: c.spec, choice: c });
+  const pick = vscode.window.createQuickPick<Item>();
+  Object.assign(pick, { title, matchOnDescription: true, matchOnDetail: true, placeholder: 'pod, service, node or external (recent first)', busy: true });
+  const picked = new Promise<EndpointChoice | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.choice));
+    pick.onDidHide(() => resolve(undefined));
+  });
+  // Shown at once, busy until the worker answers: what is typed meanwhile filters the answer.
+  pick.show();
+  let partial = false;
+  let asked = 0;
+  const fill = (value: string) => {
+    const mine = ++asked;
+    pick.busy = true;
+    ctx.store.engine.call('choices', { doc, side, filter: value, recent, limit: pickLimit, ...(exclude ? { exclude } : {}) }).then(
+      (r) => {
         // Only the answer to the latest value may replace the list.
         if (mine !== asked) return;
         pick.items = r.items.map(toItem);
         pick.busy = false;
-      }, () => (pick.busy = false));
-    });
-  }
-  const picked = await new Promise<EndpointChoice | undefined>((resolve) => {
-    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.choice));
-    pick.onDidHide(() => resolve(undefined));
-    pick.show();
+        if (value === '' && r.matched > r.items.length) {
+          partial = true;
+          pick.placeholder = `type to search ${r.total.toLocaleString('en-US')} endpoints (the first ${pickLimit.toLocaleString('en-US')} are listed)`;
+          if (pick.value !== '') fill(pick.value);
+        }
+      },
+      (e: unknown) => {
+        void vscode.window.showWarningMessage(`Packet Walk: ${e instanceof Error ? e.message : String(e)}`);
+        pick.hide();
+      },
+    );
+  };
+  pick.onDidChangeValue((value) => {
+    if (partial) fill(value);
   });
+  fill('');
+  const choice = await picked;
   pick.dispose();
-  return picked;
+  return choice;
 }
 
 const views: { view: RuleView; label: string }[] = [

@@ -5,6 +5,7 @@ import { assertNever } from '../protocol/messages';
 import { readConfig } from './config';
 import { isUnavailable, type TraceRequest } from './engine';
 import { TopologyPanel, type PanelHost } from './panel';
+import { HostLag } from './hostLag';
 import { HitDecorations, ruleUri } from './ruleDocs';
 import { TopologyStore, type Analysis } from './store';
 
@@ -27,6 +28,7 @@ export class Ctx implements PanelHost, vscode.Disposable {
   readonly traces = new Map<string, LastTrace>();
   readonly expanded = new Map<string, Set<string>>();
   readonly log: vscode.LogOutputChannel;
+  readonly lag = new HostLag();
 
   constructor(readonly extension: vscode.ExtensionContext, log: vscode.LogOutputChannel) {
     this.log = log;
@@ -36,7 +38,7 @@ export class Ctx implements PanelHost, vscode.Disposable {
 
   /** Logs a load and brings an open trace and graph up to date with it. */
   private async follow(a: Analysis): Promise<void> {
-    this.log.info(`Loaded ${a.path} in ${a.loadMs} ms in the load worker: ${a.counts.pods} pods, ${a.errors} errors`);
+    this.log.info(`Loaded ${a.path} in ${a.loadMs} ms in the load worker: ${a.counts.pods} pods, ${a.errors} errors${this.stall()}`);
     // An open trace follows the file: the same request again over the topology just loaded
     // (an edit with errors keeps the last good topology, and so the last trace).
     const key = a.uri.toString();
@@ -85,6 +87,8 @@ export class Ctx implements PanelHost, vscode.Disposable {
       })
       .catch((e: unknown) => ({ unavailable: `the engine failed: ${e instanceof Error ? e.message : String(e)}` }));
     if (isUnavailable(view)) return [{ type: 'status', text: view.unavailable }];
+    // The caller posts the graph now, which serialises it on this thread: read the stall once that task is over.
+    setTimeout(() => this.log.info(`Graph of ${view.graph.nodes.length} elements and ${view.graph.edges.length} edges sent to the panel${this.stall()}`), 50);
     return [{ type: 'graph', graph: view.graph, errors: analysis.errors }, { type: 'trace', trace: view.trace }];
   }
 
@@ -122,6 +126,8 @@ export class Ctx implements PanelHost, vscode.Disposable {
   refresh(uri: vscode.Uri): void {
     const panel = TopologyPanel.forDocument(uri);
     if (!panel) return;
+    // A panel not ready yet asks for its snapshot when it is.
+    if (!panel.isReady) return;
     void this.snapshot(uri).then((messages) => {
       for (const m of messages) panel.post(m);
     });
@@ -153,6 +159,11 @@ export class Ctx implements PanelHost, vscode.Disposable {
     this.refresh(uri);
   }
 
+  /** The host's longest stall since the last line that reported it, as the end of a log line. */
+  stall(): string {
+    return `; longest extension host stall since the last report ${this.lag.take()} ms`;
+  }
+
   private async saveExport(format: 'png' | 'svg', data: string): Promise<void> {
     const target = await vscode.window.showSaveDialog({ filters: format === 'png' ? { 'PNG image': ['png'] } : { 'SVG image': ['svg'] }, saveLabel: `Export ${format.toUpperCase()}` });
     if (!target) return;
@@ -162,6 +173,7 @@ export class Ctx implements PanelHost, vscode.Disposable {
   }
 
   dispose(): void {
+    this.lag.dispose();
     this.store.dispose();
     this.hits.dispose();
   }

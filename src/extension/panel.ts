@@ -20,7 +20,6 @@ export class TopologyPanel implements vscode.Disposable {
   private static readonly panels = new Map<string, TopologyPanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
-  private queue: HostToWebview[] = [];
 
   static createOrShow(extensionUri: vscode.Uri, document: vscode.Uri, host: PanelHost): TopologyPanel {
     const existing = TopologyPanel.panels.get(document.toString());
@@ -55,19 +54,20 @@ export class TopologyPanel implements vscode.Disposable {
     );
   }
 
+  /** Whether the webview has said it is ready (before that, it asks for a snapshot when it is). */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Sends to a ready webview; before it is ready there is nothing to update, as it asks for a snapshot. */
   post(message: HostToWebview): void {
-    if (!this.ready) {
-      this.queue.push(message);
-      return;
-    }
-    void this.panel.webview.postMessage(message);
+    if (this.ready) void this.panel.webview.postMessage(message);
   }
 
   private receive(message: WebviewToHost): void {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        this.queue = [];
         void this.host.snapshot(this.document).then((messages) => {
           for (const m of messages) void this.panel.webview.postMessage(m);
         });
