@@ -4,7 +4,8 @@
  * deep inside a large file is still recognised by name (`*.packetwalk.yaml`).
  */
 
-const scanLimit = 64 * 1024;
+/** How much of the start of a file is scanned. */
+export const scanLimit = 64 * 1024;
 const clusterApiVersion = /^\s*apiVersion:\s*["']?packetwalk\.io\/v1alpha1["']?\s*$/m;
 
 export function isTopologyFileName(path: string): boolean {

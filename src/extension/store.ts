@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { PacketWalkConfig } from './config';
-import { isTopology } from './detect';
+import { isTopologyFileName, isTopologyText, scanLimit } from './detect';
 import { EngineClient } from './engineClient';
 import type { LensAnchors, LoadSummary } from './workerProtocol';
 
@@ -47,7 +47,9 @@ export class TopologyStore implements vscode.Disposable {
   }
 
   isTopologyDocument(doc: vscode.TextDocument): boolean {
-    return doc.languageId === 'yaml' || /\.ya?ml$/i.test(doc.fileName) ? isTopology(doc.fileName, doc.getText()) : false;
+    if (doc.languageId !== 'yaml' && !/\.ya?ml$/i.test(doc.fileName)) return false;
+    // Only the start is scanned, so only the start is read: the whole text of a 37 MB file is a join of a million lines.
+    return isTopologyFileName(doc.fileName) || isTopologyText(doc.getText(new vscode.Range(new vscode.Position(0, 0), doc.positionAt(scanLimit))));
   }
 
   get(uri: vscode.Uri): Analysis | undefined {
