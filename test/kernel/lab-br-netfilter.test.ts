@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { nodeHost } from '../../src/cli/nodeHost';
-import { labRefusal, run } from '../../src/cli/lab/kernel';
+import { labRefusal } from '../../src/cli/lab/kernel';
+import { counters } from './counters';
 import { teardown } from '../../src/cli/lab/state';
 import { labUp } from '../../src/cli/lab/up';
 import { verifyAll } from '../../src/cli/lab/verifyRun';
@@ -25,20 +26,6 @@ import type { Hop } from '../../src/engine/trace/types';
 const prefix = `pwb${process.pid % 100000}-`;
 const refusal = labRefusal(['ip', 'bridge', 'sysctl', 'iptables-restore', 'iptables-save', 'tcpdump', 'nc', 'nfacct', 'ipset']);
 const file = path.join(__dirname, '..', '..', '..', 'samples', 'seed000-flannel-vxlan.yaml');
-
-/** Packet counters by `table` and rule line, as iptables-save -c prints them. */
-function counters(ns: string): Map<string, number> {
-  const saved = run(['ip', 'netns', 'exec', ns, 'iptables-save', '-c']);
-  assert.equal(saved.status, 0, saved.stderr);
-  const out = new Map<string, number>();
-  let table = '';
-  for (const line of saved.stdout.split('\n')) {
-    if (line.startsWith('*')) table = line.slice(1);
-    const m = /^\[(\d+):\d+\] (-A .*)$/.exec(line);
-    if (m) out.set(`${table} ${m[2]}`, (out.get(`${table} ${m[2]}`) ?? 0) + Number(m[1]));
-  }
-  return out;
-}
 
 /** How often the hop names each rule, keyed as `counters` keys them. */
 function named(hop: Hop | undefined): Map<string, number> {

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { nodeHost } from '../../src/cli/nodeHost';
 import { labRefusal, run } from '../../src/cli/lab/kernel';
+import { counters } from './counters';
 import { teardown } from '../../src/cli/lab/state';
 import { labUp } from '../../src/cli/lab/up';
 import { parseTcpdump } from '../../src/engine/lab/tcpdump';
@@ -28,20 +29,6 @@ import type { Ipv4Header } from '../../src/engine/trace/types';
 const prefix = `pwhp${process.pid % 100000}-`;
 const refusal = labRefusal(['ip', 'bridge', 'sysctl', 'iptables-restore', 'iptables-save', 'tcpdump', 'nc', 'nfacct', 'ipset']);
 const file = path.join(__dirname, '..', '..', '..', 'samples', 'kubenet.yaml');
-
-/** Packet counters by `table` and rule line, as iptables-save -c prints them. */
-function counters(ns: string): Map<string, number> {
-  const saved = run(['ip', 'netns', 'exec', ns, 'iptables-save', '-c']);
-  assert.equal(saved.status, 0, saved.stderr);
-  const out = new Map<string, number>();
-  let table = '';
-  for (const line of saved.stdout.split('\n')) {
-    if (line.startsWith('*')) table = line.slice(1);
-    const m = /^\[(\d+):\d+\] (-A .*)$/.exec(line);
-    if (m) out.set(`${table} ${m[2]}`, (out.get(`${table} ${m[2]}`) ?? 0) + Number(m[1]));
-  }
-  return out;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +70,11 @@ test('lab: a pod reaching itself through its Service over promiscuous cbr0 is dr
       const sep = dnat.split(' ')[2]!;
       const invalid = [...after.keys()].find((k) => k.startsWith('filter -A KUBE-FORWARD') && k.includes('--ctstate INVALID'))!;
       assert.equal(moved(invalid), toSelf, 'each SYN to itself dropped in FORWARD as INVALID');
-      assert.equal([...after.keys()].filter((k) => k.includes('-j MASQUERADE')).reduce((n, k) => n + moved(k), 0), 0, 'nat never saw the copy');
+      // kube-proxy's MASQUERADE, the one a marked hairpin would take. kubenet's SNAT for traffic
+      // leaving 10.0.0.0/8 cannot match the copy, but the node's own multicast (IGMP reports after
+      // its links come up) does move it now and then, so it says nothing here.
+      const masqueraded = [...after.keys()].filter((k) => k.startsWith('nat -A KUBE-POSTROUTING') && k.includes('-j MASQUERADE') && moved(k) > 0);
+      assert.deepEqual(masqueraded, [], 'nat never saw the copy');
       // The rules only this endpoint has ran once per SYN to web-0; the shared ones at least as often.
       for (const k of named) {
         if (k.includes(` ${sep} `)) assert.equal(moved(k), toSelf, `${k}: named by the walk, run once per SYN to web-0`);

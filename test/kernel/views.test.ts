@@ -3,7 +3,8 @@
  * network namespaces (an uplink, docker0 without carrier, flannel.1 with its neighbour and FDB
  * entry, cni0 with one pod's veth, routes with proto, metric, onlink and a blackhole), and the same
  * state in the model through the engine's own builders; `ip route`, `ip neigh`, `bridge fdb`,
- * `ip -br link`, `ip addr` and `brctl show` must print what the renderers print.
+ * `ip -br link`, `ip addr` and `brctl show` must print what the renderers print. cni0 is
+ * promiscuous, as the bridge plugin leaves kubenet's cbr0 (`promiscMode`), and docker0 is not.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -30,7 +31,7 @@ const DOCKER_MAC = '02:42:84:ed:ea:d3';
 const VXLAN_MAC = '92:24:59:b1:95:6f';
 const PEER_VTEP_MAC = '12:b9:c7:79:45:24';
 
-const bridged = bridgeHostDevices(node, [pod], { bridge: 'cni0', mtu: 1450, podRoutes: [] }, () => VETH);
+const bridged = bridgeHostDevices(node, [pod], { bridge: 'cni0', mtu: 1450, podRoutes: [], promiscMode: true }, () => VETH);
 const cni0 = bridged.devices[0]!;
 const veth = bridged.devices[1]!;
 
@@ -125,6 +126,8 @@ function build(): void {
   h('link', 'set', 'flannel.1', 'up');
   h('link', 'add', 'cni0', 'address', cni0.mac!, 'mtu', '1450', 'type', 'bridge');
   h('addr', 'add', '10.99.0.1/24', 'brd', '+', 'dev', 'cni0');
+  // As the bridge plugin does with promiscMode (netlink.SetPromiscOn); the port it adds next shows no PROMISC.
+  h('link', 'set', 'cni0', 'promisc', 'on');
   h('link', 'set', 'cni0', 'up');
   h('link', 'add', VETH, 'address', veth.mac!, 'mtu', '1450', 'type', 'veth', 'peer', 'name', 'eth0', 'address', pod.mac, 'netns', POD);
   h('link', 'set', VETH, 'master', 'cni0');

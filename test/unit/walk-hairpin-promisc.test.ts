@@ -3,7 +3,8 @@
  * on the kernel with kube-proxy's rules (docs/kernel-facts.md, "Bridged DNAT and hairpin"): the
  * bridged frame is not sent back out the pod's port; the copy the promiscuous bridge passes up to
  * its own stack loses its conntrack entry, is routed back towards cbr0 with its TTL decremented, and
- * dies in FORWARD as ctstate INVALID. The pod never receives it, MASQUERADEd or not.
+ * dies in FORWARD on kube-proxy's `--ctstate INVALID` rule, quoted with its line as `rules` prints
+ * it. The pod never receives it, MASQUERADEd or not.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { nodeNetnsId } from '../../src/engine/dataplane/derive';
 import { createEngine, tryTraceFlow, type Engine, type TraceRequest } from '../../src/engine/index';
 import { planLab } from '../../src/engine/lab/plan';
 import { loadTopology } from '../../src/engine/model/load';
+import { renderRestore } from '../../src/engine/proxy';
+import type { NetfilterInput } from '../../src/engine/trace/hooks';
 import type { Step, Trace } from '../../src/engine/trace/types';
 
 const file = path.join(__dirname, '..', '..', '..', 'samples', 'kubenet.yaml');
@@ -30,6 +33,13 @@ function walk(e: Engine, request: TraceRequest): Trace {
 }
 
 const notes = (steps: readonly Step[]): string => steps.map((s) => (s.kind === 'note' ? s.text : '')).join(' | ');
+
+/** The steps after the promiscuous bridge's note: what happens to its copy. */
+function copySteps(steps: readonly Step[]): readonly Step[] {
+  const at = steps.findIndex((s) => s.kind === 'note' && s.text.startsWith('cbr0 is promiscuous'));
+  assert.ok(at >= 0, 'the walk follows the promiscuous copy');
+  return steps.slice(at + 1);
+}
 
 test("kubenet's cbr0 is promiscuous and its ports have hairpin off, as AKS' conflist asks", () => {
   const host = engine.dataplane.namespace(nodeNetnsId(NODE))!;
@@ -55,11 +65,48 @@ test('pod -> its own Service: the promiscuous bridge routes its copy back, TTL 6
   assert.deepEqual(ttl, { kind: 'ttl', from: 64, to: 63 });
   assert.ok(kinds.lastIndexOf('route') > kinds.indexOf('bridge') && kinds.indexOf('ttl') > kinds.indexOf('bridge'));
   assert.match(notes(t.final), /hairpin mode is off on veth24d07f86 \| cbr0 is promiscuous: it also passes the frame up to its own stack/);
-  assert.match(notes(t.final), /ctstate INVALID: kube-proxy's KUBE-FORWARD drops it/);
-  // No FORWARD or POSTROUTING rule ran for the bridged frame, and nat never saw the copy.
-  const hooks = t.final.flatMap((s) => (s.kind === 'netfilter' ? [`${s.table}/${s.chain}`] : []));
-  assert.deepEqual([...new Set(hooks.filter((h) => /\/(FORWARD|POSTROUTING|KUBE-POSTROUTING|KUBE-FORWARD)$/.test(h)))], []);
+  // No FORWARD or POSTROUTING rule ran for the bridged frame.
+  const copy = copySteps(t.final);
+  const bridged = t.final.slice(0, t.final.length - copy.length);
+  const chains = (steps: readonly Step[]): string[] => steps.flatMap((s) => (s.kind === 'netfilter' ? [`${s.table}/${s.chain}`] : []));
+  assert.deepEqual(chains(bridged).filter((h) => /\/(FORWARD|POSTROUTING|KUBE-POSTROUTING|KUBE-FORWARD)$/.test(h)), []);
+  // The copy meets filter FORWARD, and kube-proxy's INVALID rule, as `rules` prints it, drops it: nat never sees it.
+  assert.deepEqual(chains(copy), ['filter/FORWARD', 'filter/KUBE-FORWARD']);
+  const drop = t.final[t.final.length - 1]!;
+  assert.equal(drop.kind, 'netfilter');
+  if (drop.kind !== 'netfilter') return;
+  const printed = renderRestore(topology, NODE).split('\n');
+  const invalid = printed.findIndex((l) => l.startsWith('-A KUBE-FORWARD ') && l.includes('--ctstate INVALID'));
+  assert.ok(invalid >= 0, 'kube-proxy writes the INVALID drop');
+  assert.deepEqual({ table: drop.table, chain: drop.chain, rule: drop.rule, line: drop.line, verdict: drop.verdict }, { table: 'filter', chain: 'KUBE-FORWARD', rule: printed[invalid], line: invalid + 1, verdict: 'DROP' });
+  assert.equal(drop.rule, '-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP');
   assert.ok(!t.final.some((s) => s.kind === 'nat' && s.type === 'MASQUERADE'));
+  assert.ok(!t.final.some((s) => s.kind === 'deliver'));
+});
+
+test('where FORWARD lets the copy through, nat still never sees it, and the pod drops it as a martian', () => {
+  // As on a node whose kube-proxy writes no INVALID drop (nf_conntrack_tcp_be_liberal set): FORWARD
+  // accepts the copy; everything else is the node's own rules.
+  const seen: NetfilterInput[] = [];
+  const netfilter = {
+    run: (input: NetfilterInput) => {
+      seen.push(input);
+      return input.noConntrackEntry && input.hook === 'FORWARD' ? { verdict: 'ACCEPT' as const, flow: input.flow, mark: input.mark, steps: [] } : engine.netfilter.run(input);
+    },
+  };
+  const t = walk({ ...engine, netfilter }, toOwnService(0));
+  assert.deepEqual(seen.filter((i) => i.noConntrackEntry).map((i) => `${i.hook} -i ${i.inDevice} -o ${i.outDevice}`), ['FORWARD -i cbr0 -o cbr0', 'POSTROUTING -i cbr0 -o cbr0']);
+  // The copy still carries KUBE-MARK-MASQ's 0x4000, so only nat being skipped keeps MASQUERADE away.
+  assert.equal(seen.find((i) => i.noConntrackEntry && i.hook === 'POSTROUTING')!.mark & 0x4000, 0x4000);
+  assert.ok(!t.hops.flatMap((h) => [...h.steps]).concat(t.final).some((s) => s.kind === 'nat' && s.type === 'MASQUERADE'));
+  // Seen on the kernel without the INVALID rule: from cbr0's MAC, TTL 63, its own address as source; unanswered.
+  assert.equal(t.disposition, 'DROPPED');
+  // The host sends it out cbr0 (a link on the bridge device), and cbr0 switches it to web-0's port.
+  assert.deepEqual(t.hops.map((h) => `${h.in ?? ''}>${h.out}`), ['>eth0', 'cbr0>cbr0', `cbr0>${PORT}`]);
+  const [eth, ip] = t.hops[2]!.headers;
+  assert.deepEqual([eth?.layer === 'eth' && eth.src, eth?.layer === 'eth' && eth.dst], ['aa:87:07:34:dd:2b', '0a:58:0a:f4:00:02']);
+  assert.deepEqual([ip?.layer === 'ipv4' && ip.src, ip?.layer === 'ipv4' && ip.dst, ip?.layer === 'ipv4' && ip.ttl], ['10.244.0.2', '10.244.0.2', 63]);
+  assert.match(notes(t.final), /10\.244\.0\.2 is pod\/default\/web-0's own address: the copy arrives with a martian source/);
   assert.ok(!t.final.some((s) => s.kind === 'deliver'));
 });
 

@@ -23,10 +23,12 @@ export function caliVethName(pod: Pick<Pod, 'namespace' | 'name'>): string {
 
 /** The node's side of its pods: one host veth and one scope-link route per pod. */
 export function caliHostSide(pods: readonly Pod[], mtu: number): { readonly veths: DeviceSpec[]; readonly routes: Route[] } {
+  // Named once: the name is a SHA-1 of the pod, and the veth and its route both need it.
+  const names = pods.map(caliVethName);
   return {
-    veths: pods.map((pod) => ({
+    veths: pods.map((pod, i) => ({
       kind: 'veth',
-      name: caliVethName(pod),
+      name: names[i]!,
       mtu,
       mac: CALICO_HOST_VETH_MAC,
       up: true,
@@ -35,7 +37,7 @@ export function caliHostSide(pods: readonly Pod[], mtu: number): { readonly veth
       peerNetns: podNetnsId(pod),
       peerDevice: 'eth0',
     })),
-    routes: pods.map((pod) => route({ dst: pod.ip, dev: caliVethName(pod) })),
+    routes: pods.map((pod, i) => route({ dst: pod.ip, dev: names[i]! })),
   };
 }
 

@@ -48,8 +48,14 @@ function inRanges(ranges: readonly PortRange[], port: number): boolean {
   return ranges.some((r) => port >= r.from && port <= r.to);
 }
 
-/** Whether the connection is in conntrack state `state`, as `-m conntrack --ctstate` sees it. */
+/**
+ * Whether the connection is in conntrack state `state`, as `-m conntrack --ctstate` (and `-m state`)
+ * sees it. A packet with no conntrack entry is INVALID and nothing else: not UNTRACKED (that is the
+ * NOTRACK template, an entry of its own), and SNAT and DNAT are read from an entry's status.
+ * Every other packet here has an entry, so INVALID never holds for it.
+ */
 function inCtState(s: State, state: string): boolean {
+  if (s.input.noConntrackEntry) return state === 'INVALID';
   switch (state) {
     case 'NEW': return s.input.newConnection;
     case 'ESTABLISHED':
@@ -261,7 +267,8 @@ function runChain(set: ChainLookup, chain: string, s: State, depth: number): Cha
 
 /**
  * Hook `input.hook` over `rules`. The nat table sees only a connection's first packet; later
- * packets are translated by conntrack, which the walk applies from the NAT steps.
+ * packets are translated by conntrack, which the walk applies from the NAT steps. A packet with no
+ * conntrack entry never meets nat at all (nf_nat_inet_fn accepts it untouched).
  */
 export function evaluateHook(rules: RuleLookup, input: NetfilterInput, nodeAddress: string, ipsets?: IpsetLookup, ipvs?: IpvsLookup): NetfilterResult {
   const s: State = { flow: input.flow, mark: input.mark, dnat: false, steps: [], input, nodeAddress, ...(ipsets ? { ipsets } : {}) };
@@ -275,7 +282,7 @@ export function evaluateHook(rules: RuleLookup, input: NetfilterInput, nodeAddre
         if (scheduled.verdict !== 'ACCEPT') return scheduled;
       }
     }
-    if (table === 'nat' && !input.newConnection) continue;
+    if (table === 'nat' && (!input.newConnection || input.noConntrackEntry)) continue;
     const set = rules.get(table);
     if (!set) continue;
     const out = runChain(set, input.hook, s, 0);

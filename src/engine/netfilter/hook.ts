@@ -75,9 +75,9 @@ type Addition = { readonly parsed: Rule } | { readonly table: string; readonly t
 
 /** The chain a `-A CHAIN …` line adds to. */
 function chainOfText(text: string): string {
-  const m = /^-A (\S+)/.exec(text);
-  if (!m) throw new Error(`not an -A rule: ${text}`);
-  return m[1]!;
+  if (!text.startsWith('-A ')) throw new Error(`not an -A rule: ${text}`);
+  const end = text.indexOf(' ', 3);
+  return end < 0 ? text.slice(3) : text.slice(3, end);
 }
 
 /**

@@ -28,7 +28,7 @@ export interface DirectionVerdict {
 }
 
 export function resolveParty(index: PolicyIndex, peer: PolicyPeer): Party {
-  const endpoint = peer.pod ? index.byPod.get(`${peer.pod.namespace}/${peer.pod.name}`) : undefined;
+  const endpoint = peer.pod ? index.podEndpoint(peer.pod.namespace, peer.pod.name) : undefined;
   const byIp = endpoint ?? index.byIp.get(peer.ip);
   return byIp === undefined ? { ip: peer.ip } : { ip: peer.ip, endpoint: byIp };
 }

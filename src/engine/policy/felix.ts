@@ -35,11 +35,10 @@ const MAX_CHAIN = 28;
 /** A range longer than this stays one `--dport a:b` rule (see the header). */
 const MAX_EXPANDED_RANGE = 256;
 
-/** A pod of the node being rendered: its index among the policy index's endpoints, and its cali interface. */
+/** A pod of a node: its index among the policy index's endpoints. */
 interface LocalEndpoint {
   readonly pod: Pod;
   readonly i: number;
-  readonly iface: string;
 }
 
 /**
@@ -67,7 +66,7 @@ function felixShared(topology: Topology): FelixShared {
     index.endpoints.forEach((ep, i) => {
       if (!ep.pod) return;
       const list = localByNode.get(ep.pod.nodeName);
-      const e = { pod: ep.pod, i, iface: caliVethName(ep.pod) };
+      const e = { pod: ep.pod, i };
       if (list) list.push(e);
       else localByNode.set(ep.pod.nodeName, [e]);
     });
@@ -247,7 +246,8 @@ export function felixPolicyRules(topology: Topology, node: NodeInfo): { rules: C
   if ((plugin !== 'calico' && plugin !== 'canal') || topology.policies.length === 0) return { rules: [], ipsets: [] };
   const s = felixShared(topology);
   const index = s.index;
-  const local = s.localByNode.get(node.name) ?? [];
+  // Interfaces are named for this node's pods only: each name is a SHA-1 of its pod.
+  const local = (s.localByNode.get(node.name) ?? []).map((e) => ({ ...e, iface: caliVethName(e.pod) }));
   const out: Rendered = { shared: s, rules: [], ipsets: new Map() };
   out.rules.push(
     filter('-A FORWARD -j cali-FORWARD', 'first'),

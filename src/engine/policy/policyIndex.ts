@@ -57,7 +57,8 @@ export interface PolicyIndex {
   readonly enforced: boolean;
   readonly endpoints: readonly PolicyEndpoint[];
   readonly byIp: ReadonlyMap<string, number>;
-  readonly byPod: ReadonlyMap<string, number>;
+  /** The endpoint of a pod by namespace and name. */
+  podEndpoint(namespace: string, name: string): number | undefined;
   /** Per endpoint, the policies isolating it, in file order (empty for externals). */
   readonly ingressPolicies: readonly (readonly CompiledPolicy[])[];
   readonly egressPolicies: readonly (readonly CompiledPolicy[])[];
@@ -120,19 +121,20 @@ function cniHostOffsets(plugin: CniPlugin): readonly number[] {
 }
 
 function nodeAddressSets(topology: Topology): Map<string, Set<string>> {
-  const podIps = new Set(topology.pods.filter((p) => !p.hostNetwork).map((p) => p.ip));
   const offsets = cniHostOffsets(topology.cluster.cni.plugin);
+  const cniAddresses = topology.nodes.map((node) => offsets.map((offset) => addressAt(node.podCIDR, offset)).filter((ip) => ip !== undefined));
+  // An address a pod holds is the pod's, whatever the CNI's convention: the few CNI addresses are
+  // looked up among the pods, rather than every pod address put in a set.
+  const wanted = new Set(cniAddresses.flat());
+  const heldByPods = new Set<string>();
+  for (const p of topology.pods) if (!p.hostNetwork && wanted.has(p.ip)) heldByPods.add(p.ip);
   const out = new Map<string, Set<string>>();
-  for (const node of topology.nodes) {
+  topology.nodes.forEach((node, n) => {
     const set = new Set<string>([node.address]);
     for (const i of node.extraInterfaces) if (i.address) set.add(i.address.split('/')[0]!);
-    for (const offset of offsets) {
-      const ip = addressAt(node.podCIDR, offset);
-      // An address a pod holds is the pod's, whatever the CNI's convention.
-      if (ip !== undefined && !podIps.has(ip)) set.add(ip);
-    }
+    for (const ip of cniAddresses[n]!) if (!heldByPods.has(ip)) set.add(ip);
     out.set(node.name, set);
-  }
+  });
   return out;
 }
 
@@ -179,10 +181,14 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
   }
   for (const ext of topology.externals) endpoints.push({ id: `ext/${ext.name}`, ip: ext.address, ipNum: ipToNum(ext.address) });
   const byIp = new Map<string, number>();
-  const byPod = new Map<string, number>();
+  // By namespace, then name: no "namespace/name" string to build and hash for each of 150,000 pods.
+  const byPod = new Map<string, Map<string, number>>();
   endpoints.forEach((ep, i) => {
     if (!byIp.has(ep.ip)) byIp.set(ep.ip, i);
-    if (ep.pod) byPod.set(ep.id, i);
+    if (!ep.pod) return;
+    let names = byPod.get(ep.pod.namespace);
+    if (!names) byPod.set(ep.pod.namespace, (names = new Map()));
+    names.set(ep.pod.name, i);
   });
   const nsLabels = namespaceLabels(topology);
   const size = endpoints.length;
@@ -241,7 +247,7 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
     enforced: cniEnforcesPolicy(topology.cluster.cni.plugin),
     endpoints,
     byIp,
-    byPod,
+    podEndpoint: (namespace, name) => byPod.get(namespace)?.get(name),
     ingressPolicies,
     egressPolicies,
     nodeAddresses: nodeAddressSets(topology),

@@ -12,6 +12,9 @@ export function linkFlags(d: Device): string {
   // dummy_setup sets IFF_NOARP and clears IFF_MULTICAST.
   else if (d.kind === 'dummy') flags.push('BROADCAST', 'NOARP');
   else flags.push('BROADCAST', 'MULTICAST');
+  // Only promiscuity asked for by hand shows (IFF_PROMISC in gflags); a bridge's ports, which the
+  // bridge itself makes promiscuous, and a tcpdump capture never do (seen on the kernel).
+  if (d.kind === 'bridge' && d.promisc) flags.push('PROMISC');
   if (d.noCarrier) flags.unshift('NO-CARRIER');
   if (d.up) flags.push('UP');
   if (d.up && !d.noCarrier) flags.push('LOWER_UP');

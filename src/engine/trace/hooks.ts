@@ -37,6 +37,12 @@ export interface NetfilterInput {
   readonly endpointSeed?: number;
   /** The connection was DNATed at an earlier hook (conntrack's virtual `DNAT` state). */
   readonly conntrackDnat?: boolean;
+  /**
+   * The packet carries no conntrack entry (as br_netfilter leaves the copy a promiscuous bridge
+   * passes up to its stack): `--ctstate INVALID` matches it and no other state does, and the nat
+   * table never sees it, whatever `newConnection` says.
+   */
+  readonly noConntrackEntry?: boolean;
 }
 
 export type NetfilterVerdict = 'ACCEPT' | 'DROP' | 'REJECT';

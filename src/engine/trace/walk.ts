@@ -105,8 +105,11 @@ function primaryAddress(ns: NetNamespace, device: string): string | undefined {
   return deviceOf(ns, device)?.addresses.find((a) => a.scope === 'global')?.address;
 }
 
-/** Runs one netfilter hook in a host namespace; the packet comes back rewritten when NAT applies. */
-function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packet: Packet, steps: Step[], devices: { in?: string; out?: string }): Packet | Outcome {
+/**
+ * Runs one netfilter hook in a host namespace; the packet comes back rewritten when NAT applies.
+ * `noConntrackEntry`: the packet lost its conntrack entry on the way (a promiscuous bridge's copy).
+ */
+function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packet: Packet, steps: Step[], devices: { in?: string; out?: string }, noConntrackEntry = false): Packet | Outcome {
   if (pos.ns.kind !== 'host') return packet;
   const before = flowOf(packet);
   const isReply = state.reverse !== undefined;
@@ -142,6 +145,7 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
     // MASQUERADE takes the primary address of the device the packet leaves by (flannel.1's, cni0's), not the node's.
     ...(devices.out && primaryAddress(pos.ns, devices.out) ? { outDeviceAddress: primaryAddress(pos.ns, devices.out)! } : {}),
     newConnection: !isReply,
+    ...(noConntrackEntry ? { noConntrackEntry } : {}),
     ...(state.ctx.endpointIndex !== undefined ? { endpointIndex: state.ctx.endpointIndex } : {}),
     ...(state.ctx.endpointSeed !== undefined ? { endpointSeed: state.ctx.endpointSeed } : {}),
     isLocalAddress: (a) => isLocalAddress(pos.ns, a),
@@ -673,20 +677,32 @@ function bridgedDnat(state: WalkState, pos: Position, frame: BridgedFrame, p: Pa
  * A promiscuous bridge (kubenet's cbr0) also passes every frame it forwards up to its own stack
  * (`local_rcv` in `br_handle_frame_finish`), so a bridged DNAT that hairpin mode stops still has
  * that copy. br_netfilter drops the copy's conntrack entry as it goes up (`br_nf_local_in`, for
- * frames passed up because the bridge is promiscuous), and the stack does not run PREROUTING again:
- * it forwards the copy on the route the DNAT chose, back out the bridge, TTL decremented, into
- * FORWARD without a conntrack entry, ctstate INVALID, which kube-proxy's KUBE-FORWARD drops (its
- * `--ctstate INVALID -j DROP`; nat never sees the copy, so nothing MASQUERADEs it). Seen on the
- * kernel with kube-proxy's rules: docs/kernel-facts.md.
+ * frames passed up because the bridge is promiscuous), and the stack does not run PREROUTING again
+ * (br_netfilter's `ip_sabotage_in`): it forwards the copy on the route the DNAT chose, back out
+ * the bridge, TTL decremented, through FORWARD and POSTROUTING with no conntrack entry. There it
+ * is ctstate INVALID, which kube-proxy's KUBE-FORWARD drops (`--ctstate INVALID -j DROP`), and nat
+ * never sees it, so nothing MASQUERADEs it. Where FORWARD lets it through, the pod receives it from
+ * the bridge with its own address as source, a martian it drops. Seen on the kernel, both ways:
+ * docs/kernel-facts.md.
  */
-function promiscuousCopy(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, p: Packet, steps: Step[]): Outcome {
+function promiscuousCopy(state: WalkState, ns: NetNamespace, bridge: Device & { kind: 'bridge' }, p: Packet, steps: Step[]): Outcome | Crossing {
   steps.push(note(`${bridge.name} is promiscuous: it also passes the frame up to its own stack, and br_netfilter drops the frame's conntrack entry as it goes`));
   const route = lookupPolicyRoute(ns, { src: p.src, dst: p.dst, mark: state.mark, iif: bridge.name })?.route;
   if (!route || route.type !== 'unicast') return finish('NO_ROUTE', [...steps, note(`no route to ${p.dst} in ${ns.label} on ${ns.node}`)]);
   steps.push({ kind: 'route', table: route.table, line: formatRoute(route, ns), outDevice: route.dev ?? '', ...(route.via ? { nextHop: route.via } : {}) });
   if (p.ttl <= 1) return finish('TTL_EXCEEDED', [...steps, note(`TTL ${p.ttl} expires here; the kernel answers ICMP time exceeded`)]);
   steps.push({ kind: 'ttl', from: p.ttl, to: p.ttl - 1 });
-  return finish('DROPPED', [...steps, note(`filter FORWARD (-i ${bridge.name} -o ${route.dev ?? bridge.name}) sees the copy with no conntrack entry, ctstate INVALID: kube-proxy's KUBE-FORWARD drops it (--ctstate INVALID -j DROP), so ${p.dst} never receives it`)]);
+  let copy: Packet = { ...p, ttl: p.ttl - 1 };
+  const pos: Position = { ns, inDev: bridge.name, packet: copy };
+  for (const hook of ['FORWARD', 'POSTROUTING'] as const) {
+    const r = runHook(state, pos, hook, copy, steps, { in: bridge.name, out: route.dev ?? '' }, true);
+    if (isOutcome(r)) return r;
+    copy = r;
+  }
+  const sent = transmit(state, ns, bridge.name, route, copy, steps);
+  // A packet from outside whose source is the receiver's own address is a martian (fib_validate_source): dropped at routing.
+  if ('done' in sent || !isLocalAddress(sent.next.ns, copy.src)) return sent;
+  return { ...finish('DROPPED', [note(`${copy.src} is ${sent.next.ns.label}'s own address: the copy arrives with a martian source and is dropped at routing, unanswered`)]), hops: sent.hops };
 }
 
 /** The tunnel device that takes this encapsulated packet. */
