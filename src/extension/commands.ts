@@ -6,6 +6,7 @@ import { traceToJson, traceToMarkdown } from './exportTrace';
 import { TopologyPanel } from './panel';
 import { portOf, remember, type EndpointChoice } from './pick';
 import { ruleUri } from './ruleDocs';
+import type { Analysis } from './store';
 import { readConfig } from './config';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -31,7 +32,7 @@ async function loaded(ctx: Ctx, arg: unknown) {
     void vscode.window.showErrorMessage(`Packet Walk: ${uri.path.split('/').pop()} has ${analysis?.errors ?? 0} error(s) and no topology loaded yet; see the Problems panel.`);
     return undefined;
   }
-  return { uri, doc: uri.toString() };
+  return { uri, doc: uri.toString(), analysis };
 }
 
 async function showTopology(ctx: Ctx, arg: unknown): Promise<void> {
@@ -46,9 +47,9 @@ async function tracePacket(ctx: Ctx, arg: unknown, preset: Partial<TraceRequest>
   const state = ctx.extension.workspaceState;
   const recentFrom = state.get<string[]>('recent.from', []);
   const recentTo = state.get<string[]>('recent.to', []);
-  const from = preset?.from ?? (await pickEndpoint(ctx, l.doc, 'Trace from (source)', 'source', recentFrom))?.spec;
+  const from = preset?.from ?? (await pickEndpoint(ctx, l, 'Trace from (source)', 'source', recentFrom))?.spec;
   if (!from) return;
-  const toChoice = preset?.to ? undefined : await pickEndpoint(ctx, l.doc, `Trace from ${from} to (destination)`, 'destination', recentTo, from);
+  const toChoice = preset?.to ? undefined : await pickEndpoint(ctx, l, `Trace from ${from} to (destination)`, 'destination', recentTo, from);
   const to = preset?.to ?? toChoice?.spec;
   if (!to) return;
   const protoPick = preset?.proto ?? (await vscode.window.showQuickPick(protoOrder(toChoice?.proto), { title: 'Protocol', placeHolder: 'tcp, udp or icmp' }));
@@ -86,36 +87,40 @@ function protoOrder(first: 'tcp' | 'udp' | undefined): string[] {
 const pickLimit = 2000;
 
 /**
- * A trace quick pick. Small topologies offer every choice and let VS Code filter; large ones (a
- * 150,000-pod cluster) offer the first `pickLimit` and ask the worker again as the user types.
+ * A trace quick pick. A topology of at most `pickLimit` pods, nodes and services offers every
+ * choice in VS Code's own quick pick, which filters them (and closes at once on Enter). A larger
+ * one (a 150,000-pod cluster) lists the first `pickLimit` and asks the worker again as the user
+ * types, and says so.
  */
-async function pickEndpoint(ctx: Ctx, doc: string, title: string, side: 'source' | 'destination', recent: readonly string[], exclude?: string): Promise<EndpointChoice | undefined> {
+async function pickEndpoint(ctx: Ctx, l: { doc: string; analysis: Analysis }, title: string, side: 'source' | 'destination', recent: readonly string[], exclude?: string): Promise<EndpointChoice | undefined> {
   type Item = vscode.QuickPickItem & { choice: EndpointChoice };
   const toItem = (c: EndpointChoice): Item => ({ label: c.label, description: c.description, detail: c.spec, choice: c });
+  const ask = (filter: string, limit: number) => ctx.store.engine.call('choices', { doc: l.doc, side, filter, recent, limit, ...(exclude ? { exclude } : {}) });
+  const placeholder = 'pod, service, node or external (recent first)';
+  const { pods, nodes, services } = l.analysis.counts;
+  if (pods + nodes + services <= pickLimit) {
+    const items = ask('', Number.MAX_SAFE_INTEGER).then((r) => r.items.map(toItem));
+    return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true, placeHolder: placeholder }))?.choice;
+  }
   const pick = vscode.window.createQuickPick<Item>();
-  Object.assign(pick, { title, matchOnDescription: true, matchOnDetail: true, placeholder: 'pod, service, node or external (recent first)', busy: true });
+  Object.assign(pick, { title, matchOnDescription: true, matchOnDetail: true, placeholder, busy: true });
   const picked = new Promise<EndpointChoice | undefined>((resolve) => {
     pick.onDidAccept(() => resolve(pick.selectedItems[0]?.choice));
     pick.onDidHide(() => resolve(undefined));
   });
-  // Shown at once, busy until the worker answers: what is typed meanwhile filters the answer.
+  // Shown at once, busy until the worker answers: what is typed meanwhile is searched next.
   pick.show();
-  let partial = false;
   let asked = 0;
   const fill = (value: string) => {
     const mine = ++asked;
     pick.busy = true;
-    ctx.store.engine.call('choices', { doc, side, filter: value, recent, limit: pickLimit, ...(exclude ? { exclude } : {}) }).then(
+    ask(value, pickLimit).then(
       (r) => {
         // Only the answer to the latest value may replace the list.
         if (mine !== asked) return;
         pick.items = r.items.map(toItem);
         pick.busy = false;
-        if (value === '' && r.matched > r.items.length) {
-          partial = true;
-          pick.placeholder = `type to search ${r.total.toLocaleString('en-US')} endpoints (the first ${pickLimit.toLocaleString('en-US')} are listed)`;
-          if (pick.value !== '') fill(pick.value);
-        }
+        pick.placeholder = `type to search ${r.total.toLocaleString('en-US')} endpoints (the first ${pickLimit.toLocaleString('en-US')} are listed)`;
       },
       (e: unknown) => {
         void vscode.window.showWarningMessage(`Packet Walk: ${e instanceof Error ? e.message : String(e)}`);
@@ -123,9 +128,7 @@ async function pickEndpoint(ctx: Ctx, doc: string, title: string, side: 'source'
       },
     );
   };
-  pick.onDidChangeValue((value) => {
-    if (partial) fill(value);
-  });
+  pick.onDidChangeValue(fill);
   fill('');
   const choice = await picked;
   pick.dispose();

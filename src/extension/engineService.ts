@@ -41,7 +41,9 @@ export function createEngineService(): (request: CallRequest) => unknown {
       const started = performance.now();
       let held = docs.get(doc);
       if (!held) docs.set(doc, (held = { loader: createIncrementalLoader(onDisk ? fsHost : noIncludes), topology: undefined, generation: 0 }));
-      const result = withDataplaneDiagnostics(held.loader.update({ path, text }));
+      const source = text ?? fsHost.readFile(path)?.replace(/^\uFEFF/, '');
+      if (source === undefined) throw new Error(`could not read ${path}`);
+      const result = withDataplaneDiagnostics(held.loader.update({ path, text: source }));
       const changed = result.value !== undefined && result.value !== held.topology;
       if (changed) {
         held.topology = result.value;

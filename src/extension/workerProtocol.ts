@@ -51,7 +51,8 @@ export interface ChoicesResult {
 
 /** Each request's parameters and result, by type. */
 export interface WorkerCalls {
-  load: { params: { doc: string; path: string; text: string; onDisk: boolean }; result: LoadSummary };
+  /** `text` left out: the worker reads `path` from disk (a large document unchanged since VS Code read it). */
+  load: { params: { doc: string; path: string; text?: string; onDisk: boolean }; result: LoadSummary };
   forget: { params: { doc: string }; result: null };
   /** Trace quick-pick entries: recent ones first, then those whose text holds every word of `filter`. */
   choices: { params: { doc: string; side: 'source' | 'destination'; filter: string; recent: readonly string[]; limit: number; exclude?: string }; result: ChoicesResult };

@@ -58,6 +58,14 @@ test('a second load of the same document patches it: a new generation, and an ed
   await client.call('load', { doc, path: file, text, onDisk: false });
 });
 
+test('a load without text reads the file from disk, as VS Code shows a saved file; a file that is not there rejects', async () => {
+  const diskDoc = 'file:///from-disk.yaml';
+  const summary = await client.call('load', { doc: diskDoc, path: file, onDisk: true });
+  assert.deepEqual([summary.errors, summary.counts.pods], [0, 10]);
+  await assert.rejects(client.call('load', { doc: diskDoc, path: `${file}.missing`, onDisk: true }), /could not read .*\.missing/);
+  await client.call('forget', { doc: diskDoc });
+});
+
 test('trace, graph with the trace view, rule texts and hovers are answered by the worker', async () => {
   const request = { from: 'pod/kube-system/coredns-7bdc4cb885-6kzwr', to: 'pod/default/nginx-worker1', proto: 'tcp' as const, port: 80 };
   const traced = await client.call('trace', { doc, request });
