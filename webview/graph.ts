@@ -20,7 +20,37 @@ const draftAbove = 600;
 export function createGraph(container: HTMLElement, colours: Palette): cytoscape.Core {
   const cy = cytoscape({ container, style: styles(colours), wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
   followFrames(cy);
+  redrawOnceSettled(cy);
   return cy;
+}
+
+/** How long cytoscape keeps drawing element by element after a change (its layer cache's 250 ms) and a margin. */
+export const settleMs = 300;
+
+/**
+ * One more redraw once the elements have stopped changing. Cytoscape draws the whole view as one
+ * cached layer per zoom level, but it starts that layer only in a redraw at least 250 ms after the
+ * last change to any element, and builds it in idle frames afterwards. After a graph is added, a
+ * trace highlighted or a search dimmed, nothing redraws until the user moves the view, so each
+ * first zoom drew all 15,000 elements of the expanded 500-node graph one by one (0.2-0.35 s a
+ * frame) for the dozen frames the layer then took to build.
+ */
+export function redrawOnceSettled(cy: cytoscape.Core): void {
+  let changed = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    const wait = changed + settleMs - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(check, wait);
+      return;
+    }
+    timer = undefined;
+    if (!cy.destroyed()) cy.forceRender();
+  };
+  cy.on('add remove style position', () => {
+    changed = Date.now();
+    timer ??= setTimeout(check, settleMs);
+  });
 }
 
 export function restyle(cy: cytoscape.Core, colours: Palette, large: boolean): void {
@@ -172,7 +202,10 @@ function styles(c: Palette, large = false): cytoscape.StylesheetJson {
       ]
     : [];
   return [
-    { selector: 'node', style: { label: 'data(label)', color: c.fg, 'font-size': 10, 'min-zoomed-font-size': 6, 'text-valign': 'bottom', 'text-margin-y': 3, 'background-color': c.muted, width: 18, height: 18, 'border-width': 1, 'border-color': c.border } },
+    // No background image as an empty list, not cytoscape's default 'none': with 'none' every time
+    // it draws a node it flips the node's `backgrounding` state and restyles it, and each restyle
+    // throws away the cached layer of the whole graph (a 500-node graph never kept one).
+    { selector: 'node', style: { 'background-image': [], label: 'data(label)', color: c.fg, 'font-size': 10, 'min-zoomed-font-size': 6, 'text-valign': 'bottom', 'text-margin-y': 3, 'background-color': c.muted, width: 18, height: 18, 'border-width': 1, 'border-color': c.border } },
     { selector: 'node.node', style: { shape: 'round-rectangle', 'background-color': c.node, 'background-opacity': 0.6, 'text-valign': 'top', 'font-weight': 'bold', 'font-size': 12, padding: '12px' } },
     // A cluster node collapsed to one element: its name and pod count inside a box.
     { selector: 'node.node:childless', style: { width: 110, height: 34, 'text-valign': 'center', 'text-margin-y': 0, 'font-weight': 'normal', 'font-size': 11, 'background-opacity': 1 } },

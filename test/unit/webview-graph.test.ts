@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import cytoscape from 'cytoscape';
 import type { GraphEdge, GraphModel, GraphNode } from '../../src/protocol/messages';
-import { containersOf, followFrames, isContainer, restyle, setModel, type Positions } from '../../webview/graph';
+import { containersOf, followFrames, isContainer, redrawOnceSettled, restyle, setModel, settleMs, type Positions } from '../../webview/graph';
 import { frameAround, gridLayout, placeBeside, type Frame, type Point } from '../../webview/layout';
 import type { Palette } from '../../webview/theme';
 
@@ -109,4 +109,39 @@ test('a small graph keeps its cluster nodes as compounds', () => {
   assert.deepEqual(cy.nodes(':parent').map((n) => n.id()).sort(), ['node:n0', 'node:n1']);
   assert.ok(cy.nodes('.frame').empty());
   cy.destroy();
+});
+
+test('nodes carry an empty list of background images, so drawing one never restyles it', () => {
+  for (const large of [false, true]) {
+    const cy = cytoscape({ headless: true, styleEnabled: true });
+    restyle(cy, colours, large);
+    setModel(cy, cluster(2, 3), {}, () => undefined);
+    cy.nodes().forEach((n) => assert.equal(n.style('background-image'), '', `${n.id()} has no background image, not 'none'`));
+    cy.destroy();
+  }
+});
+
+test('the graph redraws once, after its elements have stopped changing for the layer cache\'s wait', () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  try {
+    const cy = cytoscape({ headless: true, styleEnabled: true });
+    let redraws = 0;
+    cy.forceRender = () => {
+      redraws++;
+      return cy;
+    };
+    redrawOnceSettled(cy);
+    setModel(cy, cluster(3, 4), {}, () => undefined);
+    mock.timers.tick(settleMs - 100);
+    cy.getElementById('pod:default/p0-0').addClass('on-path');
+    mock.timers.tick(150);
+    assert.equal(redraws, 0, 'a change inside the wait starts it again');
+    mock.timers.tick(settleMs);
+    assert.equal(redraws, 1, 'one redraw once settled');
+    mock.timers.tick(10 * settleMs);
+    assert.equal(redraws, 1, 'and no more while nothing changes');
+    cy.destroy();
+  } finally {
+    mock.timers.reset();
+  }
 });
