@@ -562,15 +562,7 @@ test('a 1 MB topology loads in the load worker and shows its counts and its grap
   const logged = await new Promise<string | undefined>((resolve) => {
     const deadline = Date.now() + 10000;
     const look = () => {
-      const files: string[] = [];
-      const walk = (d: string) => {
-        for (const e of readdirSync(d, { withFileTypes: true })) {
-          if (e.isDirectory()) walk(path.join(d, e.name));
-          else if (e.name.endsWith('.log')) files.push(path.join(d, e.name));
-        }
-      };
-      if (existsSync(path.join(userData, 'logs'))) walk(path.join(userData, 'logs'));
-      const line = files.flatMap((f) => readFileSync(f, 'utf8').split('\n')).find((l) => l.includes(`Loaded ${path.join(workspace, file)} in`));
+      const line = logLines().find((l) => l.includes(`Loaded ${path.join(workspace, file)} in`));
       if (line || Date.now() > deadline) resolve(line);
       else setTimeout(look, 250);
     };
