@@ -104,8 +104,16 @@ async function pickEndpoint(ctx: Ctx, l: { doc: string; analysis: Analysis }, ti
   }
   const pick = vscode.window.createQuickPick<Item>();
   Object.assign(pick, { title, matchOnDescription: true, matchOnDetail: true, placeholder, busy: true });
+  // Enter while the worker is still searching what was typed takes the first answer to it, not
+  // whichever item of the previous list happened to be selected.
+  let acceptWhenAnswered = false;
+  let accept: (choice: EndpointChoice | undefined) => void = () => undefined;
   const picked = new Promise<EndpointChoice | undefined>((resolve) => {
-    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.choice));
+    accept = resolve;
+    pick.onDidAccept(() => {
+      if (pick.busy) acceptWhenAnswered = true;
+      else resolve(pick.selectedItems[0]?.choice);
+    });
     pick.onDidHide(() => resolve(undefined));
   });
   // Shown at once, busy until the worker answers: what is typed meanwhile is searched next.
@@ -121,6 +129,7 @@ async function pickEndpoint(ctx: Ctx, l: { doc: string; analysis: Analysis }, ti
         pick.items = r.items.map(toItem);
         pick.busy = false;
         pick.placeholder = `type to search ${r.total.toLocaleString('en-US')} endpoints (the first ${pickLimit.toLocaleString('en-US')} are listed)`;
+        if (acceptWhenAnswered) accept(r.items[0]);
       },
       (e: unknown) => {
         void vscode.window.showWarningMessage(`Packet Walk: ${e instanceof Error ? e.message : String(e)}`);

@@ -448,14 +448,25 @@ test('the graph exports as PNG and SVG through the save dialog', { timeout: 9000
   }
 });
 
-/** Picks a colour theme as a user does: Preferences: Color Theme (Ctrl+K Ctrl+T), then its label. */
+/**
+ * Picks a colour theme as a user does: Preferences: Color Theme (Ctrl+K Ctrl+T), then its label.
+ * The chord's first key is now and then taken before the editor has focus back from the webview
+ * (seen twice under load: no picker opened); a user then presses it again, and so does this.
+ */
 async function pickTheme(label: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.locator('.tabs-container .tab', { hasText: sample }).first().click();
-  await page.keyboard.press('Control+K');
-  await page.keyboard.press('Control+T');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10000 });
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.locator('.tabs-container .tab', { hasText: sample }).first().click();
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      break;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
   await input.fill(label);
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: new RegExp(`^${label}`) }).waitFor({ timeout: 10000 });
   await page.keyboard.press('Enter');
@@ -653,7 +664,12 @@ test('a 5,000-node topology (150,000 pods, 37 MB) loads, traces from the palette
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'default/pod-123456' }).first().waitFor({ timeout: 15000 });
   await shot('16-huge-pick');
   await page.keyboard.press('Enter');
-  await quickPick('svc-1:80');
+  // The destination pick reuses the same widget: typed before it has replaced the source pick,
+  // the text would go to the closing one.
+  await page.locator('.quick-input-title', { hasText: 'to (destination)' }).waitFor({ timeout: 30000 });
+  await page.locator('.quick-input-widget input').fill('svc-1:80');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'default/svc-1:80' }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
   await quickPick('tcp');
   const frame = await webviewFrame(file, 180000);
   await frame.waitForSelector('body[data-graph="ready"]', { timeout: 180000 });
