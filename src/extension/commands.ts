@@ -111,8 +111,10 @@ async function pickEndpoint(ctx: Ctx, l: { doc: string; analysis: Analysis }, ti
   const picked = new Promise<EndpointChoice | undefined>((resolve) => {
     accept = resolve;
     pick.onDidAccept(() => {
-      if (pick.busy) acceptWhenAnswered = true;
-      else resolve(pick.selectedItems[0]?.choice);
+      if (!pick.busy) return resolve(pick.selectedItems[0]?.choice);
+      // Accepted: nothing more may be typed while the answer is awaited.
+      acceptWhenAnswered = true;
+      pick.enabled = false;
     });
     pick.onDidHide(() => resolve(undefined));
   });

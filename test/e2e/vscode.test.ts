@@ -670,6 +670,8 @@ test('a 5,000-node topology (150,000 pods, 37 MB) loads, traces from the palette
   await page.locator('.quick-input-widget input').fill('svc-1:80');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'default/svc-1:80' }).first().waitFor({ timeout: 15000 });
   await page.keyboard.press('Enter');
+  // Typed before the protocol pick replaced it, "tcp" would search the destinations again.
+  await page.locator('.quick-input-title', { hasText: 'Protocol' }).waitFor({ timeout: 60000 });
   await quickPick('tcp');
   const frame = await webviewFrame(file, 180000);
   await frame.waitForSelector('body[data-graph="ready"]', { timeout: 180000 });
