@@ -26,14 +26,11 @@ import { cniNat, type CniIpset, type CniRule } from '../cni/masquerade';
 export function nodeRuleSet(topology: Topology, nodeName: string): RuleSet {
   const set = parseRestore(renderRestore(topology, nodeName));
   const node = topology.nodes.find((n) => n.name === nodeName);
-  const chainOf = (table: string, chain: string): Rule[] => {
+  for (const [table, chains] of nodeAdditions(topology, node, set.get('filter')?.has('KUBE-FIREWALL') ?? false)) {
     let t = set.get(table);
     if (!t) set.set(table, (t = new Map()));
-    let rules = t.get(chain);
-    if (!rules) t.set(chain, (rules = []));
-    return rules;
-  };
-  addNodeRules(chainOf, topology, node, set.get('filter')?.has('KUBE-FIREWALL') ?? false);
+    for (const [chain, list] of chains) t.set(chain, placed(t.get(chain) ?? [], list));
+  }
   return set;
 }
 
@@ -47,30 +44,7 @@ function parsedJumps(mode: Topology['cluster']['kubeProxy']['mode'], kubeletFire
   return jumps;
 }
 
-/**
- * The rules a node has besides the payload: the base-chain jumps kube-proxy installs, then the
- * CNI's own rules (egress MASQUERADE and the like) where the CNI's daemon puts them. `chainOf`
- * gives the chain to add to, created or copied as the caller keeps its rules.
- */
-function addNodeRules(chainOf: (table: string, chain: string) => Rule[], topology: Topology, node: NodeInfo | undefined, kubeletFirewall: boolean): void {
-  for (const j of parsedJumps(topology.cluster.kubeProxy.mode, kubeletFirewall)) chainOf(j.table, j.chain).push(j.rule);
-  if (!node) return;
-  const first = new Map<string, number>();
-  for (const r of cniNat(topology, node).rules) {
-    const rule = parseRule(r.table, r.rule);
-    const chain = chainOf(r.table, rule.chain);
-    if (r.position === 'last') chain.push(rule);
-    else {
-      // Inserted as a block: the CNI's first rules keep their own order ahead of everything else.
-      const key = `${r.table} ${rule.chain}`;
-      const at = first.get(key) ?? 0;
-      chain.splice(at, 0, rule);
-      first.set(key, at + 1);
-    }
-  }
-}
-
-/** A rule a node adds to a chain, kept until a walk reads the chain: parsed already (a jump) or still the CNI's text. */
+/** A rule a node adds to a chain, kept until the chain is built: parsed already (a jump) or still the CNI's text. */
 type Addition = { readonly parsed: Rule } | { readonly table: string; readonly text: string; readonly position: CniRule['position'] };
 
 /** The chain a `-A CHAIN …` line adds to. */
@@ -81,12 +55,11 @@ function chainOfText(text: string): string {
 }
 
 /**
- * A node's rules over a payload shared with other nodes: the chains the node adds to are its own
- * copies, every other chain is the shared one (parsed once, whichever node enters it first). A
- * chain of the node's own is built when a walk first reads it: a Calico node writes Felix chains
- * for each of its pods, and a packet passes through those of one or two.
+ * The rules a node has besides the payload, by table and chain in the order they are added: the
+ * base-chain jumps kube-proxy installs, then the CNI's own rules (egress MASQUERADE and the like)
+ * where the CNI's daemon puts them. The CNI's stay text until their chain is built.
  */
-function nodeRules(shared: PayloadRules, topology: Topology, node: NodeInfo): RuleLookup {
+function nodeAdditions(topology: Topology, node: NodeInfo | undefined, kubeletFirewall: boolean): Map<string, Map<string, Addition[]>> {
   const additions = new Map<string, Map<string, Addition[]>>();
   const add = (table: string, chain: string, a: Addition): void => {
     let t = additions.get(table);
@@ -95,28 +68,41 @@ function nodeRules(shared: PayloadRules, topology: Topology, node: NodeInfo): Ru
     if (list) list.push(a);
     else t.set(chain, [a]);
   };
-  for (const j of parsedJumps(topology.cluster.kubeProxy.mode, shared.get('filter')?.has('KUBE-FIREWALL') ?? false)) add(j.table, j.chain, { parsed: j.rule });
-  for (const r of cniNat(topology, node).rules) add(r.table, chainOfText(r.rule), { table: r.table, text: r.rule, position: r.position });
+  for (const j of parsedJumps(topology.cluster.kubeProxy.mode, kubeletFirewall)) add(j.table, j.chain, { parsed: j.rule });
+  if (node) for (const r of cniNat(topology, node).rules) add(r.table, chainOfText(r.rule), { table: r.table, text: r.rule, position: r.position });
+  return additions;
+}
+
+/** A chain's rules with a node's additions placed: jumps and `last` rules appended, `first` rules inserted as a block ahead of the rest, in their own order. */
+function placed(base: readonly Rule[], list: readonly Addition[]): Rule[] {
+  const rules = [...base];
+  let first = 0;
+  for (const a of list) {
+    if ('parsed' in a) rules.push(a.parsed);
+    else if (a.position === 'last') rules.push(parseRule(a.table, a.text));
+    else rules.splice(first++, 0, parseRule(a.table, a.text));
+  }
+  return rules;
+}
+
+/**
+ * A node's rules over a payload shared with other nodes: the chains the node adds to are its own
+ * copies, every other chain is the shared one (parsed once, whichever node enters it first). A
+ * chain of the node's own is built when a walk first reads it: a Calico node writes Felix chains
+ * for each of its pods, and a packet passes through those of one or two.
+ */
+function nodeRules(shared: PayloadRules, topology: Topology, node: NodeInfo): RuleLookup {
   const views = new Map<string, ChainLookup>();
-  for (const [table, chains] of additions) {
+  for (const [table, chains] of nodeAdditions(topology, node, shared.get('filter')?.has('KUBE-FIREWALL') ?? false)) {
     const base = shared.get(table);
     const built = new Map<string, Rule[]>();
-    // As addNodeRules places them: jumps and `last` rules appended, `first` rules inserted as a block ahead of the rest.
-    const build = (chain: string, list: readonly Addition[]): Rule[] => {
-      const rules = [...(base?.get(chain) ?? [])];
-      let first = 0;
-      for (const a of list) {
-        if ('parsed' in a) rules.push(a.parsed);
-        else if (a.position === 'last') rules.push(parseRule(a.table, a.text));
-        else rules.splice(first++, 0, parseRule(a.table, a.text));
-      }
-      built.set(chain, rules);
-      return rules;
-    };
     views.set(table, {
       get: (chain) => {
         const list = chains.get(chain);
-        return list ? (built.get(chain) ?? build(chain, list)) : base?.get(chain);
+        if (!list) return base?.get(chain);
+        let rules = built.get(chain);
+        if (!rules) built.set(chain, (rules = placed(base?.get(chain) ?? [], list)));
+        return rules;
       },
       candidates: (chain, flow) => (chains.has(chain) ? undefined : base?.candidates?.(chain, flow)),
     });
