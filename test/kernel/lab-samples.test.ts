@@ -22,6 +22,7 @@ import { traceMatches, type TraceReport } from '../../src/engine/lab/report';
 import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import type { Header, HeaderStack } from '../../src/engine/trace/types';
+import { assertBuilt } from './built';
 
 // Per process, so two runs of the suite on one machine never tear down each other's namespaces.
 const prefix = `pwl${process.pid % 100000}-`;
@@ -98,8 +99,7 @@ for (const run of runs) {
     assert.ok(cases.length >= 2, `${run.file} gives traces to send`);
     const up = labUp(topology, run.file, prefix);
     try {
-      assert.equal(up.kind, 'built', up.kind === 'failed' ? `${up.failure.argv.join(' ')}: ${up.failure.stderr}` : up.kind === 'refused' ? up.reason : '');
-      if (up.kind !== 'built') return;
+      assertBuilt(up);
       const { traces, saves } = await verifyAll(topology, up.plan, cases);
       reports.push(...traces);
       for (const r of traces) seen.add(`${run.file} ${r.label}`);

@@ -16,6 +16,7 @@ import { teardown } from '../../src/cli/lab/state';
 import { labUp } from '../../src/cli/lab/up';
 import { verifyTraces } from '../../src/cli/lab/verify';
 import { topology } from '../unit/cni-fixtures';
+import { assertBuilt } from './built';
 
 // Per process, so two runs of the suite on one machine never tear down each other's namespaces.
 const prefix = `pwl${process.pid % 100000}-`;
@@ -39,8 +40,7 @@ async function crossNode(t: Topology, expectLayers: string): Promise<void> {
   assert.equal(trace.disposition, 'DELIVERED');
   const up = labUp(t, 'fixture.yaml', prefix);
   try {
-    assert.equal(up.kind, 'built', up.kind === 'failed' ? `${up.failure.argv.join(' ')}: ${up.failure.stderr}` : up.kind === 'refused' ? up.reason : '');
-    if (up.kind !== 'built') return;
+    assertBuilt(up);
     const reports = (await verifyTraces(engine, up.plan, [trace], 'a -> b')).hops;
     const underlay = reports.find((r) => r.where === 'master host eth0');
     assert.ok(underlay, `the trace has an underlay hop: ${reports.map((r) => r.where).join(', ')}`);
