@@ -147,7 +147,11 @@ function nodeAddressSets(topology: Topology): Map<string, Set<string>> {
 class Candidates {
   private readonly byLabel = new Map<string, Map<string, number[]>>();
 
-  constructor(private readonly endpoints: readonly PolicyEndpoint[]) {
+  /** Every endpoint, for what no label narrows (an ipBlock, a selector without matchLabels). */
+  readonly all: readonly number[];
+
+  constructor(endpoints: readonly PolicyEndpoint[]) {
+    this.all = endpoints.map((_, i) => i);
     endpoints.forEach((ep, i) => {
       if (!ep.pod) return;
       for (const k in ep.pod.labels) {
@@ -161,15 +165,13 @@ class Candidates {
     });
   }
 
-  private all: readonly number[] | undefined;
-
   of(selector: LabelSelector): readonly number[] {
     let best: readonly number[] | undefined;
     for (const k of Object.keys(selector.matchLabels)) {
       const list = this.byLabel.get(k)?.get(selector.matchLabels[k]!) ?? [];
       if (!best || list.length < best.length) best = list;
     }
-    return best ?? (this.all ??= this.endpoints.map((_, i) => i));
+    return best ?? this.all;
   }
 }
 
@@ -192,7 +194,6 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
   });
   const nsLabels = namespaceLabels(topology);
   const size = endpoints.length;
-  const everyEndpoint = endpoints.map((_, i) => i);
   const candidates = new Candidates(endpoints);
 
   const compileRules = (compiled: CompiledPolicy, direction: Direction, rules: readonly NetworkPolicyRule[]): CompiledRule[] =>
@@ -200,7 +201,7 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
       const peers = rule.peers.map((peer): CompiledPeer => {
         const ipBlock = peer.ipBlock ? compileIpBlock(peer.ipBlock) : undefined;
         const bits = new Bitset(size);
-        for (const i of peer.podSelector && !peer.ipBlock ? candidates.of(peer.podSelector) : everyEndpoint) {
+        for (const i of peer.podSelector && !peer.ipBlock ? candidates.of(peer.podSelector) : candidates.all) {
           if (peerSelects(peer, ipBlock, compiled.policy.namespace, endpoints[i]!, nsLabels)) bits.add(i);
         }
         return { peer, ...(ipBlock ? { ipBlock } : {}), bits, description: describePeer(peer, compiled.policy.namespace, ipBlock) };
