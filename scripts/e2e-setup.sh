@@ -21,7 +21,12 @@ if [ ! -x "$CACHE/cs/node_modules/.bin/code-server" ] || [ ! -d "$CACHE/cs/node_
   mkdir -p "$rgcache"; t=$(mktemp -d); cp "$(command -v rg)" "$t/rg"
   tar czf "$rgcache/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" -C "$t" rg; rm -rf "$t"
   mkdir -p "$CACHE/cs"
-  (cd "$CACHE/cs" && { [ -f package.json ] || npm init -y >/dev/null; } \
-    && npm_config_yes=true npm_config_unsafe_perm=true npm install --no-audit --no-fund "code-server@$CS_VERSION" playwright-core@1 >&2)
+  # npm 11 runs a dependency's install scripts only where allowScripts approves them: code-server's
+  # postinstall builds its native modules, argon2's builds the password hasher code-server loads.
+  cat > "$CACHE/cs/package.json" <<'JSON'
+{"name": "packetwalk-e2e-cache", "private": true,
+ "allowScripts": {"code-server": true, "argon2": true}}
+JSON
+  (cd "$CACHE/cs" && npm_config_yes=true npm install --no-audit --no-fund "code-server@$CS_VERSION" playwright-core@1 >&2)
 fi
 echo "$CACHE"
