@@ -27,6 +27,8 @@ if [ ! -x "$CACHE/cs/node_modules/.bin/code-server" ] || [ ! -d "$CACHE/cs/node_
 {"name": "packetwalk-e2e-cache", "private": true,
  "allowScripts": {"code-server": true, "argon2": true}}
 JSON
-  (cd "$CACHE/cs" && npm_config_yes=true npm install --no-audit --no-fund "code-server@$CS_VERSION" playwright-core@1 >&2)
+  # code-server's postinstall.sh refuses to run as root unless npm_config_unsafe_perm is set, though
+  # npm 11 no longer reads that setting itself (it warns "Unknown env config").
+  (cd "$CACHE/cs" && npm_config_yes=true npm_config_unsafe_perm=true npm install --no-audit --no-fund "code-server@$CS_VERSION" playwright-core@1 >&2)
 fi
 echo "$CACHE"
