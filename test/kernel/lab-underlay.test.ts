@@ -72,6 +72,6 @@ test('flannel host-gw: every hop of a cross-node SYN matches the kernel; the und
 
 const ipipMissing = refusal ?? missingFeatures(['ipip'], `${prefix}cap`).get('ipip');
 test('calico ipip: the underlay hop is IPv4 in IPv4', { skip: ipipMissing ? `this kernel cannot build ipip: ${ipipMissing}` : false }, async () => {
-  const t = twoNodes({ plugin: 'calico', ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, blockSize: 26, mtu: 1440 });
+  const t = twoNodes({ plugin: 'calico', backend: 'bird', ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, blockSize: 26, mtu: 1440 });
   await crossNode(t, 'eth,ipv4,ipv4,tcp');
 });

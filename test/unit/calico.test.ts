@@ -18,7 +18,7 @@ import { topology } from './cni-fixtures';
 
 function calico(ipipMode: CalicoEncapMode, vxlanMode: CalicoEncapMode = 'Never', natOutgoing = true): CalicoConfig {
   const mtu = vxlanMode !== 'Never' ? 1410 : ipipMode !== 'Never' ? 1440 : 1500;
-  return { plugin: 'calico', ipipMode, vxlanMode, natOutgoing, blockSize: 26, mtu };
+  return { plugin: 'calico', backend: 'bird', ipipMode, vxlanMode, natOutgoing, blockSize: 26, mtu };
 }
 
 /** Seed 002's cluster on Calico blocks; `far` adds a third node on another subnet (for CrossSubnet). */

@@ -8,7 +8,7 @@ import { golden, namespaceText, neighText, routeText, ruleText, topology } from 
 
 function eks(externalSnat: boolean): Topology {
   return topology(
-    { plugin: 'aws-vpc', mtu: 9001, externalSnat },
+    { plugin: 'aws-vpc', mtu: 9001, externalSnat, excludeSnatCidrs: [] },
     '192.168.0.0/16',
     [
       {

@@ -47,7 +47,7 @@ const canal = topology({ plugin: 'canal', flannel: { backend: 'vxlan', vni: 1, p
   { name: 'node2', address: '192.168.205.3', podCIDR: '10.244.1.0/24', gateway: '192.168.205.1' },
 ], three(['10.244.0.2', '10.244.0.3', '10.244.1.2']));
 
-const aws = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false }, '192.168.0.0/16', [
+const aws = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false, excludeSnatCidrs: [] }, '192.168.0.0/16', [
   { name: 'node1', address: '192.168.1.10', podCIDR: '192.168.1.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:10', primary: '192.168.1.10', secondary: ['192.168.1.20', '192.168.1.21'] }] },
   { name: 'node2', address: '192.168.1.11', podCIDR: '192.168.2.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:11', primary: '192.168.1.11', secondary: ['192.168.1.40'] }] },
 ], three(['192.168.1.20', '192.168.1.21', '192.168.1.40']));
@@ -229,7 +229,7 @@ test('AWS VPC CNI, across nodes: the VPC answers ARP with the MAC of the ENI hol
 });
 
 /** node1 has a secondary ENI eth1 whose secondary IP 192.168.1.51 pod a holds. */
-const awsSecondary = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false }, '192.168.0.0/16', [
+const awsSecondary = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false, excludeSnatCidrs: [] }, '192.168.0.0/16', [
   { name: 'node1', address: '192.168.1.10', podCIDR: '192.168.1.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:10', primary: '192.168.1.10', secondary: ['192.168.1.20'] }, { name: 'eth1', mac: '02:aa:00:00:01:10', primary: '192.168.1.50', secondary: ['192.168.1.51'] }] },
   { name: 'node2', address: '192.168.1.11', podCIDR: '192.168.2.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:11', primary: '192.168.1.11', secondary: ['192.168.1.40'] }] },
 ], [

@@ -55,7 +55,7 @@ test('Felix hash comments: each constant is what Felix computes for that rule', 
   );
 });
 
-const calicoCni = (natOutgoing: boolean, ipipMode: CalicoConfig['ipipMode'] = 'Always'): CalicoConfig => ({ plugin: 'calico', ipipMode, vxlanMode: 'Never', natOutgoing, blockSize: 26, mtu: 1440 });
+const calicoCni = (natOutgoing: boolean, ipipMode: CalicoConfig['ipipMode'] = 'Always'): CalicoConfig => ({ plugin: 'calico', backend: 'bird', ipipMode, vxlanMode: 'Never', natOutgoing, blockSize: 26, mtu: 1440 });
 
 function calicoCluster(natOutgoing: boolean): Topology {
   const t = topology(calicoCni(natOutgoing), '10.42.0.0/16', [
@@ -151,7 +151,7 @@ test('Calico natOutgoing: cali-nat-outgoing MASQUERADEs pool traffic to the node
 
 test('kubenet and the AWS VPC CNI: their SNAT rules fire in POSTROUTING for pod traffic leaving their range', () => {
   const kubenet = topology({ plugin: 'kubenet', mtu: 1500 }, '10.244.0.0/16', [{ name: 'node1', address: '10.128.0.2', podCIDR: '10.244.0.0/24', gateway: '10.128.0.1' }], [{ name: 'a', node: 'node1', ip: '10.244.0.2' }]);
-  const aws = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false }, '192.168.0.0/16', [
+  const aws = topology({ plugin: 'aws-vpc', mtu: 9001, externalSnat: false, excludeSnatCidrs: [] }, '192.168.0.0/16', [
     { name: 'node1', address: '192.168.1.10', podCIDR: '192.168.1.0/24', gateway: '192.168.1.1', enis: [{ name: 'eth0', mac: '02:aa:00:00:00:10', primary: '192.168.1.10', secondary: ['192.168.1.20'] }] },
   ], [{ name: 'a', node: 'node1', ip: '192.168.1.20' }]);
   for (const [t, src, expected] of [[kubenet, '10.244.0.2', 'MASQUERADE'], [aws, '192.168.1.20', 'SNAT']] as const) {

@@ -58,7 +58,7 @@ function node(name: string, i: number): NodeInfo {
 export function cluster(plugin: 'calico' | 'flannel' = 'calico'): ClusterConfig {
   const cni: ClusterConfig['cni'] =
     plugin === 'calico'
-      ? { plugin, ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, blockSize: 26, mtu: 1440 }
+      ? { plugin, backend: 'bird', ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, blockSize: 26, mtu: 1440 }
       : { plugin, backend: 'vxlan', vni: 1, port: 8472, mtu: 1450, directRouting: false, ipMasq: true };
   return {
     source: src,

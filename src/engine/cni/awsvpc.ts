@@ -125,13 +125,17 @@ export function awsPod(ctx: CniContext, pod: Pod, node: NodeInfo): CniPodState {
 
 /**
  * The nat rules the plugin keeps for SNAT of traffic leaving the VPC (buildIptablesSNATRules), as
- * iptables-save prints them; none with external SNAT. The VPC CIDR is the cluster CIDR here.
+ * iptables-save prints them; none with external SNAT. The VPC CIDR is the cluster CIDR here; the
+ * CIDRs of AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS return after it, each with the EXCLUSION comment.
  */
 export function awsSnatRules(topology: Topology, node: NodeInfo): string[] {
-  if (config(topology).externalSnat) return [];
+  const cfg = config(topology);
+  if (cfg.externalSnat) return [];
   return [
     '-A POSTROUTING -m comment --comment "AWS SNAT CHAIN" -j AWS-SNAT-CHAIN-0',
     `-A AWS-SNAT-CHAIN-0 -d ${topology.cluster.clusterCIDR} -m comment --comment "AWS SNAT CHAIN" -j RETURN`,
+    // buildIptablesSNATRules writes 0.0.0.0/0 without `-d`.
+    ...cfg.excludeSnatCidrs.map((c) => `-A AWS-SNAT-CHAIN-0 ${c === '0.0.0.0/0' ? '' : `-d ${c} `}-m comment --comment "AWS SNAT CHAIN EXCLUSION" -j RETURN`),
     `-A AWS-SNAT-CHAIN-0 ! -o vlan+ -m comment --comment "AWS, SNAT" -m addrtype ! --dst-type LOCAL -j SNAT --to-source ${node.address} --random-fully`,
   ];
 }

@@ -8,6 +8,8 @@
  * - with VXLAN (routes written by Felix): `<block> via <peer VTEP> dev vxlan.calico onlink`, a
  *   permanent neighbour and FDB entry per peer, the blackhole with Felix's `proto 80`.
  * CrossSubnet keeps peers on the node's own subnet unencapsulated.
+ * calico_backend "vxlan" or "none" runs no BIRD (calico-node's rc.local): Felix then writes the
+ * tunnel routes with its own protocol, and an unencapsulated peer gets no route at all.
  */
 
 import { hostAddress, route } from '../dataplane/assemble';
@@ -87,16 +89,26 @@ function tunnelDevice(c: CalicoConfig, node: NodeInfo): DeviceSpec | undefined {
   };
 }
 
-/** A peer block's route. BIRD writes the unencapsulated and IPIP ones, Felix the VXLAN ones. */
-function peerRoute(c: CalicoConfig, node: NodeInfo, peer: NodeInfo, path: PeerPath, sameSubnet: boolean): Route {
-  const felix = encapOf(c)?.kind === 'vxlan';
+/** Whether Felix rather than BIRD writes the node's block routes: with VXLAN, or where BIRD does not run. */
+function felixRoutes(c: CalicoConfig): boolean {
+  return c.backend !== 'bird' || encapOf(c)?.kind === 'vxlan';
+}
+
+/**
+ * A peer block's route. BIRD writes the unencapsulated and IPIP ones, Felix the VXLAN ones (and
+ * the IPIP ones without BIRD: felix/config/config_params.go, ProgramClusterRoutes EnabledIPIPOnly).
+ * Without BIRD an unencapsulated peer outside a VXLAN pool's CrossSubnet has none.
+ */
+function peerRoute(c: CalicoConfig, node: NodeInfo, peer: NodeInfo, path: PeerPath, sameSubnet: boolean): Route | undefined {
+  const felix = felixRoutes(c);
   switch (path) {
     case 'direct':
+      if (c.backend !== 'bird' && encapOf(c)?.kind !== 'vxlan') return undefined;
       // BIRD's `gateway recursive`: a peer off the subnet is reached through the node's own gateway.
       if (!sameSubnet && node.gateway) return route({ dst: peer.podCIDR, via: node.gateway, dev: node.interface, proto: felix ? FELIX_PROTO : 'bird' });
       return route({ dst: peer.podCIDR, via: peer.address, dev: node.interface, proto: felix ? FELIX_PROTO : 'bird', ...(felix ? { onlink: true } : {}) });
     case 'ipip':
-      return route({ dst: peer.podCIDR, via: peer.address, dev: CALICO_IPIP_DEVICE, proto: 'bird', onlink: true });
+      return route({ dst: peer.podCIDR, via: peer.address, dev: CALICO_IPIP_DEVICE, proto: felix ? FELIX_PROTO : 'bird', onlink: true });
     case 'vxlan':
       return route({ dst: peer.podCIDR, via: tunnelAddress(peer), dev: CALICO_VXLAN_DEVICE, onlink: true });
   }
@@ -107,14 +119,15 @@ function calicoHost(ctx: CniContext, node: NodeInfo): CniHostState {
   const tunnel = tunnelDevice(c, node);
   const pods = (ctx.podsByNode.get(node.name) ?? []).filter((p) => !p.hostNetwork);
   const host = caliHostSide(pods, c.mtu);
-  const felix = encapOf(c)?.kind === 'vxlan';
+  const felix = felixRoutes(c);
   const routes: Route[] = [route({ dst: node.podCIDR, type: 'blackhole', proto: felix ? FELIX_PROTO : 'bird', scope: 'global' })];
   const mySegment = ctx.segmentOf.get(node.name);
   // One route per peer block, and for VXLAN the peer VTEP's neighbour and FDB entry, answered on demand.
   const keys = { id: 'calico', neighbourIp: tunnelAddress, fdbMac: calicoVtepMac };
   const peers = implicitPeers(ctx.topology, node, keys, (peer): PeerEntries => {
     const path = peerPath(ctx, c, node, peer);
-    const entry = { route: peerRoute(c, node, peer, path, ctx.segmentOf.get(peer.name) === mySegment) };
+    const r = peerRoute(c, node, peer, path, ctx.segmentOf.get(peer.name) === mySegment);
+    const entry = r ? { route: r } : {};
     if (path !== 'vxlan') return entry;
     const mac = calicoVtepMac(peer);
     return {

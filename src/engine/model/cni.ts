@@ -1,21 +1,24 @@
 /**
- * Resolves the CNI configuration from the Cluster's `cni` block, flannel's `net-conf.json`
- * (ConfigMap kube-flannel-cfg, or canal-config) and Calico IPPools. The Cluster document wins
- * where both say something; a disagreement is a warning, since a real cluster would follow the
- * ConfigMap and the simulation should not silently differ.
+ * Resolves the CNI configuration from the Cluster's `cni` block and what the CNI's own manifest
+ * says: flannel's `net-conf.json` (ConfigMap kube-flannel-cfg, or canal-config), Calico's pools
+ * (calicoPools.ts) and `calico-config`, the environment of weave-net and aws-node. Without
+ * `spec.cni.plugin` the plugin is the one the manifest installs. The Cluster document wins where
+ * both say something; a disagreement is a warning, since a real cluster would follow the manifest
+ * and the simulation should not silently differ.
  */
 
-import { parseCidr, type Cidr } from '../net/cidr';
-import type { CalicoEncapMode, CniConfig, FlannelConfig } from './types';
+import { cidrWithin, formatCidr, parseCidr, type Cidr } from '../net/cidr';
+import type { AwsVpcConfig, CalicoConfig, CalicoEncapMode, CniConfig, FlannelConfig, WeaveConfig } from './types';
+import { CALICO_DEFAULT_POOL, envPool, installationPools, readIpPool, type CalicoPool } from './calicoPools';
+import { containerEnv, daemonSet, detectCni, goBool, type DetectedCni, type Written } from './cniManifest';
 import { calicoBackends, calicoEncapModes, clusterFields, cniFieldsByPlugin, cniPlugins, flannelBackends, flannelUnsimulated, weaveModes } from './clusterFields';
 import { describeJsonError } from './jsonError';
 import { nearest, oneOf } from './nearest';
 import { formatPath, type Path } from './path';
 import { isRecord, type Reader } from './reader';
-import { readCidr } from './values';
 
 /** What flannel's net-conf.json said, with where to point if it disagrees. */
-interface NetConf {
+export interface NetConf {
   readonly reader: Reader;
   readonly path: Path;
   readonly network?: Cidr;
@@ -23,15 +26,6 @@ interface NetConf {
   readonly vni?: number;
   readonly port?: number;
   readonly directRouting?: boolean;
-}
-
-interface PoolConf {
-  readonly reader: Reader;
-  readonly cidr?: Cidr;
-  readonly ipipMode?: CalicoEncapMode;
-  readonly vxlanMode?: CalicoEncapMode;
-  readonly natOutgoing?: boolean;
-  readonly blockSize?: number;
 }
 
 export function readNetConf(r: Reader): NetConf | undefined {
@@ -63,20 +57,13 @@ export function readNetConf(r: Reader): NetConf | undefined {
   };
 }
 
-export function readIpPool(r: Reader): PoolConf {
-  r.fields(['spec'], ['cidr', 'ipipMode', 'vxlanMode', 'natOutgoing', 'blockSize'], 'lenient', ['disabled', 'nodeSelector', 'allowedUses', 'disableBGPExport', 'ipip', 'nat-outgoing', 'assignmentMode']);
-  const c = r.get(['spec', 'cidr']) === undefined ? undefined : readCidr(r, ['spec', 'cidr']);
-  const modes = (key: string): CalicoEncapMode | undefined => (r.get(['spec', key]) === undefined ? undefined : r.oneOf(['spec', key], calicoEncapModes, 'Never'));
-  const ipip = modes('ipipMode');
-  const vxlan = modes('vxlanMode');
-  const nat = r.bool(['spec', 'natOutgoing']);
-  const block = r.int(['spec', 'blockSize'], 20, 32);
-  return { reader: r, ...(c ? { cidr: c.cidr } : {}), ...(ipip ? { ipipMode: ipip } : {}), ...(vxlan ? { vxlanMode: vxlan } : {}), ...(nat !== undefined ? { natOutgoing: nat } : {}), ...(block !== undefined ? { blockSize: block } : {}) };
+function conflict(r: Reader, path: Path, what: string, clusterValue: unknown, otherValue: unknown, realIs?: string): void {
+  const real = realIs ? ` (${realIs}: a real cluster follows ${JSON.stringify(otherValue)})` : '';
+  r.report('cniConflict', path, `${what} says ${JSON.stringify(otherValue)} but the Cluster document says ${JSON.stringify(clusterValue)}${real}; the simulation follows the Cluster document, make them agree`);
 }
 
-function conflict(r: Reader, path: Path, what: string, clusterValue: unknown, otherValue: unknown): void {
-  r.report('cniConflict', path, `${what} says ${JSON.stringify(otherValue)} but the Cluster document says ${JSON.stringify(clusterValue)}; the simulation follows the Cluster document, make them agree`);
-}
+/** launch.sh's default for IPALLOC_RANGE. */
+const WEAVE_IPALLOC_RANGE = '10.32.0.0/12';
 
 function readFlannel(r: Reader | undefined, net: NetConf | undefined, plugin: 'flannel' | 'canal'): Omit<FlannelConfig, 'plugin'> {
   const p = ['spec', 'cni'];
@@ -113,57 +100,188 @@ export interface CniResolution {
   readonly cni: CniConfig;
   /** The pod network the CNI's own configuration declares, when the Cluster does not. */
   readonly network?: Cidr;
+  /** flannel's net-conf.json, whose Network must hold every node's podCIDR (checkFlannelNetwork). */
+  readonly netConf?: NetConf;
 }
 
-export function resolveCni(r: Reader | undefined, netConfs: readonly NetConf[], pools: readonly PoolConf[]): CniResolution {
+/** Everything the stream says about its CNI besides the Cluster document. */
+export interface CniSources {
+  readonly netConfs: readonly NetConf[];
+  /** The IPPool objects; else the Installation's pools; else calico-node's default pool. */
+  readonly pools: readonly CalicoPool[];
+  /** How many of `pools` are IPPool objects, which make a Cluster without a plugin Calico. */
+  readonly ipPoolObjects: number;
+  readonly detected?: DetectedCni;
+  /** calico-config's calico_backend, which calico-node reads as CALICO_NETWORKING_BACKEND. */
+  readonly calicoBackend?: Written;
+  /** weave-net's environment (prog/weave-kube/launch.sh). */
+  readonly weaveEnv: ReadonlyMap<string, Written>;
+  /** aws-node's environment (pkg/networkutils/network.go). */
+  readonly awsEnv: ReadonlyMap<string, Written>;
+}
+
+const FLANNEL_CONFIGMAPS = ['kube-flannel-cfg', 'canal-config'];
+
+/** Reads the CNI's manifests among the documents of the stream, by kind. */
+export function readCniSources(byKind: (kind: string) => readonly Reader[]): CniSources {
+  const configMaps = byKind('ConfigMap');
+  const named = (name: string) => configMaps.find((r) => r.get(['metadata', 'name']) === name);
+  const ipPools = byKind('IPPool').map(readIpPool);
+  const installation = byKind('Installation')[0];
+  const calicoNode = daemonSet(byKind, 'calico-node');
+  const pools = ipPools.length ? ipPools : installation ? installationPools(installation) : calicoNode ? [envPool(calicoNode, configMaps)] : [];
+  const calicoConfig = named('calico-config');
+  const backend = calicoConfig?.get(['data', 'calico_backend']);
+  const detected = detectCni(byKind);
+  const env = (ds: string, container: string) => {
+    const r = daemonSet(byKind, ds);
+    return r ? containerEnv(r, container, configMaps) : new Map<string, Written>();
+  };
+  return {
+    netConfs: configMaps.filter((r) => FLANNEL_CONFIGMAPS.includes(String(r.get(['metadata', 'name'])))).map(readNetConf).filter((c) => c !== undefined),
+    pools,
+    ipPoolObjects: ipPools.length,
+    ...(detected ? { detected } : {}),
+    ...(calicoConfig && typeof backend === 'string' ? { calicoBackend: { value: backend, reader: calicoConfig, path: ['data', 'calico_backend'] } } : {}),
+    weaveEnv: env('weave-net', 'weave'),
+    awsEnv: env('aws-node', 'aws-node'),
+  };
+}
+
+/** A Cluster setting and the manifest's, the Cluster's winning; a warning when they differ. */
+function pick<T>(clusterValue: T | undefined, written: Written<T> | undefined, what: string, realIs: string): T | undefined {
+  if (clusterValue !== undefined && written && written.value !== clusterValue) conflict(written.reader, written.path, what, clusterValue, written.value, realIs);
+  return clusterValue ?? written?.value;
+}
+
+function whichPlugin(r: Reader | undefined, sources: CniSources): CniConfig['plugin'] {
+  const p = ['spec', 'cni', 'plugin'];
+  const { detected } = sources;
+  const fallback = detected?.plugin ?? (sources.ipPoolObjects ? 'calico' : 'flannel');
+  if (r?.get(p) === undefined) {
+    if (detected) detected.reader.report('cniFromManifest', ['metadata', 'name'], `the Cluster document has no spec.cni.plugin, so the simulation uses ${detected.plugin}, which ${detected.what} installs; write spec.cni.plugin to choose`);
+    return fallback;
+  }
+  const plugin = r.oneOf(p, cniPlugins, fallback);
+  if (detected && detected.plugin !== plugin) {
+    detected.reader.report('cniConflict', ['metadata', 'name'], `${detected.what} installs ${detected.plugin} but the Cluster document says ${JSON.stringify(plugin)}; the simulation follows the Cluster document, make them agree`);
+  }
+  return plugin;
+}
+
+function checkCniFields(r: Reader, plugin: CniConfig['plugin']): void {
   const p = ['spec', 'cni'];
-  const net = netConfs[0];
-  const pool = pools.find((x) => x.cidr) ?? pools[0];
-  const inferred = pools.length ? 'calico' : 'flannel';
-  const plugin = r && r.get([...p, 'plugin']) !== undefined ? r.oneOf([...p, 'plugin'], cniPlugins, inferred) : inferred;
-  if (r) {
-    r.fields(p, clusterFields.cni, 'strict');
-    const cni = r.get(p);
-    if (isRecord(cni)) {
-      for (const k of Object.keys(cni)) {
-        if ((clusterFields.cni as readonly string[]).includes(k) && !cniFieldsByPlugin[plugin].includes(k)) {
-          const hint = k === 'backend' && plugin === 'weave' ? '; weave chooses its data path with mode: fastdp or sleeve' : `; ${plugin} reads ${cniFieldsByPlugin[plugin].filter((f) => f !== 'plugin').join(', ')}`;
-          r.report(k === 'backend' ? 'badBackend' : 'unknownClusterField', [...p, k], `${formatPath([...p, k])} does not apply to ${plugin}${hint}`, k === 'backend' ? 'value' : 'key');
-        }
-      }
+  r.fields(p, clusterFields.cni, 'strict');
+  const cni = r.get(p);
+  if (!isRecord(cni)) return;
+  for (const k of Object.keys(cni)) {
+    if ((clusterFields.cni as readonly string[]).includes(k) && !cniFieldsByPlugin[plugin].includes(k)) {
+      const hint = k === 'backend' && plugin === 'weave' ? '; weave chooses its data path with mode: fastdp or sleeve' : `; ${plugin} reads ${cniFieldsByPlugin[plugin].filter((f) => f !== 'plugin').join(', ')}`;
+      r.report(k === 'backend' ? 'badBackend' : 'unknownClusterField', [...p, k], `${formatPath([...p, k])} does not apply to ${plugin}${hint}`, k === 'backend' ? 'value' : 'key');
     }
   }
-  const network = net?.network ?? pool?.cidr;
-  const withNetwork = (cni: CniConfig): CniResolution => (network ? { cni, network } : { cni });
+}
+
+export function resolveCni(r: Reader | undefined, sources: CniSources): CniResolution {
+  const p = ['spec', 'cni'];
+  const plugin = whichPlugin(r, sources);
+  if (r) checkCniFields(r, plugin);
+  const net = sources.netConfs[0];
   switch (plugin) {
     case 'flannel':
-      return withNetwork({ plugin, ...readFlannel(r, net, plugin) });
-    case 'canal':
-      return withNetwork({ plugin, flannel: readFlannel(r, net, plugin) });
-    case 'calico': {
-      const backend = r?.get([...p, 'backend']) === undefined ? 'bird' : r.oneOf([...p, 'backend'], calicoBackends, 'bird', 'badBackend');
-      const mode = (key: 'ipipMode' | 'vxlanMode', fallback: CalicoEncapMode): CalicoEncapMode => {
-        const written = r?.get([...p, key]) === undefined ? undefined : r!.oneOf([...p, key], calicoEncapModes, fallback);
-        if (written && pool?.[key] && written !== pool[key]) conflict(pool.reader, ['spec', key], `IPPool ${key}`, written, pool[key]);
-        return written ?? pool?.[key] ?? fallback;
-      };
-      const ipipMode = mode('ipipMode', backend === 'bird' ? 'Always' : 'Never');
-      const vxlanMode = mode('vxlanMode', backend === 'vxlan' ? 'Always' : 'Never');
-      const encap = vxlanMode !== 'Never' ? 1410 : ipipMode !== 'Never' ? 1440 : 1500;
-      return withNetwork({
-        plugin,
-        ipipMode,
-        vxlanMode,
-        natOutgoing: r?.bool([...p, 'natOutgoing']) ?? pool?.natOutgoing ?? true,
-        blockSize: r?.int([...p, 'blockSize'], 20, 32) ?? pool?.blockSize ?? 26,
-        mtu: r?.int([...p, 'mtu'], 576, 65535) ?? encap,
-      });
+    case 'canal': {
+      const flannel = readFlannel(r, net, plugin);
+      const cni: CniConfig = plugin === 'flannel' ? { plugin, ...flannel } : { plugin, flannel };
+      return { cni, ...(net?.network ? { network: net.network, netConf: net } : {}) };
     }
+    case 'calico':
+      return resolveCalico(r, sources);
     case 'weave':
-      return withNetwork({ plugin, mode: r?.get([...p, 'mode']) === undefined ? 'fastdp' : r.oneOf([...p, 'mode'], weaveModes, 'fastdp'), mtu: r?.int([...p, 'mtu'], 576, 65535) ?? 1376 });
+      return resolveWeave(r, sources.weaveEnv);
     case 'kubenet':
-      return withNetwork({ plugin, mtu: r?.int([...p, 'mtu'], 576, 65535) ?? 1500 });
+      return { cni: { plugin, mtu: r?.int([...p, 'mtu'], 576, 65535) ?? 1500 } };
     case 'aws-vpc':
-      return withNetwork({ plugin, mtu: r?.int([...p, 'mtu'], 576, 65535) ?? 9001, externalSnat: r?.bool([...p, 'externalSnat']) ?? false });
+      return { cni: resolveAwsVpc(r, sources.awsEnv) };
   }
+}
+
+function resolveCalico(r: Reader | undefined, sources: CniSources): CniResolution {
+  const p = ['spec', 'cni'];
+  const pool = sources.pools.find((x) => x.cidr) ?? sources.pools[0];
+  const written = sources.calicoBackend;
+  if (written && !(calicoBackends as readonly string[]).includes(written.value)) {
+    written.reader.report('badBackend', written.path, `calico_backend "${written.value}" is not one calico-node runs; use ${oneOf(calicoBackends.map((b) => `"${b}"`))}`);
+  }
+  const manifestBackend = written && (calicoBackends as readonly string[]).includes(written.value) ? (written as Written<CalicoConfig['backend']>) : undefined;
+  const clusterBackend = r?.get([...p, 'backend']) === undefined ? undefined : r!.oneOf([...p, 'backend'], calicoBackends, 'bird', 'badBackend');
+  const backend = pick(clusterBackend, manifestBackend, 'calico_backend', 'calico-node runs BIRD only with "bird"') ?? 'bird';
+  const mode = (key: 'ipipMode' | 'vxlanMode', fallback: CalicoEncapMode): CalicoEncapMode => {
+    const fromCluster = r?.get([...p, key]) === undefined ? undefined : r!.oneOf([...p, key], calicoEncapModes, fallback);
+    return pick(fromCluster, pool?.[key], `${pool?.what ?? 'the pool'} ${key}`, 'Felix encapsulates as the pool says') ?? fallback;
+  };
+  // Without any pool, the defaults of Calico's manifest for the backend: IPIP with BIRD, VXLAN without.
+  const ipipMode = mode('ipipMode', backend === 'bird' ? 'Always' : 'Never');
+  const vxlanMode = mode('vxlanMode', backend === 'vxlan' ? 'Always' : 'Never');
+  const natOutgoing = pick(r?.bool([...p, 'natOutgoing']), pool?.natOutgoing, `${pool?.what ?? 'the pool'} natOutgoing`, 'Felix masquerades as the pool says') ?? true;
+  const blockSize = pick(r?.int([...p, 'blockSize'], 20, 32), pool?.blockSize, `${pool?.what ?? 'the pool'} blockSize`, "Calico's IPAM hands out blocks of the pool's size") ?? 26;
+  if (backend !== 'bird' && ipipMode === 'Never' && vxlanMode === 'Never') {
+    const where = written ?? (r ? { reader: r, path: [...p, 'backend'] } : undefined);
+    where?.reader.report(
+      'cniConflict',
+      where.path,
+      `calico_backend "${backend}" runs no BGP daemon (calico-node's rc.local: "no BGP daemon running"), and Felix programs routes for an unencapsulated pool only with programClusterRoutes Enabled, so pods on different nodes cannot reach each other; use "bird", or give the pool vxlanMode`,
+    );
+  }
+  const encap = vxlanMode !== 'Never' ? 1410 : ipipMode !== 'Never' ? 1440 : 1500;
+  const cni: CalicoConfig = { plugin: 'calico', backend, ipipMode, vxlanMode, natOutgoing, blockSize, mtu: r?.int([...p, 'mtu'], 576, 65535) ?? encap };
+  // A pool made without a CIDR (calico-node's environment, the operator's default) takes the Cluster's clusterCIDR, as kubeadm's podSubnet, or Calico's default.
+  const network = pool ? (pool.cidr?.value ?? (r?.get(['spec', 'clusterCIDR']) === undefined ? (parseCidr(CALICO_DEFAULT_POOL) as Cidr) : undefined)) : undefined;
+  return network ? { cni, network } : { cni };
+}
+
+/** launch.sh: `[ -z "$WEAVE_NO_FASTDP" ] || echo --no-fastdp`, so any non-empty value, even "false", turns fastdp off. */
+function resolveWeave(r: Reader | undefined, env: ReadonlyMap<string, Written>): CniResolution {
+  const p = ['spec', 'cni'];
+  const noFastdp = env.get('WEAVE_NO_FASTDP');
+  const envMode: Written<WeaveConfig['mode']> | undefined = noFastdp ? { ...noFastdp, value: noFastdp.value === '' ? 'fastdp' : 'sleeve' } : undefined;
+  const clusterMode = r?.get([...p, 'mode']) === undefined ? undefined : r!.oneOf([...p, 'mode'], weaveModes, 'fastdp');
+  const mode = pick(clusterMode, envMode, 'WEAVE_NO_FASTDP', 'weaver runs with --no-fastdp whenever the variable is not empty') ?? 'fastdp';
+  const range = env.get('IPALLOC_RANGE');
+  const parsed = range ? parseCidr(range.value) : parseCidr(WEAVE_IPALLOC_RANGE);
+  if (range && typeof parsed !== 'object') range.reader.report('badCniSetting', range.path, `IPALLOC_RANGE "${range.value}" is not an IPv4 CIDR; weave would refuse to start, write one such as "${WEAVE_IPALLOC_RANGE}"`);
+  const network = typeof parsed === 'object' ? parsed : undefined;
+  const clusterCidr = r?.get(['spec', 'clusterCIDR']);
+  if (range && network && typeof clusterCidr === 'string' && clusterCidr !== formatCidr(network)) {
+    conflict(range.reader, range.path, 'IPALLOC_RANGE', clusterCidr, range.value, 'weave allocates pod addresses from IPALLOC_RANGE');
+  }
+  const cni: WeaveConfig = { plugin: 'weave', mode, mtu: r?.int([...p, 'mtu'], 576, 65535) ?? 1376 };
+  return network ? { cni, network } : { cni };
+}
+
+function resolveAwsVpc(r: Reader | undefined, env: ReadonlyMap<string, Written>): AwsVpcConfig {
+  const p = ['spec', 'cni'];
+  const ext = env.get('AWS_VPC_K8S_CNI_EXTERNALSNAT');
+  const envExternal = ext && goBool(ext.value) !== undefined ? { ...ext, value: goBool(ext.value)! } : undefined;
+  const externalSnat = pick(r?.bool([...p, 'externalSnat']), envExternal, 'AWS_VPC_K8S_CNI_EXTERNALSNAT', 'aws-node writes no SNAT rule when it is true') ?? false;
+  // parseCIDRString: comma-separated, each trimmed; aws-node logs and skips what is not an IPv4 CIDR.
+  const exclude = env.get('AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS');
+  const excludeSnatCidrs = externalSnat || !exclude ? [] : exclude.value.split(',').map((c) => parseCidr(c.trim())).filter((c): c is Cidr => typeof c === 'object').map(formatCidr);
+  return { plugin: 'aws-vpc', mtu: r?.int([...p, 'mtu'], 576, 65535) ?? 9001, externalSnat, excludeSnatCidrs };
+}
+
+/**
+ * flanneld's kube subnet manager refuses to start on a node whose podCIDR its Network does not
+ * hold (pkg/subnet/kube/kube.go: "subnet ... specified in the flannel net config doesn't contain
+ * ... PodCIDR of the ... node").
+ */
+export function checkFlannelNetwork(net: NetConf, nodes: readonly { name: string; podCIDR?: string }[]): void {
+  if (!net.network) return;
+  const outside = nodes.filter((n) => {
+    const c = n.podCIDR ? parseCidr(n.podCIDR) : undefined;
+    return typeof c === 'object' && !cidrWithin(c, net.network!);
+  });
+  if (outside.length === 0) return;
+  const network = formatCidr(net.network);
+  const list = outside.map((n) => `${n.name} (${n.podCIDR})`).join(', ');
+  net.reader.report('flannelNetworkMissesPodCidr', net.path, `net-conf.json Network ${network} does not hold the podCIDR of ${list}; flanneld refuses to start there ("subnet ${network} specified in the flannel net config doesn't contain ... PodCIDR"). Make Network cover the cluster CIDR`);
 }

@@ -61,6 +61,9 @@ export const codes = {
   cniConflict: { code: 'PW5003', name: 'cni-config-conflict', severity: 'warning' },
   badNetConf: { code: 'PW5004', name: 'bad-net-conf', severity: 'error' },
   badNadConfig: { code: 'PW5005', name: 'bad-nad-config', severity: 'error' },
+  cniFromManifest: { code: 'PW5006', name: 'cni-from-manifest', severity: 'info' },
+  flannelNetworkMissesPodCidr: { code: 'PW5007', name: 'flannel-network-misses-podcidr', severity: 'error' },
+  badCniSetting: { code: 'PW5008', name: 'bad-cni-setting', severity: 'error' },
   // The dataplane the CNI would build (PW6xxx): reported after a clean load, by `diagnoseDataplane`.
   // Warnings where real traffic fails; infos where the simulator shows something differently.
   calicoNoDefaultRoute: { code: 'PW6001', name: 'calico-no-default-route', severity: 'warning' },

@@ -1,6 +1,6 @@
 /** The kinds a topology file may hold: those the simulator reads, and real ones it passes over. */
 
-export const readKinds = ['Cluster', 'Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'NetworkPolicy', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ConfigMap', 'IPPool', 'NetworkAttachmentDefinition'] as const;
+export const readKinds = ['Cluster', 'Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'NetworkPolicy', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ConfigMap', 'IPPool', 'Installation', 'NetworkAttachmentDefinition'] as const;
 export type ReadKind = (typeof readKinds)[number];
 
 /** Real kinds (core, common add-ons, CNI manifests) that say nothing about where packets go. */
@@ -11,7 +11,7 @@ export const ignoredKinds = [
   'APIService', 'Lease', 'Event', 'ControllerRevision', 'CSIDriver', 'CSINode', 'RuntimeClass', 'ReplicationController', 'PodTemplate',
   'VolumeAttachment', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration', 'ComponentStatus', 'Binding',
   'FelixConfiguration', 'BGPConfiguration', 'BGPPeer', 'ClusterInformation', 'GlobalNetworkPolicy', 'GlobalNetworkSet', 'HostEndpoint',
-  'IPAMBlock', 'IPAMConfig', 'IPAMHandle', 'BlockAffinity', 'KubeControllersConfiguration', 'NetworkSet', 'IPReservation', 'Installation',
+  'IPAMBlock', 'IPAMConfig', 'IPAMHandle', 'BlockAffinity', 'KubeControllersConfiguration', 'NetworkSet', 'IPReservation',
   'APIServer', 'Tigera', 'ENIConfig', 'PolicyEndpoint', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
 ];
 

@@ -11,7 +11,7 @@ import type { LoadHost, SourceFile } from './host';
 import type { EndpointSlice, ExternalHost, Namespace, NetworkPolicy, NodeInfo, Pod, SecondaryNetwork, Service, Topology } from './types';
 import { checkPodAddress, checkPodCidrs, checkServiceSelection, firstOfEachName, firstOfEachNamespacedName, AddressBook } from './checks';
 import { nodeMac, readCluster, type ClusterDraft, type ExternalDraft, type NodeDraft } from './cluster';
-import { readIpPool, readNetConf, resolveCni } from './cni';
+import { checkFlannelNetwork, readCniSources, resolveCni } from './cni';
 import { allocateClusterIps, allocateNodePorts, assignPodAddresses, deriveEndpointSlices, placePods } from './derive';
 import { visitDocuments, type ParsedDocument } from './documents';
 import { readEndpoints, readEndpointSlice } from './endpoints';
@@ -31,7 +31,6 @@ import { expandWorkload } from './workloads';
 
 const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
 const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
-const FLANNEL_CONFIGMAPS = ['kube-flannel-cfg', 'canal-config'];
 const noInterfaces: Pod['secondaryInterfaces'] = [];
 
 /** A workload document, expanded into pods once the nodes are known. */
@@ -162,7 +161,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     return { value: undefined, diagnostics };
   }
   const draft: ClusterDraft = readCluster(clusters[0]!);
-  const { cni, network } = resolveCni(draft.reader, byKind('ConfigMap').filter((r) => FLANNEL_CONFIGMAPS.includes(String(r.get(['metadata', 'name'])))).map(readNetConf).filter((c) => c !== undefined), byKind('IPPool').map(readIpPool));
+  const { cni, network, netConf } = resolveCni(draft.reader, readCniSources(byKind));
   const clusterCidr = draft.clusterCIDR ?? network ?? cidrOr(DEFAULT_CLUSTER_CIDR);
   const serviceCidr = draft.serviceCIDR ?? cidrOr(DEFAULT_SERVICE_CIDR);
   if (cidrsOverlap(clusterCidr, serviceCidr)) {
@@ -179,6 +178,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   }
   assignPodCidrs(nodes, clusterCidr, cni.plugin === 'calico' ? cni.blockSize : 24);
   checkPodCidrs(nodes, clusterCidr);
+  if (netConf) checkFlannelNetwork(netConf, nodes);
   const nodeByName = new Map(nodes.map((n) => [n.name, n]));
   const addresses = new AddressBook();
   for (const n of nodes) addresses.claim(n.address!, () => `node ${n.name}`, { reader: n.at.reader, path: [...n.at.path, 'address'] });

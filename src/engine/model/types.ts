@@ -47,6 +47,8 @@ export type CalicoEncapMode = 'Never' | 'Always' | 'CrossSubnet';
 
 export interface CalicoConfig {
   readonly plugin: 'calico';
+  /** calico_backend: BIRD runs only with "bird"; "vxlan" and "none" leave routing to Felix. */
+  readonly backend: 'bird' | 'vxlan' | 'none';
   readonly ipipMode: CalicoEncapMode;
   readonly vxlanMode: CalicoEncapMode;
   readonly natOutgoing: boolean;
@@ -78,6 +80,8 @@ export interface AwsVpcConfig {
   readonly mtu: number;
   /** AWS_VPC_K8S_CNI_EXTERNALSNAT=false: the node SNATs pod traffic leaving the VPC. */
   readonly externalSnat: boolean;
+  /** AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: destinations pod traffic reaches unSNATed, like the VPC's own. */
+  readonly excludeSnatCidrs: readonly string[];
 }
 
 export type CniConfig = FlannelConfig | CalicoConfig | CanalConfig | WeaveConfig | KubenetConfig | AwsVpcConfig;
@@ -141,13 +145,22 @@ export interface ClusterConfig extends Sourced {
   readonly networks: readonly SecondaryNetwork[];
 }
 
+export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
+
 export interface SecondaryNetwork extends Sourced {
   readonly name: string;
   readonly namespace: string;
   readonly type: 'macvlan' | 'bridge' | 'ipvlan';
   /** macvlan/ipvlan master device on the node; bridge name for `bridge`. */
   readonly master: string;
-  readonly subnet: string;
+  /** macvlan's mode; the plugin's default is bridge (plugins/main/macvlan/macvlan.go, modeFromString). */
+  readonly mode?: MacvlanMode;
+  /** host-local's range; a static IPAM has none, its addresses carry their own prefix. */
+  readonly subnet?: string;
+  /** static IPAM's `addresses`, each `a.b.c.d/len`, used when the pod's request gives none. */
+  readonly staticAddresses?: readonly string[];
+  /** `"capabilities": {"ips": true}`: libcni hands the plugin the `ips` of the pod's request only then. */
+  readonly ipsCapability?: boolean;
   readonly gateway?: string;
   readonly rangeStart?: string;
 }
@@ -177,6 +190,8 @@ export interface PodSecondaryInterface {
   readonly name: string;
   readonly network: string;
   readonly address: string;
+  /** The address's prefix when the network has no subnet (static IPAM). */
+  readonly prefixLength?: number;
   readonly mac: string;
 }
 
