@@ -3,8 +3,10 @@
  * `k8s.v1.cni.cncf.io/networks` annotation Multus then calls the plugin of that
  * NetworkAttachmentDefinition, which adds `net1`, `net2`… (the loader has resolved them into
  * `pod.secondaryInterfaces` and `cluster.networks`). What each delegate plugin leaves:
- * - macvlan: `netN` is a macvlan of the node's `master` device (mode bridge, the plugin's
- *   default), on the master's L2 segment, MTU of the master, nothing new on the host;
+ * - macvlan: `netN` is a macvlan of the node's `master` device in the network's mode (bridge,
+ *   the plugin's default, lets sibling macvlans of one master talk inside it; private, vepa and
+ *   passthru do not: docs/kernel-facts.md), on the master's L2 segment, MTU of the master,
+ *   nothing new on the host;
  * - bridge: the host gets the named bridge (no address unless `isGateway`) and one veth per
  *   attachment, enslaved to it; the pod's `netN` is the veth's other end;
  * - ipvlan shares the master's MAC and has no device kind in the simulator yet: it is reported,
@@ -40,16 +42,16 @@ export function findNetwork(topology: Topology, pod: Pod, iface: PodSecondaryInt
   );
 }
 
-function prefixLength(network: SecondaryNetwork): number {
-  return parsePrefix(network.subnet)?.length ?? 24;
+function prefixLength(iface: PodSecondaryInterface, network: SecondaryNetwork): number {
+  return iface.prefixLength ?? (network.subnet ? parsePrefix(network.subnet)?.length : undefined) ?? 24;
 }
 
 /** The devices an interface's delegate plugin adds to the pod, or nothing for kinds not modelled. */
 function podDevice(ctx: CniContext, pod: Pod, node: NodeInfo, iface: PodSecondaryInterface, network: SecondaryNetwork): DeviceSpec | undefined {
-  const addresses = [hostAddress(`${iface.address}/${prefixLength(network)}`)];
+  const addresses = [hostAddress(`${iface.address}/${prefixLength(iface, network)}`)];
   switch (network.type) {
     case 'macvlan':
-      return { kind: 'macvlan', name: iface.name, mtu: 1500, mac: iface.mac, up: true, addresses, masterNetns: `node/${node.name}`, masterDevice: network.master, mode: 'bridge' };
+      return { kind: 'macvlan', name: iface.name, mtu: 1500, mac: iface.mac, up: true, addresses, masterNetns: `node/${node.name}`, masterDevice: network.master, mode: network.mode ?? 'bridge' };
     case 'bridge':
       return { kind: 'veth', name: iface.name, mtu: 1500, mac: iface.mac, up: true, addresses, peerNetns: `node/${node.name}`, peerDevice: multusVethName(pod, iface.name) };
     case 'ipvlan':

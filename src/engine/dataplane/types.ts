@@ -6,7 +6,7 @@
  */
 
 import type { DataplaneCodeKey } from '../model/codes';
-import type { NodeInfo, Pod, SecondaryNetwork, Topology } from '../model/types';
+import type { MacvlanMode, NodeInfo, Pod, SecondaryNetwork, Topology } from '../model/types';
 
 /** `node/NAME` (the node's host namespace), `pod/NS/NAME`, `ext/NAME`. */
 export type NetnsId = string;
@@ -124,7 +124,7 @@ export interface MacvlanDevice extends DeviceBase {
   /** Parent device on the host (`link eth0`), in the host namespace of `masterNetns`. */
   readonly masterNetns: NetnsId;
   readonly masterDevice: string;
-  readonly mode: 'bridge' | 'private' | 'vepa' | 'passthru';
+  readonly mode: MacvlanMode;
 }
 
 export type Device =

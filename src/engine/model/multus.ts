@@ -1,12 +1,15 @@
 /**
  * Multus: NetworkAttachmentDefinitions (k8s.cni.cncf.io/v1) become secondary networks, and the
  * pods that ask for them with the `k8s.v1.cni.cncf.io/networks` annotation get net1, net2… with
- * addresses host-local style from the network's range.
+ * addresses host-local style from the network's range, or, with static IPAM, the `ips` of the
+ * pod's request (the plugin must declare `"capabilities": {"ips": true}`: libcni passes a
+ * runtime value only to plugins that declare it) or else the IPAM's own `addresses`
+ * (plugins/ipam/static/main.go, LoadIPAMConfig: runtimeConfig ips replace the configured ones).
  */
 
 import { cidrContains, formatIPv4, lastAddress, parseCidr, parseIPv4 } from '../net/cidr';
 import { derivedMac } from '../net/derivedNames';
-import type { PodSecondaryInterface, SecondaryNetwork } from './types';
+import type { MacvlanMode, PodSecondaryInterface, SecondaryNetwork } from './types';
 import { describeJsonError } from './jsonError';
 import { readMeta } from './meta';
 import { isRecord, type Reader } from './reader';
@@ -14,6 +17,16 @@ import type { PodDraft } from './pods';
 
 export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 const types = ['macvlan', 'bridge', 'ipvlan'] as const;
+const macvlanModes: readonly MacvlanMode[] = ['bridge', 'private', 'vepa', 'passthru'];
+
+/** `a.b.c.d/len` as the static IPAM parses it (net.ParseCIDR, host bits kept), or undefined. */
+function addressWithPrefix(text: unknown): { ip: number; prefix: number } | undefined {
+  if (typeof text !== 'string') return undefined;
+  const [ip, len] = text.split('/');
+  const n = ip === undefined ? undefined : parseIPv4(ip);
+  const prefix = Number(len);
+  return n !== undefined && len !== undefined && /^\d+$/.test(len) && prefix <= 32 ? { ip: n, prefix } : undefined;
+}
 
 export function readNad(r: Reader): SecondaryNetwork | undefined {
   const meta = readMeta(r);
@@ -35,7 +48,20 @@ export function readNad(r: Reader): SecondaryNetwork | undefined {
     r.report('badNadConfig', path, `the network's CNI type is ${JSON.stringify(type)}; the simulator models "macvlan", "bridge" and "ipvlan" secondary networks`);
     return undefined;
   }
+  const modeText = plugin!.mode === undefined || plugin!.mode === '' ? 'bridge' : plugin!.mode;
+  if (type === 'macvlan' && !(macvlanModes as readonly unknown[]).includes(modeText)) {
+    r.report('badNadConfig', path, `macvlan mode ${JSON.stringify(modeText)} is unknown (the plugin fails with "unknown macvlan mode"); use "bridge", "private", "vepa" or "passthru"`);
+    return undefined;
+  }
+  const mode = type === 'macvlan' ? { mode: modeText as MacvlanMode } : {};
+  const ipsCapability = isRecord(plugin!.capabilities) && plugin!.capabilities.ips === true ? { ipsCapability: true } : {};
+  const master = typeof plugin!.master === 'string' ? plugin!.master : typeof plugin!.bridge === 'string' ? plugin!.bridge : type === 'bridge' ? 'cni0' : 'eth0';
   const ipam = isRecord(plugin!.ipam) ? plugin!.ipam : {};
+  if (ipam.type === 'static') {
+    const listed = Array.isArray(ipam.addresses) ? ipam.addresses.map((a: unknown) => (isRecord(a) ? a.address : undefined)) : [];
+    const staticAddresses = listed.filter((a): a is string => addressWithPrefix(a) !== undefined);
+    return { source: r.doc.pos, name: meta.name, namespace: meta.namespace, type: type as SecondaryNetwork['type'], master, ...mode, ...ipsCapability, staticAddresses };
+  }
   const range = Array.isArray(ipam.ranges) && Array.isArray(ipam.ranges[0]) && isRecord(ipam.ranges[0][0]) ? ipam.ranges[0][0] : ipam;
   const subnet = typeof range.subnet === 'string' ? range.subnet : typeof ipam.range === 'string' ? ipam.range : undefined;
   const parsed = subnet === undefined ? undefined : parseCidr(subnet);
@@ -46,13 +72,13 @@ export function readNad(r: Reader): SecondaryNetwork | undefined {
   const addr = (v: unknown): string | undefined => (typeof v === 'string' && parseIPv4(v) !== undefined ? v : undefined);
   const gateway = addr(range.gateway);
   const rangeStart = addr(range.rangeStart);
-  const master = typeof plugin!.master === 'string' ? plugin!.master : typeof plugin!.bridge === 'string' ? plugin!.bridge : type === 'bridge' ? 'cni0' : 'eth0';
-  return { source: r.doc.pos, name: meta.name, namespace: meta.namespace, type: type as SecondaryNetwork['type'], master, subnet: `${formatIPv4(parsed.base)}/${parsed.prefix}`, ...(gateway ? { gateway } : {}), ...(rangeStart ? { rangeStart } : {}) };
+  return { source: r.doc.pos, name: meta.name, namespace: meta.namespace, type: type as SecondaryNetwork['type'], master, ...mode, ...ipsCapability, subnet: `${formatIPv4(parsed.base)}/${parsed.prefix}`, ...(gateway ? { gateway } : {}), ...(rangeStart ? { rangeStart } : {}) };
 }
 
 interface Request {
   readonly namespace: string;
   readonly name: string;
+  /** The first of the request's `ips`, as written (`10.1.1.101/24`). */
   readonly ip?: string;
   readonly iface?: string;
 }
@@ -67,7 +93,7 @@ export function parseNetworksAnnotation(value: string, podNamespace: string): Re
       return list.filter(isRecord).map((e) => ({
         namespace: typeof e.namespace === 'string' ? e.namespace : podNamespace,
         name: String(e.name),
-        ...(Array.isArray(e.ips) && typeof e.ips[0] === 'string' ? { ip: e.ips[0].split('/')[0]! } : {}),
+        ...(Array.isArray(e.ips) && typeof e.ips[0] === 'string' ? { ip: e.ips[0] } : {}),
         ...(typeof e.interface === 'string' ? { iface: e.interface } : {}),
       }));
     } catch {
@@ -101,8 +127,20 @@ export function attachNetworks(pods: readonly PodDraft[], networks: readonly Sec
         pod.reader.report('unknownNetwork', path, `pod ${pod.namespace}/${pod.name} asks for network ${req.namespace}/${req.name}, but no NetworkAttachmentDefinition has that name; add one or fix the name`);
         continue;
       }
+      const name = req.iface ?? `net${ifaces.length + 1}`;
+      const mac = derivedMac(`${pod.namespace}/${pod.name}/${name}`);
+      if (net.subnet === undefined) {
+        const chosen = addressWithPrefix(net.ipsCapability ? req.ip : undefined) ?? addressWithPrefix(net.staticAddresses?.[0]);
+        if (!chosen) {
+          const hint = net.ipsCapability ? `add "ips": ["10.1.1.101/24"] to the pod's request` : `add "addresses" to the ipam, or declare "capabilities": {"ips": true} and give the request "ips"`;
+          pod.reader.report('badNadConfig', path, `network ${net.namespace}/${net.name} uses static IPAM, which has no address for pod ${pod.namespace}/${pod.name}; ${hint}`);
+          continue;
+        }
+        ifaces.push({ name, network: `${net.namespace}/${net.name}`, address: formatIPv4(chosen.ip), prefixLength: chosen.prefix, mac });
+        continue;
+      }
       const subnet = parseCidr(net.subnet) as { base: number; prefix: number };
-      let ip = req.ip === undefined ? undefined : parseIPv4(req.ip);
+      let ip = req.ip === undefined ? undefined : parseIPv4(req.ip.split('/')[0]!);
       if (ip === undefined) {
         const first = net.rangeStart ? parseIPv4(net.rangeStart)! : subnet.base + 2;
         const n = next.get(net) ?? first;
@@ -110,8 +148,7 @@ export function attachNetworks(pods: readonly PodDraft[], networks: readonly Sec
         next.set(net, n + 1);
       }
       if (!cidrContains(subnet, ip) || ip >= lastAddress(subnet)) continue;
-      const name = req.iface ?? `net${ifaces.length + 1}`;
-      ifaces.push({ name, network: `${net.namespace}/${net.name}`, address: formatIPv4(ip), mac: derivedMac(`${pod.namespace}/${pod.name}/${name}`) });
+      ifaces.push({ name, network: `${net.namespace}/${net.name}`, address: formatIPv4(ip), mac });
     }
     out.set(pod, ifaces);
   }
