@@ -27,6 +27,7 @@ const FLANNEL = upstream('flannel/Documentation__kube-flannel.yml');
 const WEAVE = upstream('weave/prog__weave-kube__weave-daemonset-k8s-1.11.yaml');
 const AWS = upstream('amazon-vpc-cni-k8s/config__master__aws-k8s-cni.yaml');
 const MACVLAN = upstream('multus-cni/examples__macvlan-pod.yml');
+const CANAL = upstream('calico/manifests__canal.yaml');
 
 /** Replaces exactly one occurrence, so a changed upstream file fails here rather than testing nothing. */
 function flip(text: string, from: string | RegExp, to: string): string {
@@ -55,6 +56,20 @@ interface NodeOpts {
 const twoNodes = `
   - {name: node-1, address: 10.0.0.11, gateway: 10.0.0.1, labels: {kubernetes.io/os: linux}}
   - {name: node-2, address: 10.0.0.12, gateway: 10.0.0.1, labels: {kubernetes.io/os: linux}}`;
+
+const awsNodes = `
+  - name: node-1
+    address: 192.168.12.34
+    prefixLength: 19
+    gateway: 192.168.0.1
+    labels: {kubernetes.io/os: linux}
+    enis: [{name: eth0, mac: 02:4f:6a:1c:2e:11, primary: 192.168.12.34, secondary: [192.168.5.201]}]
+  - name: node-2
+    address: 192.168.20.7
+    prefixLength: 19
+    gateway: 192.168.0.1
+    labels: {kubernetes.io/os: linux}
+    enis: [{name: eth0, mac: 02:91:b3:5d:07:21, primary: 192.168.20.7, secondary: [192.168.3.140]}]`;
 
 /** A Cluster document (without `cni:` unless given), the manifest, and one pod per node. */
 function stream(manifest: string, o: NodeOpts = {}, extra = ''): string {
@@ -215,6 +230,20 @@ test('a Cluster document that contradicts the manifest: located at the manifest 
   assert.ok(warns.some(([line, m]) => line === vxlanLine && /vxlanMode says "Never" but the Cluster document says "Always"/.test(m)), JSON.stringify(warns));
 });
 
+test('no cni in the Cluster: each manifest names its plugin (canal before the calico-node container it holds)', () => {
+  const cases: [string, string, string | RegExp][] = [
+    [CANAL, 'canal', 'the canal DaemonSet'],
+    [FLANNEL, 'flannel', 'the kube-flannel-ds DaemonSet'],
+    [WEAVE, 'weave', 'the weave-net DaemonSet'],
+    [AWS, 'aws-vpc', 'the aws-node DaemonSet'],
+  ];
+  for (const [manifest, plugin, what] of cases) {
+    const { t, d } = load(stream(manifest, plugin === 'aws-vpc' ? { clusterCIDR: '192.168.0.0/16', nodes: awsNodes } : {}));
+    assert.equal(t.cluster.cni.plugin, plugin);
+    assert.ok(of(d, 'PW5006').some((x) => x.message.includes(`uses ${plugin}, which ${String(what)} installs`)), plugin);
+  }
+});
+
 test('the Cluster names another plugin than the manifest installs: a warning at the DaemonSet', () => {
   const { t, d } = load(stream(CALICO, { cni: '{plugin: flannel}' }));
   assert.equal(t.cluster.cni.plugin, 'flannel');
@@ -292,24 +321,14 @@ test("weave: IPALLOC_RANGE (launch.sh's default 10.32.0.0/12) is the range on th
   assert.equal(moved.cluster.clusterCIDR, '10.200.0.0/16');
   assert.ok(routes(moved).some((r) => r.startsWith('10.200.0.0/16 dev weave proto kernel')), routes(moved).join('\n'));
   assert.match(moved.pods.find((p) => p.name === 'web')!.ip, /^10\.200\./);
+  // A clusterCIDR of the Cluster that disagrees is simulated, with a warning at IPALLOC_RANGE.
+  const { d } = load(stream(addEnvAfter(WEAVE, 'INIT_CONTAINER', 'IPALLOC_RANGE', '10.200.0.0/16'), { clusterCIDR: '10.32.0.0/12' }));
+  assert.ok(of(d, 'PW5003').some((w) => /IPALLOC_RANGE says "10\.200\.0\.0\/16" but the Cluster document says "10\.32\.0\.0\/12" \(weave allocates pod addresses from IPALLOC_RANGE/.test(w.message)));
 });
 
 // ----------------------------------------------------------------------------------------------
 // AWS VPC CNI, config/master/aws-k8s-cni.yaml.
 
-const awsNodes = `
-  - name: node-1
-    address: 192.168.12.34
-    prefixLength: 19
-    gateway: 192.168.0.1
-    labels: {kubernetes.io/os: linux}
-    enis: [{name: eth0, mac: 02:4f:6a:1c:2e:11, primary: 192.168.12.34, secondary: [192.168.5.201]}]
-  - name: node-2
-    address: 192.168.20.7
-    prefixLength: 19
-    gateway: 192.168.0.1
-    labels: {kubernetes.io/os: linux}
-    enis: [{name: eth0, mac: 02:91:b3:5d:07:21, primary: 192.168.20.7, secondary: [192.168.3.140]}]`;
 
 test('aws-vpc: AWS_VPC_K8S_CNI_EXTERNALSNAT "false" SNATs pod traffic leaving the VPC to the node; "true" leaves it to the NAT gateway', () => {
   // pkg/networkutils/network.go buildIptablesSNATRules: every SNAT rule has shouldExist: !n.useExternalSNAT.
