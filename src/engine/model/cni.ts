@@ -235,7 +235,11 @@ function resolveCalico(r: Reader | undefined, sources: CniSources): CniResolutio
   const encap = vxlanMode !== 'Never' ? 1410 : ipipMode !== 'Never' ? 1440 : 1500;
   const cni: CalicoConfig = { plugin: 'calico', backend, ipipMode, vxlanMode, natOutgoing, blockSize, mtu: r?.int([...p, 'mtu'], 576, 65535) ?? encap };
   // A pool made without a CIDR (calico-node's environment, the operator's default) takes the Cluster's clusterCIDR, as kubeadm's podSubnet, or Calico's default.
-  const network = pool ? (pool.cidr?.value ?? (r?.get(['spec', 'clusterCIDR']) === undefined ? (parseCidr(CALICO_DEFAULT_POOL) as Cidr) : undefined)) : undefined;
+  const clusterCidr = r?.get(['spec', 'clusterCIDR']);
+  const network = pool ? (pool.cidr?.value ?? (clusterCidr === undefined ? (parseCidr(CALICO_DEFAULT_POOL) as Cidr) : undefined)) : undefined;
+  if (pool?.cidr && typeof clusterCidr === 'string' && clusterCidr !== formatCidr(pool.cidr.value)) {
+    conflict(pool.cidr.reader, pool.cidr.path, `${pool.what} cidr`, clusterCidr, formatCidr(pool.cidr.value), "Calico's IPAM hands out blocks from the pool, whatever the cluster CIDR");
+  }
   return network ? { cni, network } : { cni };
 }
 
