@@ -375,6 +375,13 @@ test('multus: the upstream macvlan-pod.yml loads; static IPAM takes the address 
   const ns = deriveDataplane(t).namespace('pod/default/samplepod')!;
   const net1 = ns.devices.find((d) => d.name === 'net1')!;
   assert.deepEqual([net1.kind, net1.kind === 'macvlan' && net1.mode, net1.addresses.map((a) => `${a.address}/${a.prefixLength}`)], ['macvlan', 'bridge', ['10.1.1.101/24']]);
+  // The request's "gateway": Multus deletes eth0's default route and sets one via 10.1.1.1 on net1
+  // (pkg/types/conf.go CheckGatewayConfig; pkg/multus/multus.go DeleteDefaultGW, SetDefaultGW).
+  const main = renderRoutes(ns).trimEnd().split('\n').map((l) => l.trimEnd());
+  assert.ok(main.includes('default via 10.1.1.1 dev net1'), main.join('\n'));
+  assert.ok(!main.some((r) => r.startsWith('default ') && r.includes('dev eth0')), main.join('\n'));
+  const web = renderRoutes(deriveDataplane(t).namespace('pod/default/web')!);
+  assert.match(web, /^default via \S+ dev eth0/m, 'a pod without the request keeps its default route');
 });
 
 test('multus: without "capabilities": {"ips": true} libcni does not pass the ips, and a static IPAM without addresses has none to give', () => {

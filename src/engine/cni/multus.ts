@@ -12,10 +12,13 @@
  * - ipvlan shares the master's MAC and has no device kind in the simulator yet: it is reported,
  *   not built.
  * In every case the pod gets the address on the subnet's prefix and only the kernel's prefix
- * route: the host-local IPAM adds no route unless the configuration lists some.
+ * route: the host-local IPAM adds no route unless the configuration lists some. A request with a
+ * `gateway` moves the pod's default route: Multus deletes the other interfaces' default routes
+ * and sets one via that gateway on the interface (pkg/types/conf.go CheckGatewayConfig,
+ * pkg/multus/multus.go DeleteDefaultGW and SetDefaultGW).
  */
 
-import { hostAddress } from '../dataplane/assemble';
+import { hostAddress, route } from '../dataplane/assemble';
 import { podNetnsId } from '../dataplane/bridgePlugin';
 import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry } from '../dataplane/types';
 import type { NodeInfo, Pod, PodSecondaryInterface, SecondaryNetwork, Topology } from '../model/types';
@@ -174,7 +177,11 @@ export function withMultus(base: CniBuilder): CniBuilder {
     },
     pod: (ctx, pod, node): CniPodState => {
       const own = base.pod(ctx, pod, node);
-      return { ...own, devices: [...own.devices, ...multusPod(ctx, pod, node)] };
+      const devices = [...own.devices, ...multusPod(ctx, pod, node)];
+      const gw = pod.secondaryInterfaces.find((i) => i.defaultGateway && devices.some((d) => d.name === i.name));
+      if (!gw) return { ...own, devices };
+      const routes = [...own.routes.filter((r) => r.dst !== 'default' || r.table !== 'main'), route({ dst: 'default', via: gw.defaultGateway!, dev: gw.name })];
+      return { ...own, devices, routes };
     },
     hostVethName: base.hostVethName,
     notes: (ctx) => [...(base.notes?.(ctx) ?? []), ...notes(ctx)],

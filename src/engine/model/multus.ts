@@ -80,6 +80,8 @@ interface Request {
   readonly name: string;
   /** The first of the request's `ips`, as written (`10.1.1.101/24`). */
   readonly ip?: string;
+  /** The first IPv4 address of the request's `gateway`. */
+  readonly gateway?: string;
   readonly iface?: string;
 }
 
@@ -94,6 +96,7 @@ export function parseNetworksAnnotation(value: string, podNamespace: string): Re
         namespace: typeof e.namespace === 'string' ? e.namespace : podNamespace,
         name: String(e.name),
         ...(Array.isArray(e.ips) && typeof e.ips[0] === 'string' ? { ip: e.ips[0] } : {}),
+        ...(Array.isArray(e.gateway) && e.gateway.some((g) => typeof g === 'string' && parseIPv4(g) !== undefined) ? { gateway: e.gateway.find((g) => typeof g === 'string' && parseIPv4(g) !== undefined) as string } : {}),
         ...(typeof e.interface === 'string' ? { iface: e.interface } : {}),
       }));
     } catch {
@@ -129,6 +132,7 @@ export function attachNetworks(pods: readonly PodDraft[], networks: readonly Sec
       }
       const name = req.iface ?? `net${ifaces.length + 1}`;
       const mac = derivedMac(`${pod.namespace}/${pod.name}/${name}`);
+      const gateway = req.gateway ? { defaultGateway: req.gateway } : {};
       if (net.subnet === undefined) {
         const chosen = addressWithPrefix(net.ipsCapability ? req.ip : undefined) ?? addressWithPrefix(net.staticAddresses?.[0]);
         if (!chosen) {
@@ -136,7 +140,7 @@ export function attachNetworks(pods: readonly PodDraft[], networks: readonly Sec
           pod.reader.report('badNadConfig', path, `network ${net.namespace}/${net.name} uses static IPAM, which has no address for pod ${pod.namespace}/${pod.name}; ${hint}`);
           continue;
         }
-        ifaces.push({ name, network: `${net.namespace}/${net.name}`, address: formatIPv4(chosen.ip), prefixLength: chosen.prefix, mac });
+        ifaces.push({ name, network: `${net.namespace}/${net.name}`, address: formatIPv4(chosen.ip), prefixLength: chosen.prefix, mac, ...gateway });
         continue;
       }
       const subnet = parseCidr(net.subnet) as { base: number; prefix: number };
@@ -148,7 +152,7 @@ export function attachNetworks(pods: readonly PodDraft[], networks: readonly Sec
         next.set(net, n + 1);
       }
       if (!cidrContains(subnet, ip) || ip >= lastAddress(subnet)) continue;
-      ifaces.push({ name, network: `${net.namespace}/${net.name}`, address: formatIPv4(ip), mac });
+      ifaces.push({ name, network: `${net.namespace}/${net.name}`, address: formatIPv4(ip), mac, ...gateway });
     }
     out.set(pod, ifaces);
   }

@@ -192,6 +192,8 @@ export interface PodSecondaryInterface {
   readonly address: string;
   /** The address's prefix when the network has no subnet (static IPAM). */
   readonly prefixLength?: number;
+  /** The request's `gateway`: Multus moves the pod's default route to this interface. */
+  readonly defaultGateway?: string;
   readonly mac: string;
 }
 
