@@ -187,6 +187,9 @@ test('CALICO_IPV4POOL_CIDR: uncommented with another range, the blocks come from
   assert.equal(t.cluster.clusterCIDR, '10.10.0.0/16');
   assert.match(block(t, 'node-1'), /^10\.10\.\d+\.\d+\/26$/);
   assert.ok(routes(t).includes(`${block(t, 'node-2')} via 10.0.0.12 dev tunl0 proto bird onlink`));
+  // CALICO_IPV4POOL_BLOCK_SIZE (startup.go, parseBlockSizeEnvironment): the nodes' blocks take its size.
+  const blocks24 = load(stream(addEnvAfter(text, 'CALICO_IPV4POOL_CIDR', 'CALICO_IPV4POOL_BLOCK_SIZE', '24'))).t;
+  assert.match(block(blocks24, 'node-2'), /^10\.10\.\d+\.0\/24$/);
   // A Cluster clusterCIDR that disagrees is followed, with a warning at the environment's value.
   const { d } = load(stream(text, { clusterCIDR: '10.20.0.0/16' }));
   assert.ok(of(d, 'PW5003').some((w) => w.line === lineOf(stream(text, { clusterCIDR: '10.20.0.0/16' }), '"10.10.0.0/16"') && /blocks from the pool/.test(w.message)));
