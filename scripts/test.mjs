@@ -24,7 +24,7 @@ function find(dir, suffix) {
 
 run('node', ['esbuild.mjs']);
 run('npx', ['tsc', '-b']);
-run('npx', ['eslint', '--no-error-on-unmatched-pattern', 'src', 'webview', 'test']);
+run('npx', ['eslint', '--no-error-on-unmatched-pattern', 'src', 'webview', 'test', 'scripts']);
 const suites = unitOnly ? ['out/test/unit'] : ['out/test/unit', 'out/test/kernel', 'out/test/e2e'];
 const files = suites.flatMap((d) => find(d, '.test.js'));
 run('node', ['--test', '--test-concurrency=1', ...files]);

@@ -17,6 +17,8 @@
 // Interaction starts a second and a half after first paint, as a user reads the graph before moving
 // it: cytoscape builds its cached layer in those idle frames.
 // Targets (issue 9): first paint under 3 s, frames under 50 ms.
+// The functions given to page.evaluate run in the page, where these are the browser's own.
+/* global window, document, requestAnimationFrame, MouseEvent, WheelEvent */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

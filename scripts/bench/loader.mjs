@@ -21,7 +21,7 @@ if (process.argv[2] === '--measure') {
   const { loadTopology } = require(path.join(root, 'out/src/engine/model/load.js'));
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  let summary = '';
+  let summary;
   if (mode === 'incremental') {
     // An editor's keystrokes inside one pod: its app label, then its IP, alternately, each a new text.
     const { createIncrementalLoader } = require(path.join(root, 'out/src/engine/model/incremental.js'));

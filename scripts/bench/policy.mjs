@@ -45,7 +45,7 @@ const topology = {
 };
 
 const ms = (t0) => (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0);
-global.gc?.();
+globalThis.gc?.();
 const heap0 = process.memoryUsage().heapUsed;
 let t0 = process.hrtime.bigint();
 const index = buildPolicyIndex(topology);
