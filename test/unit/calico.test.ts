@@ -4,8 +4,6 @@
  * gateway; CrossSubnet; the node routes as `ip route` prints them; golden traces.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { calicoVtepMac } from '../../src/engine/cni/calico';
 import { acceptAll, allowAll, createEngine, tryTraceFlow } from '../../src/engine/index';
@@ -14,6 +12,7 @@ import { renderRoutes } from '../../src/engine/render/routes';
 import { renderTrace } from '../../src/engine/render/trace';
 import type { TraceRequest } from '../../src/engine/trace/flow';
 import type { Header, Hop, Trace } from '../../src/engine/trace/types';
+import { matchBaseline } from '../harness/baseline';
 import { topology } from './cni-fixtures';
 
 function calico(ipipMode: CalicoEncapMode, vxlanMode: CalicoEncapMode = 'Never', natOutgoing = true): CalicoConfig {
@@ -149,28 +148,17 @@ test('CrossSubnet: peers on the node\'s own subnet are routed directly, the one 
   assert.notEqual(t.disposition, 'NO_ROUTE');
 });
 
-const baselines = join(__dirname, '..', '..', '..', 'test', 'baselines', 'walk');
+const modes = { bgp: calico('Never'), ipip: calico('Always'), vxlan: calico('Never', 'Always') };
 
-function golden(name: string, text: string): void {
-  mkdirSync(baselines, { recursive: true });
-  const file = join(baselines, name);
-  if (!existsSync(file) || process.env['UPDATE_BASELINES'] === '1') writeFileSync(file, text);
-  assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from its baseline (UPDATE_BASELINES=1 rewrites it)`);
-}
-
-test('show --table routes for a Calico node in each mode, as `ip route` prints it', () => {
-  const modes = { bgp: calico('Never'), ipip: calico('Always'), vxlan: calico('Never', 'Always') };
-  for (const [mode, cni] of Object.entries(modes)) {
+for (const [mode, cni] of Object.entries(modes)) {
+  test(`show --table routes for a Calico ${mode} node, as \`ip route\` prints it`, () => {
     const text = renderRoutes(createEngine(cluster(cni)).dataplane.namespace('node/master')!);
-    golden(`calico-${mode}.routes.txt`, text);
+    matchBaseline(`walk/calico-${mode}.routes.txt`, text);
     assert.match(text, /^10\.42\.0\.65 dev cali[0-9a-f]{11} scope link $/m);
-  }
-});
+  });
 
-test('golden traces: Calico BGP, IPIP and VXLAN, same node and across nodes', () => {
-  const modes = { bgp: calico('Never'), ipip: calico('Always'), vxlan: calico('Never', 'Always') };
-  for (const [mode, cni] of Object.entries(modes)) {
-    golden(`calico-${mode}-cross.trace.txt`, renderTrace(run(cluster(cni), cross), `calico ${mode} across nodes`));
-    golden(`calico-${mode}-same.trace.txt`, renderTrace(run(cluster(cni), same), `calico ${mode} same node`));
-  }
-});
+  test(`golden traces: Calico ${mode}, across nodes and on one node`, () => {
+    matchBaseline(`walk/calico-${mode}-cross.trace.txt`, renderTrace(run(cluster(cni), cross), `calico ${mode} across nodes`));
+    matchBaseline(`walk/calico-${mode}-same.trace.txt`, renderTrace(run(cluster(cni), same), `calico ${mode} same node`));
+  });
+}

@@ -4,7 +4,8 @@ import { deriveDataplane } from '../../src/engine/dataplane/derive';
 import { awsHost, awsSnatRules, awsVethName } from '../../src/engine/cni/awsvpc';
 import type { CniContext } from '../../src/engine/dataplane/types';
 import type { Topology } from '../../src/engine/model/types';
-import { golden, namespaceText, neighText, routeText, ruleText, topology } from './cni-fixtures';
+import { namespaceText, neighText, routeText, ruleText, topology } from './cni-fixtures';
+import { matchBaseline } from '../harness/baseline';
 
 function eks(externalSnat: boolean): Topology {
   return topology(
@@ -77,8 +78,8 @@ test('pods: a /32, 169.254.1.1 on-link as default gateway, and a permanent ARP e
   const veth = host.devices.find((d) => d.name === awsVethName({ namespace: 'default', name: 'worker' }))!;
   assert.deepEqual(pod.neighbours.map(neighText), [`169.254.1.1 dev eth0 lladdr ${veth.mac} PERMANENT`]);
   assert.equal(pod.devices.find((d) => d.name === 'eth0')!.mtu, 9001);
-  golden('awsvpc.node-a', namespaceText(host) + (awsHost(ctx(eks(false)), eks(false).nodes[0]!).rules ?? []).map(ruleText).join('\n') + '\n');
-  golden('awsvpc.pod-worker', namespaceText(pod));
+  matchBaseline('cni/awsvpc.node-a.txt', namespaceText(host) + (awsHost(ctx(eks(false)), eks(false).nodes[0]!).rules ?? []).map(ruleText).join('\n') + '\n');
+  matchBaseline('cni/awsvpc.pod-worker.txt', namespaceText(pod));
 });
 
 test('SNAT to the primary IP for traffic leaving the VPC, none with external SNAT', () => {

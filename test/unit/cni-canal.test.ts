@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
 import { caliVethName } from '../../src/engine/cni/calicoVeth';
-import { golden, namespaceText, routeText, topology } from './cni-fixtures';
+import { namespaceText, routeText, topology } from './cni-fixtures';
+import { matchBaseline } from '../harness/baseline';
 
 function canal(backend: 'vxlan' | 'host-gw') {
   return topology(
@@ -35,7 +36,7 @@ test('canal vxlan: flannel.1 routes to the peer, a /32 route per local pod over 
   assert.ok(main.includes('10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink'));
   assert.ok(main.includes(`10.244.0.2 dev ${veth.name} scope link`));
   assert.ok(!main.some((r) => r.startsWith('10.244.0.0/24')), 'no route for the local subnet as a whole');
-  golden('canal-vxlan.master', namespaceText(host));
+  matchBaseline('cni/canal-vxlan.master.txt', namespaceText(host));
 });
 
 test('canal pods: a /32 and the default route via 169.254.1.1 on-link', () => {

@@ -1,12 +1,10 @@
 /**
  * Small validated topologies for the CNI builder tests, built directly as the loader would hand
  * them over, so each builder is tested apart from loading. Plus text forms of the derived state
- * in the shapes `ip route`, `ip neigh` and `bridge fdb` print, for golden comparisons.
+ * in the shapes `ip route`, `ip neigh` and `bridge fdb` print, for golden comparisons
+ * (test/harness/baseline.ts).
  */
 
-import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { CniConfig, NodeInfo, Pod, SecondaryNetwork, Topology } from '../../src/engine/model/types';
 import type { FdbEntry, NetNamespace, Neighbour, Route, RoutingRule } from '../../src/engine/dataplane/types';
 import { formatRoute } from '../../src/engine/render/routes';
@@ -135,17 +133,6 @@ export function namespaceText(ns: NetNamespace): string {
     ...ns.fdb.map(fdbText),
     '',
   ].join('\n');
-}
-
-/** Compares with `test/baselines/cni/<name>.txt`; a missing baseline is written, UPDATE_BASELINES=1 rewrites it. */
-export function golden(name: string, actual: string): void {
-  const file = join(__dirname, '..', '..', '..', 'test', 'baselines', 'cni', `${name}.txt`);
-  if (!existsSync(file) || process.env.UPDATE_BASELINES === '1') {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs from its baseline (UPDATE_BASELINES=1 rewrites it)`);
 }
 
 /** A rule as `ip rule` prints it. */

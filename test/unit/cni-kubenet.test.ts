@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
 import { kubenetCloudRoutes, kubenetMasqueradeRule } from '../../src/engine/cni/kubenet';
-import { golden, namespaceText, routeText, topology } from './cni-fixtures';
+import { namespaceText, routeText, topology } from './cni-fixtures';
+import { matchBaseline } from '../harness/baseline';
 
 const t = topology(
   { plugin: 'kubenet', mtu: 1460 },
@@ -27,7 +28,7 @@ test('kubenet: cbr0 at the podCIDR .1 with MTU from the cluster, and no route to
   assert.deepEqual(cbr0.addresses.map((a) => `${a.address}/${a.prefixLength}`), ['10.244.0.1/24']);
   const main = host.routes.filter((r) => r.table === 'main').map(routeText);
   assert.deepEqual(main, ['default via 10.128.0.1 dev eth0', '10.128.0.0/24 dev eth0 proto kernel scope link src 10.128.0.2', '10.244.0.0/24 dev cbr0 proto kernel scope link src 10.244.0.1']);
-  golden('kubenet.node1', namespaceText(host));
+  matchBaseline('cni/kubenet.node1.txt', namespaceText(host));
 });
 
 test('kubenet pods: eth0 on the podCIDR, default via cbr0; hostNetwork pods get no veth', () => {
@@ -36,7 +37,7 @@ test('kubenet pods: eth0 on the podCIDR, default via cbr0; hostNetwork pods get 
   assert.deepEqual(pod.routes.filter((r) => r.table === 'main').map(routeText), ['default via 10.244.1.1 dev eth0', '10.244.1.0/24 dev eth0 proto kernel scope link src 10.244.1.2']);
   const node2 = dp.namespace('node/node2')!;
   assert.equal(node2.devices.filter((d) => d.kind === 'veth').length, 1);
-  golden('kubenet.pod-db', namespaceText(pod));
+  matchBaseline('cni/kubenet.pod-db.txt', namespaceText(pod));
 });
 
 test('the cloud route table sends each podCIDR to its node, and the masquerade rule spares 10.0.0.0/8', () => {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
 import { multusVethName } from '../../src/engine/cni/multus';
 import type { SecondaryNetwork } from '../../src/engine/model/types';
-import { golden, namespaceText, routeText, topology } from './cni-fixtures';
+import { namespaceText, routeText, topology } from './cni-fixtures';
+import { matchBaseline } from '../harness/baseline';
 
 const source = { file: 'fixture.yaml', line: 1, col: 1 };
 const networks: SecondaryNetwork[] = [
@@ -42,7 +43,7 @@ test('eth0 stays with the cluster CNI; net1 is a bridge-mode macvlan of the node
   const main = pod.routes.filter((r) => r.table === 'main').map(routeText);
   assert.ok(main.includes('192.168.50.0/24 dev net1 proto kernel scope link src 192.168.50.200'));
   assert.ok(main.includes('default via 10.244.0.1 dev eth0'), 'the default route stays on eth0');
-  golden('multus.pod-samplepod', namespaceText(pod));
+  matchBaseline('cni/multus.pod-samplepod.txt', namespaceText(pod));
 });
 
 test('a bridge attachment puts the named bridge and a veth on the host, once per node', () => {

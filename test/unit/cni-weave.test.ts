@@ -4,7 +4,8 @@ import { deriveDataplane } from '../../src/engine/dataplane/derive';
 import { weaveShares } from '../../src/engine/cni/weave-ipam';
 import { weaveCluster, weaveVni } from '../../src/engine/cni/weave';
 import { numToIp } from '../../src/engine/net/ipv4';
-import { golden, namespaceText, routeText, topology } from './cni-fixtures';
+import { namespaceText, routeText, topology } from './cni-fixtures';
+import { matchBaseline } from '../harness/baseline';
 
 const nodes = [
   { name: 'node1', address: '192.168.1.11', podCIDR: '10.32.0.0/24', gateway: '192.168.1.1' },
@@ -43,8 +44,8 @@ test('fast datapath: weave bridge, datapath, vethwe pair, vxlan-6784 vport with 
   const vni = weaveVni(c.nodes[0]!, c.nodes[1]!);
   assert.equal(vni, 1 | (2 << 12));
   assert.ok(host.fdb.some((f) => f.mac === '0a:58:0a:28:00:01' && f.dev === 'vxlan-6784' && f.dst === '192.168.1.12' && f.vni === vni && f.self));
-  golden('weave-fastdp.node1', text);
-  golden('weave-fastdp.pod-a', namespaceText(dp.namespace('pod/default/a')!));
+  matchBaseline('cni/weave-fastdp.node1.txt', text);
+  matchBaseline('cni/weave-fastdp.pod-a.txt', namespaceText(dp.namespace('pod/default/a')!));
 });
 
 test('pods see the whole range on-link and route the rest via their node bridge address', () => {
@@ -61,5 +62,5 @@ test('sleeve: vethwe-bridge leads to vethwe-pcap, read by weaver on UDP 6783, wi
   assert.equal(pcap.port, 6783);
   assert.deepEqual(pcap.leases.map((l) => `${l.subnet} ${l.publicIp}`), ['10.32.0.0/13 192.168.1.11', '10.40.0.0/14 192.168.1.12', '10.44.0.0/14 192.168.1.13']);
   assert.ok(!host.devices.some((d) => d.name === 'datapath' || d.name === 'vxlan-6784'));
-  golden('weave-sleeve.node2', namespaceText(host));
+  matchBaseline('cni/weave-sleeve.node2.txt', namespaceText(host));
 });

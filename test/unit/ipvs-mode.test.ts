@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { createNetfilterHook } from '../../src/engine/netfilter/hook';
 import { buildIpvs, renderIpsetList, renderIpvsadm, renderRestore } from '../../src/engine/proxy';
 import type { FlowKey, NetfilterInput } from '../../src/engine/trace/hooks';
-import { matchBaseline } from '../fixtures/proxy/baseline';
+import { matchBaseline } from '../harness/baseline';
 import { endpoint, seed002, service, slice } from '../fixtures/proxy/build';
 
 const topo = seed002([service('default', 'sticky', '10.43.0.20', [{ name: 'http', protocol: 'TCP', port: 8080, targetPort: 8080 }], { sessionAffinity: 'ClientIP', sessionAffinityTimeoutSeconds: 600 })], [], { mode: 'ipvs', ipvsScheduler: 'lc' });
@@ -22,7 +22,7 @@ test('ipvsadm -Ln: one virtual server per address and port, both pods as Masq re
   const services = text.split('\n').filter((l) => /^(TCP|UDP|SCTP) /.test(l));
   assert.deepEqual(services, ['TCP  192.168.205.5:32506 lc', 'TCP  10.43.0.20:8080 lc persistent 600', 'TCP  10.43.6.58:80 lc'],
     'ipvsadm subtracts addresses into an int: 192.168.205.5 sorts before 10.43.x, more than 2^31 below it');
-  matchBaseline('ipvs-seed002-node2.ipvsadm', text);
+  matchBaseline('proxy/ipvs-seed002-node2.ipvsadm', text);
 });
 
 test('ipset list and the ipvs-mode payload', () => {
@@ -31,13 +31,13 @@ test('ipset list and the ipvs-mode payload', () => {
   assert.deepEqual(state.ipsets.get('KUBE-CLUSTER-IP')!.entries, ['10.43.0.20,tcp:8080', '10.43.6.58,tcp:80']);
   assert.deepEqual(state.ipsets.get('KUBE-NODE-PORT-TCP')!.entries, ['32506']);
   assert.deepEqual(state.ipsets.get('KUBE-LOOP-BACK')!.entries, ['10.42.2.6,tcp:80,10.42.2.6'], 'only the local endpoint hairpins here');
-  matchBaseline('ipvs-seed002-node2.ipset', renderIpsetList(state));
+  matchBaseline('proxy/ipvs-seed002-node2.ipset', renderIpsetList(state));
   const rules = renderRestore(topo, 'node2');
   assert.match(rules, /-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip \+ port for masquerade purpose" -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10\.42\.0\.0\/16 -j KUBE-MARK-MASQ/);
   assert.match(rules, /-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ/);
   assert.doesNotMatch(rules, /KUBE-SVC-|KUBE-SEP-/, 'no per-service chains in ipvs mode');
   assert.equal(rules.split('\n').find((l) => l.startsWith('-A KUBE-SERVICES ')), '-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN', 'localhost is dismissed first');
-  matchBaseline('ipvs-seed002-node2.rules', rules);
+  matchBaseline('proxy/ipvs-seed002-node2.rules', rules);
 });
 
 test('the walk: PREROUTING accepts via the ipset, INPUT hands the packet to IPVS which picks a real server', () => {

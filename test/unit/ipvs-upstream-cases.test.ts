@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Topology } from '../../src/engine/model/types';
 import { buildIpvs, renderIpvsadm, restoreLines, type IpvsState } from '../../src/engine/proxy';
-import { matchBaseline } from '../fixtures/proxy/baseline';
+import { matchBaseline } from '../harness/baseline';
 import { chain } from '../fixtures/proxy/chains';
 import { loadProxyFixture as load } from '../fixtures/proxy/load';
 
@@ -29,7 +29,7 @@ test('TestLoadBalancer: two virtual servers, the address in KUBE-LOAD-BALANCER, 
   const lines = restoreLines(topo, 'test-node');
   assert.deepEqual(chain(lines, 'KUBE-SERVICES'), ['RETURN 127.0.0.0/8', 'KUBE-LOAD-BALANCER KUBE-LOAD-BALANCER', 'KUBE-MARK-MASQ KUBE-CLUSTER-IP', 'KUBE-NODE-PORT', 'ACCEPT KUBE-CLUSTER-IP', 'ACCEPT KUBE-LOAD-BALANCER']);
   assert.deepEqual(chain(lines, 'KUBE-LOAD-BALANCER'), ['KUBE-MARK-MASQ']);
-  matchBaseline('ipvs-upstream-load-balancer.ipvsadm', renderIpvsadm(state));
+  matchBaseline('proxy/ipvs-upstream-load-balancer.ipvsadm', renderIpvsadm(state));
 });
 
 test('TestOnlyLocalNodePorts: the NodePort server holds only the local endpoint; both NodePort sets hold the port', () => {
@@ -41,7 +41,7 @@ test('TestOnlyLocalNodePorts: the NodePort server holds only the local endpoint;
   const lines = restoreLines(topo, 'test-node');
   assert.deepEqual(chain(lines, 'KUBE-SERVICES'), ['RETURN 127.0.0.0/8', 'KUBE-MARK-MASQ KUBE-CLUSTER-IP', 'KUBE-NODE-PORT', 'ACCEPT KUBE-CLUSTER-IP']);
   assert.deepEqual(chain(lines, 'KUBE-NODE-PORT'), ['RETURN KUBE-NODE-PORT-LOCAL-TCP', 'KUBE-MARK-MASQ KUBE-NODE-PORT-TCP', 'ACCEPT KUBE-HEALTH-CHECK-NODE-PORT'], 'nat\'s two rules, then filter\'s');
-  matchBaseline('ipvs-upstream-only-local-nodeports.ipvsadm', renderIpvsadm(state));
+  matchBaseline('proxy/ipvs-upstream-only-local-nodeports.ipvsadm', renderIpvsadm(state));
 });
 
 test('TestHealthCheckNodePort: only the Local services\' health check ports are in the set', () => {
@@ -59,7 +59,7 @@ test('TestOnlyLocalExternalIPs: three virtual servers; the external ones hold on
   assert.deepEqual(servers(state), { 'TCP 10.20.30.41:80': ['10.180.0.1:80', '10.180.1.1:80'], 'TCP 50.60.70.81:80': ['10.180.0.1:80'], 'TCP 127.0.0.1:80': ['10.180.0.1:80'] });
   assert.deepEqual(state.ipsets.get('KUBE-EXTERNAL-IP-LOCAL')!.entries, ['127.0.0.1,tcp:80', '50.60.70.81,tcp:80']);
   assert.deepEqual(state.ipsets.get('KUBE-EXTERNAL-IP')!.entries, []);
-  matchBaseline('ipvs-upstream-only-local-external-ips.ipvsadm', renderIpvsadm(state));
+  matchBaseline('proxy/ipvs-upstream-only-local-external-ips.ipvsadm', renderIpvsadm(state));
 });
 
 test('TestClusterIPNoEndpoint: one virtual server, no real servers', () => {

@@ -16,7 +16,7 @@ import type { Topology } from '../../src/engine/model/types';
 import { renderTrace } from '../../src/engine/render/trace';
 import type { TraceRequest } from '../../src/engine/trace/flow';
 import type { Ipv4Header, Step, Trace } from '../../src/engine/trace/types';
-import { matchBaseline } from '../fixtures/proxy/baseline';
+import { matchBaseline } from '../harness/baseline';
 
 const samplePath = path.join(__dirname, '..', '..', '..', 'samples', 'seed002-ipvs.yaml');
 
@@ -87,7 +87,7 @@ test('pod → ClusterIP: local on kube-ipvs0, PREROUTING → INPUT → IPVS → 
   assert.deepEqual([delivered(t).src, delivered(t).dst, delivered(t).ttl], ['10.42.0.65', '10.42.1.6', 62], 'pod source kept (no MASQUERADE mark), TTL down once per routing node');
   assert.equal(delivered(t.reply!).src, '10.43.6.58', 'the reply leg restores the ClusterIP as source');
   assert.equal(l4(t.reply!).sport, 80);
-  matchBaseline('ipvs-walk-pod-clusterip.trace.txt', renderTrace(t, 'pod/default/busybox -> svc/default/nginx-test-service:80 (ipvs)'));
+  matchBaseline('proxy/ipvs-walk-pod-clusterip.trace.txt', renderTrace(t, 'pod/default/busybox -> svc/default/nginx-test-service:80 (ipvs)'));
 });
 
 test('the second endpoint, on another node, is what --endpoint 1 follows', () => {
@@ -113,7 +113,7 @@ test('node → ClusterIP: the source is the ClusterIP (route src), IPVS at OUTPU
   assert.equal(reply.at(-1), 'un-DNAT', 'the reply is un-DNATed at LOCAL_IN, after the filter table');
   const last = t.reply!.final.find((s) => s.kind === 'deliver');
   assert.equal(last?.kind === 'deliver' && last.to, '10.43.6.58:45678/tcp (host master)');
-  matchBaseline('ipvs-walk-node-clusterip.trace.txt', renderTrace(t, 'node/master -> svc/default/nginx-test-service:80 (ipvs)'));
+  matchBaseline('proxy/ipvs-walk-node-clusterip.trace.txt', renderTrace(t, 'node/master -> svc/default/nginx-test-service:80 (ipvs)'));
 });
 
 test('ext → NodePort: KUBE-NODE-PORT-TCP marks it, IPVS on the node address, MASQUERADE; the reply comes from the NodePort', () => {
@@ -126,7 +126,7 @@ test('ext → NodePort: KUBE-NODE-PORT-TCP marks it, IPVS on the node address, M
   assert.ok(node2.includes('nat/KUBE-POSTROUTING:MASQUERADE'));
   assert.deepEqual([delivered(t).src, delivered(t).dst], ['10.42.2.0', '10.42.1.6'], 'masqueraded to flannel.1 of node2');
   assert.deepEqual([delivered(t.reply!).src, delivered(t.reply!).dst, l4(t.reply!).sport], ['192.168.205.5', '192.168.205.100', 32506]);
-  matchBaseline('ipvs-walk-ext-nodeport.trace.txt', renderTrace(t, 'ext/client -> 192.168.205.5:32506 (ipvs)'));
+  matchBaseline('proxy/ipvs-walk-ext-nodeport.trace.txt', renderTrace(t, 'ext/client -> 192.168.205.5:32506 (ipvs)'));
 });
 
 test('ext → NodePort with the endpoint on the same node: IPVS sends it into cni0, masqueraded to cni0\'s address', () => {
@@ -143,7 +143,7 @@ test('pod → its own node\'s NodePort: IPVS on master; another node\'s NodePort
   assert.ok(master.includes('ipvs 10.42.1.6:80') && master.includes('nat/KUBE-POSTROUTING:MASQUERADE'));
   assert.ok(!master.some((x) => x.startsWith('filter/FORWARD')));
   assert.deepEqual([delivered(own.reply!).src, l4(own.reply!).sport], ['192.168.205.4', 32506]);
-  matchBaseline('ipvs-walk-pod-nodeport.trace.txt', renderTrace(own, 'pod/default/busybox -> 192.168.205.4:32506 (ipvs)'));
+  matchBaseline('proxy/ipvs-walk-pod-nodeport.trace.txt', renderTrace(own, 'pod/default/busybox -> 192.168.205.4:32506 (ipvs)'));
   const other = trace({ from: 'pod/default/busybox', to: 'ip/192.168.205.5:32506' });
   assert.equal(other.disposition, 'DELIVERED');
   assert.ok(path_(other, 'master').some((x) => x.startsWith('filter/FORWARD')), 'not local on master: forwarded');

@@ -2,24 +2,24 @@
  * The broken corpus: every file under test/fixtures/broken breaks one rule. Its first line says
  * what must be reported (`# expect: CODE at LINE:COL`, one or more), and its golden baseline
  * test/baselines/broken/<case>.errors.txt reprints the source with `~~~` under each diagnostic's
- * span, so a change to a rule's position logic shows up as a baseline diff. Hostile inputs too big
- * or too odd to commit are generated here. A missing baseline is written on first run;
- * UPDATE_BASELINES=1 rewrites them on purpose. Cases run through what `check` runs: the loader,
- * then (after a clean load) the dataplane's diagnostics, so the PW6xxx cases live here too.
+ * span, so a change to a rule's position logic shows up as a baseline diff
+ * (test/harness/baseline.ts). Hostile inputs too big or too odd to commit are generated here. Cases
+ * run through what `check` runs: the loader, then (after a clean load) the dataplane's
+ * diagnostics, so the PW6xxx cases live here too.
  */
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { withDataplaneDiagnostics } from '../../src/engine/dataplane/diagnose';
 import { compareDiagnostics, formatDiagnostic, type Diagnostic } from '../../src/engine/diagnostics';
 import type { LoadHost } from '../../src/engine/model/host';
 import { loadTopology } from '../../src/engine/model/load';
+import { matchBaseline } from '../harness/baseline';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/broken');
-const baselines = path.join(root, 'test/baselines/broken');
 
 /** Includes resolve among the fixtures themselves, by exact name. */
 const fixtureHost: LoadHost = {
@@ -45,16 +45,6 @@ function errorsText(name: string, text: string, diagnostics: readonly Diagnostic
   return `${out.join('\n')}\n`;
 }
 
-function compareBaseline(name: string, actual: string): void {
-  const file = path.join(baselines, `${name}.errors.txt`);
-  if (!existsSync(file) || process.env.UPDATE_BASELINES === '1') {
-    mkdirSync(baselines, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.equal(actual, readFileSync(file, 'utf8'), `baseline ${name}.errors.txt differs (UPDATE_BASELINES=1 rewrites it)`);
-}
-
 function expectations(text: string): { code: string; line: number; col: number }[] {
   return [...text.matchAll(/^# expect: (PW\d{4}) at (\d+):(\d+)\r?$/gm)].map((m) => ({ code: m[1]!, line: Number(m[2]), col: Number(m[3]) }));
 }
@@ -76,7 +66,7 @@ for (const name of cases) {
       const hit = result.diagnostics.find((d) => d.code === e.code && d.line === e.line && d.col === e.col);
       assert.ok(hit, `${name}: expected ${e.code} at ${e.line}:${e.col}; got\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
     }
-    compareBaseline(name.replace(/\.(ya?ml|json)$/, ''), errorsText(name, text, result.diagnostics, true));
+    matchBaseline(`broken/${name.replace(/\.(ya?ml|json)$/, '')}.errors.txt`, errorsText(name, text, result.diagnostics, true));
   });
 }
 
@@ -113,6 +103,6 @@ for (const h of hostile) {
     const result = loadTopology({ path: `${h.name}.yaml`, text }, fixtureHost);
     assert.ok(result.diagnostics.some((d) => d.code === h.code), `${h.name}: expected ${h.code}; got\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
     assert.equal(result.value !== undefined, h.clusterSurvives, `${h.name}: the Cluster document ${h.clusterSurvives ? 'should' : 'should not'} load`);
-    compareBaseline(`hostile-${h.name}`, errorsText(`${h.name}.yaml`, '', result.diagnostics, false));
+    matchBaseline(`broken/hostile-${h.name}.errors.txt`, errorsText(`${h.name}.yaml`, '', result.diagnostics, false));
   });
 }

@@ -11,7 +11,7 @@ import { buildIpvs, renderIpvsadm, renderRestore, renderSave, restoreLines, upst
 import { createEngine, tryTraceFlow } from '../../src/engine/index';
 import type { FlowKey } from '../../src/engine/trace/hooks';
 import type { NetfilterStep } from '../../src/engine/trace/types';
-import { upstreamBaseline } from '../fixtures/proxy/baseline';
+import { upstreamBaseline } from '../harness/baseline';
 import { loadProxyFixture as load } from '../fixtures/proxy/load';
 import { loadTopologyFile } from '../fixtures/load';
 
@@ -20,7 +20,7 @@ const SVC5 = /NUKIZ6OKUXPJNT4C|I77PXRDZVX7PMWMN|ns5\/svc5/;
 
 test('TestOverallIPTablesRules svc5: every affinity line and every other svc5 line as upstream states them', () => {
   const ours = renderRestore(load('overall.yaml'), 'test-node', upstreamTestEnvironment).split('\n').filter((l) => SVC5.test(l));
-  const upstream = upstreamBaseline('upstream-overall.rules').split('\n').filter((l) => SVC5.test(l));
+  const upstream = upstreamBaseline('proxy/upstream-overall.rules').split('\n').filter((l) => SVC5.test(l));
   assert.equal(ours.join('\n'), upstream.join('\n'));
   // The two lines ClientIP affinity adds, as upstream's expected payload spells them.
   assert.ok(ours.includes('-A KUBE-SVC-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 -> 10.180.0.3:80" -m recent --name KUBE-SEP-I77PXRDZVX7PMWMN --rcheck --seconds 10800 --reap -j KUBE-SEP-I77PXRDZVX7PMWMN'));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Endpoint, KubeProxyConfig, Service, ServicePort, Topology } from '../../src/engine/model/types';
 import { renderRestore, upstreamTestEnvironment, type ProxyEnvironment } from '../../src/engine/proxy';
-import { upstreamBaseline } from '../fixtures/proxy/baseline';
+import { upstreamBaseline } from '../harness/baseline';
 import { endpoint, port, service, slice, upstreamCluster } from '../fixtures/proxy/build';
 import { packetFlow, type Outcome } from '../fixtures/proxy/flow';
 import { loadProxyFixture as load } from '../fixtures/proxy/load';
@@ -237,7 +237,7 @@ test('TestSyncProxyRulesLargeClusterMode: above 1,000 endpoints the per-endpoint
 });
 
 test('TestSyncProxyRulesRepeated from repeated.yaml: the first, full sync\'s exact payload', () => {
-  assert.equal(renderRestore(load('repeated.yaml'), 'test-node', upstreamTestEnvironment), upstreamBaseline('upstream-repeated.rules'));
+  assert.equal(renderRestore(load('repeated.yaml'), 'test-node', upstreamTestEnvironment), upstreamBaseline('proxy/upstream-repeated.rules'));
 });
 
 test('TestSyncProxyRulesRepeated, its last full resync: the rules for svc1 and svc3 once svc2 and svc4 are gone', () => {
@@ -250,7 +250,7 @@ test('TestSyncProxyRulesRepeated, its last full resync: the rules for svc1 and s
   const slice3 = { ...slice1, namespace: 'ns3', serviceName: 'svc3', name: 'svc3-1', endpoints: [ep('10.0.3.2'), ep('10.0.3.3')] };
   const topo: Topology = { ...base, services: [svc1, svc3], endpointSlices: [slice1, slice3] };
   const natRules = renderRestore(topo, 'test-node', upstreamTestEnvironment).split('*nat\n')[1]!.split('\n').filter((l) => l.startsWith('-A '));
-  assert.deepEqual(natRules, upstreamBaseline('upstream-repeated-final.rules').trimEnd().split('\n'));
+  assert.deepEqual(natRules, upstreamBaseline('proxy/upstream-repeated-final.rules').trimEnd().split('\n'));
 });
 
 test('TestMasqueradeRule and TestDropInvalidRule: KUBE-POSTROUTING with and without --random-fully; the INVALID drop with nfacct, without, and none when TCP is liberal', () => {

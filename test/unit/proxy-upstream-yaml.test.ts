@@ -10,12 +10,12 @@ import { test } from 'node:test';
 import type { Topology } from '../../src/engine/model/types';
 import { renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
 import type { FlowKey } from '../../src/engine/trace/hooks';
-import { upstreamBaseline } from '../fixtures/proxy/baseline';
+import { upstreamBaseline } from '../harness/baseline';
 import { packetFlow, type Outcome } from '../fixtures/proxy/flow';
 import { loadProxyFixture as load } from '../fixtures/proxy/load';
 
 test('TestOverallIPTablesRules from overall.yaml: upstream\'s exact payload', () => {
-  assert.equal(renderRestore(load('overall.yaml'), 'test-node', upstreamTestEnvironment), upstreamBaseline('upstream-overall.rules'));
+  assert.equal(renderRestore(load('overall.yaml'), 'test-node', upstreamTestEnvironment), upstreamBaseline('proxy/upstream-overall.rules'));
 });
 
 test('TestClusterIPGeneral from cluster-ip-general.yaml: upstream\'s packet flows', () => {

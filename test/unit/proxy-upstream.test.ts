@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
-import { upstreamBaseline as baseline } from '../fixtures/proxy/baseline';
+import { upstreamBaseline } from '../harness/baseline';
 import { upstreamOverallCluster } from '../fixtures/proxy/build';
 
 test('TestOverallIPTablesRules: six services of every kind give upstream\'s exact payload', () => {
   const topo = upstreamOverallCluster();
-  assert.equal(renderRestore(topo, 'test-node', upstreamTestEnvironment), baseline('upstream-overall.rules'));
+  assert.equal(renderRestore(topo, 'test-node', upstreamTestEnvironment), upstreamBaseline('proxy/upstream-overall.rules'));
 });

@@ -5,7 +5,7 @@
  * INPUT, TTL and MACs unchanged (docs/kernel-facts.md, "Netfilter on the bridge").
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { nodeHost } from '../../src/cli/nodeHost';
@@ -16,6 +16,7 @@ import { renderTrace } from '../../src/engine/render/trace';
 import type { NetfilterHook } from '../../src/engine/trace/hooks';
 import type { Hop, Ipv4Header, Trace } from '../../src/engine/trace/types';
 import { validateTrace } from '../../src/engine/trace/validate';
+import { matchBaseline } from '../harness/baseline';
 
 const root = path.join(__dirname, '..', '..', '..');
 
@@ -82,10 +83,6 @@ test('the hooks see the bridge as in and out device, and a FORWARD DROP ends the
 });
 
 test('golden: flannel same-node pod-to-pod through br_netfilter', () => {
-  const dir = path.join(root, 'test', 'baselines', 'walk');
-  mkdirSync(dir, { recursive: true });
   const text = renderTrace(walk(seed000, sameNode), 'flannel vxlan, same node (br_netfilter)');
-  const file = path.join(dir, 'flannel-same-node.trace.txt');
-  if (!existsSync(file) || process.env['UPDATE_BASELINES'] === '1') writeFileSync(file, text);
-  assert.equal(text, readFileSync(file, 'utf8'));
+  matchBaseline('walk/flannel-same-node.trace.txt', text);
 });

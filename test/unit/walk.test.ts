@@ -3,8 +3,6 @@
  * bridge path on one node, node and external sources, ICMP, the reply leg, and the validator.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { acceptAll, allowAll, createEngine, tryTraceFlow } from '../../src/engine/index';
 import type { Topology } from '../../src/engine/model/types';
@@ -13,6 +11,7 @@ import type { TraceRequest } from '../../src/engine/trace/flow';
 import type { Header, Trace } from '../../src/engine/trace/types';
 import { validateTrace } from '../../src/engine/trace/validate';
 import { flannel, seed002 } from '../fixtures/walk/clusters';
+import { matchBaseline } from '../harness/baseline';
 
 function run(t: Topology, request: TraceRequest): Trace {
   const r = tryTraceFlow(createEngine(t, { netfilter: acceptAll, policy: allowAll }), request);
@@ -123,13 +122,9 @@ test('the validator rejects a hop whose TTL changes without a step', () => {
   assert.match(validateTrace(tampered).join('\n'), /TTL 64 → 63 but the steps decrement by 0/);
 });
 
-test('golden text traces for each flannel backend', () => {
-  const dir = join(__dirname, '..', '..', '..', 'test', 'baselines', 'walk');
-  mkdirSync(dir, { recursive: true });
-  for (const backend of ['vxlan', 'host-gw', 'udp'] as const) {
+for (const backend of ['vxlan', 'host-gw', 'udp'] as const) {
+  test(`golden text trace: flannel ${backend}`, () => {
     const text = renderTrace(run(seed002(flannel(backend)), { from: 'pod/default/busybox', to: 'ip/10.42.1.9:80' }), `flannel ${backend}`);
-    const file = join(dir, `flannel-${backend}.trace.txt`);
-    if (!existsSync(file) || process.env['UPDATE_BASELINES'] === '1') writeFileSync(file, text);
-    assert.equal(text, readFileSync(file, 'utf8'));
-  }
-});
+    matchBaseline(`walk/flannel-${backend}.trace.txt`, text);
+  });
+}
