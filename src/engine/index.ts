@@ -10,16 +10,6 @@ import { createPolicyHook } from './policy/hook';
 import type { NetfilterHook, PolicyHook } from './trace/hooks';
 import type { Engine } from './trace/flow';
 
-/** A netfilter with no rules: every hook accepts and changes nothing (for tests of the walk alone). */
-export const acceptAll: NetfilterHook = {
-  run: (input) => ({ verdict: 'ACCEPT', flow: input.flow, mark: input.mark, steps: [] }),
-};
-
-/** No NetworkPolicy: nothing is isolated. */
-export const allowAll: PolicyHook = {
-  evaluate: (direction) => ({ kind: 'policy', direction, verdict: 'allow', enforced: false, reason: 'not isolated: no NetworkPolicy selects the pod' }),
-};
-
 export interface EngineOptions {
   readonly netfilter?: NetfilterHook;
   readonly policy?: PolicyHook;

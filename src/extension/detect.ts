@@ -15,7 +15,3 @@ export function isTopologyFileName(path: string): boolean {
 export function isTopologyText(text: string): boolean {
   return clusterApiVersion.test(text.length > scanLimit ? text.slice(0, scanLimit) : text);
 }
-
-export function isTopology(path: string, text: string): boolean {
-  return isTopologyFileName(path) || isTopologyText(text);
-}

@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { calicoVtepMac } from '../../src/engine/cni/calico';
-import { acceptAll, allowAll, createEngine, tryTraceFlow } from '../../src/engine/index';
+import { createEngine, tryTraceFlow } from '../../src/engine/index';
 import type { CalicoConfig, CalicoEncapMode, Topology } from '../../src/engine/model/types';
 import { renderRoutes } from '../../src/engine/render/routes';
 import { renderTrace } from '../../src/engine/render/trace';
 import type { TraceRequest } from '../../src/engine/trace/flow';
 import type { Header, Hop, Trace } from '../../src/engine/trace/types';
+import { acceptAll, allowAll } from '../fixtures/walk/hooks';
 import { matchBaseline } from '../harness/baseline';
 import { topology } from './cni-fixtures';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Trace } from '../../src/engine/trace/types';
 import { describeAt, describeCidr, freeAddress } from '../../src/extension/describe';
-import { isTopology, isTopologyText } from '../../src/extension/detect';
+import { isTopologyFileName, isTopologyText } from '../../src/extension/detect';
 import { traceToMarkdown } from '../../src/extension/exportTrace';
 import { buildGraph } from '../../src/extension/graph';
 import { podIpFix } from '../../src/extension/podIpFix';
@@ -15,7 +15,8 @@ test('topology files are recognised by the Cluster apiVersion or the .packetwalk
   assert.equal(isTopologyText("apiVersion: 'packetwalk.io/v1alpha1'\n"), true);
   assert.equal(isTopologyText('# apiVersion: packetwalk.io/v1alpha1\napiVersion: v1\nkind: Pod\n'), false);
   assert.equal(isTopologyText('apiVersion: apps/v1\nkind: Deployment\n'), false);
-  assert.equal(isTopology('/x/lab.packetwalk.yaml', 'apiVersion: v1\n'), true);
+  assert.equal(isTopologyFileName('/x/lab.packetwalk.yaml'), true);
+  assert.equal(isTopologyFileName('/x/lab.yaml'), false);
 });
 
 test('the graph puts each node in a compound with its NIC, cni0, flannel.1 and pods, and ties the service to its endpoint pods', () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as yaml from 'js-yaml';
 import type { Diagnostic } from '../../src/engine/diagnostics';
-import { parseDocuments } from '../../src/engine/model/documents';
+import { parseDocuments } from '../fixtures/load';
 import { readPod, readPodInFull, type PodDraft } from '../../src/engine/model/pods';
 import { Reader } from '../../src/engine/model/reader';
 import { readService, readServiceInFull, type ServiceDraft } from '../../src/engine/model/services';

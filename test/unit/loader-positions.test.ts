@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDocuments } from '../../src/engine/model/documents';
+import { parseDocuments } from '../fixtures/load';
 import type { Path, PathPart } from '../../src/engine/model/path';
 
 /** The text a span covers, and its line:col, for readable assertions. */

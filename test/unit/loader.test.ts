@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Diagnostic } from '../../src/engine/diagnostics';
 import { noIncludes, type LoadHost } from '../../src/engine/model/host';
 import { loadTopology } from '../../src/engine/model/load';
-import { parseDocuments } from '../../src/engine/model/documents';
+import { parseDocuments } from '../fixtures/load';
 import type { Topology } from '../../src/engine/model/types';
 
 const cluster = (cni = '{plugin: flannel, backend: vxlan}', nodes = '[{name: node1, address: 192.168.1.11, podCIDR: 10.42.1.0/24}, {name: node2, address: 192.168.1.12, podCIDR: 10.42.2.0/24}]') => `apiVersion: packetwalk.io/v1alpha1

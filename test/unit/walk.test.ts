@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acceptAll, allowAll, createEngine, tryTraceFlow } from '../../src/engine/index';
+import { createEngine, tryTraceFlow } from '../../src/engine/index';
 import type { Topology } from '../../src/engine/model/types';
 import { renderTrace } from '../../src/engine/render/trace';
 import type { TraceRequest } from '../../src/engine/trace/flow';
 import type { Header, Trace } from '../../src/engine/trace/types';
 import { validateTrace } from '../../src/engine/trace/validate';
 import { flannel, seed002 } from '../fixtures/walk/clusters';
+import { acceptAll, allowAll } from '../fixtures/walk/hooks';
 import { matchBaseline } from '../harness/baseline';
 
 function run(t: Topology, request: TraceRequest): Trace {

@@ -6,7 +6,7 @@
 
 import type { NodeInfo, Pod } from '../model/types';
 import { derivedMac } from '../net/derivedNames';
-import { ipToNum, nthAddress, parsePrefix, prefixContains } from '../net/ipv4';
+import { nthAddress, parsePrefix } from '../net/ipv4';
 import { hostAddress, route } from './assemble';
 import type { CniPodState, DeviceSpec, FdbEntry, Route } from './types';
 
@@ -116,10 +116,4 @@ export function bridgePodState(pod: Pod, node: NodeInfo, options: BridgeOptions,
     routes,
     neighbours: [],
   };
-}
-
-/** Whether an address is inside a CIDR, for builders deciding which peers they route to. */
-export function inCidr(address: string, cidr: string): boolean {
-  const prefix = parsePrefix(cidr);
-  return prefix !== undefined && prefixContains(prefix, ipToNum(address));
 }

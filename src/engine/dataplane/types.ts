@@ -138,8 +138,6 @@ export type Device =
   | DummyDevice
   | MacvlanDevice;
 
-export type DeviceKind = Device['kind'];
-
 /** IPv4 prefix in numeric form, so lookups never re-parse text. */
 export interface Prefix {
   /** Network address as an unsigned 32-bit number. */

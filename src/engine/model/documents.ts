@@ -306,13 +306,6 @@ export function visitDocuments(file: SourceFile, visit: (doc: ParsedDocument) =>
   return diagnostics;
 }
 
-/** Every document of the file, kept: for callers that look at documents more than once (hovers, tests). */
-export function parseDocuments(file: SourceFile): ParsedFile {
-  const documents: ParsedDocument[] = [];
-  const diagnostics = visitDocuments(file, (d) => documents.push(d));
-  return { documents, diagnostics };
-}
-
 /** The documents of one parsed chunk, unless its aliases expand beyond reason. */
 function chunkDocuments(path: string, chunk: Chunk, value: unknown, visit: (doc: ParsedDocument) => void, diagnostics: Diagnostic[]): void {
   if (value === undefined || value === null) return;

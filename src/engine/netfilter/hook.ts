@@ -18,21 +18,9 @@ import type { Prefix } from '../dataplane/types';
 import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
 import { LazyPayload, type ChainLookup, type PayloadRules, type RuleLookup } from './payload';
 import { proxyRules } from './proxyRules';
-import { parseRestore, parseRule, type Rule, type RuleSet } from './rules';
+import { parseRule, type Rule } from './rules';
 import { payloadKeys } from './sharing';
 import { cniNat, type CniIpset, type CniRule } from '../cni/masquerade';
-
-/** A node's full rule set as the kernel holds it once kube-proxy has synced. */
-export function nodeRuleSet(topology: Topology, nodeName: string): RuleSet {
-  const set = parseRestore(renderRestore(topology, nodeName));
-  const node = topology.nodes.find((n) => n.name === nodeName);
-  for (const [table, chains] of nodeAdditions(topology, node, set.get('filter')?.has('KUBE-FIREWALL') ?? false)) {
-    let t = set.get(table);
-    if (!t) set.set(table, (t = new Map()));
-    for (const [chain, list] of chains) t.set(chain, placed(t.get(chain) ?? [], list));
-  }
-  return set;
-}
 
 /** kube-proxy's base-chain jumps, parsed once for each proxy mode: every node has the same ones. */
 const jumpCache = new Map<string, readonly { table: string; chain: string; rule: Rule }[]>();

@@ -35,10 +35,6 @@ export function selectorMatches(selector: LabelSelector, labels: Labels): boolea
   return selector.matchExpressions.every((req) => requirementMatches(req, labels));
 }
 
-export function isEmptySelector(selector: LabelSelector): boolean {
-  return Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0;
-}
-
 /** The selector as `kubectl get -l` would take it: `pod=b,tier in (web,api),!legacy`; `(any)` when empty. */
 export function describeSelector(selector: LabelSelector): string {
   const parts = Object.keys(selector.matchLabels).map((k) => `${k}=${selector.matchLabels[k]}`);

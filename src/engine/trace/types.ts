@@ -94,8 +94,6 @@ export type Header =
   | SctpHeader
   | VxlanHeader;
 
-export type Layer = Header['layer'];
-
 /** A header stack, outermost first. */
 export type HeaderStack = readonly Header[];
 
@@ -227,8 +225,6 @@ export type Step =
   | TtlStep
   | DeliverStep
   | NoteStep;
-
-export type StepKind = Step['kind'];
 
 export interface Hop {
   /** Cluster node (or external host) whose namespace sent the packet on this link. */
