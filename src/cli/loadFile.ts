@@ -1,4 +1,4 @@
-import { compareDiagnostics, formatDiagnostic, hasErrors } from '../engine/diagnostics';
+import { compareDiagnostics, formatDiagnostic } from '../engine/diagnostics';
 import type { SourceFile } from '../engine/model/host';
 import { loadTopology } from '../engine/model/load';
 import type { Topology } from '../engine/model/types';
@@ -16,18 +16,23 @@ export function readOrReport(file: string, io: Io): SourceFile | number {
   return source;
 }
 
-/** Loads FILE, printing its errors (warnings are check's business); the exit code when it cannot be used. */
+/**
+ * Loads FILE, printing its errors (warnings are check's business); the exit code when it cannot be
+ * used. A topology with errors is still used when the loader gave one: it left out each object in
+ * error, and the rest of a real cluster's dump is worth walking (`check` still fails on it).
+ */
 export function loadOrReport(file: string, io: Io): Topology | number {
   const source = readOrReport(file, io);
   if (typeof source === 'number') return source;
   const result = loadTopology(source, nodeHost);
   const errors = result.diagnostics.filter((d) => d.severity === 'error').sort(compareDiagnostics);
   for (const d of errors) io.err(formatDiagnostic(d));
-  if (hasErrors(result.diagnostics) || !result.value) {
+  if (!result.value) {
     // The loader explains every topology it gives up on; this only guards a silent refusal.
     if (errors.length === 0) io.err(`${file}:1:1: error: the topology could not be loaded`);
     return EXIT_INPUT;
   }
+  if (errors.length) io.err(`${file}: ${errors.length} error${errors.length === 1 ? '' : 's'} above; what they name is left out and the rest is simulated (packetwalk check lists every diagnostic)`);
   return result.value;
 }
 

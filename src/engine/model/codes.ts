@@ -55,6 +55,7 @@ export const codes = {
   unknownNetwork: { code: 'PW4014', name: 'unknown-network', severity: 'error' },
   noNodes: { code: 'PW4015', name: 'no-nodes', severity: 'error' },
   reservedPodIp: { code: 'PW4016', name: 'reserved-pod-ip', severity: 'error' },
+  unschedulablePod: { code: 'PW4017', name: 'unschedulable-pod', severity: 'warning' },
   // CNI (PW5xxx).
   badBackend: { code: 'PW5001', name: 'bad-backend', severity: 'error' },
   policyNotEnforced: { code: 'PW5002', name: 'policy-not-enforced', severity: 'warning' },

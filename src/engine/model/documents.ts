@@ -171,6 +171,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * An item of a typed list as its kind's object: the API server leaves kind and apiVersion out of
+ * a PodList's items, and client-go's decoder gives each the list's kind less `List` and the list's
+ * apiVersion (apimachinery's meta.ExtractList). A `kind: List` holds objects of any kind, each
+ * saying its own.
+ */
+function itemOf(item: unknown, listKind: string, apiVersion: unknown): unknown {
+  if (listKind === 'List' || !isRecord(item)) return item;
+  const kind = item.kind ?? listKind.slice(0, -'List'.length);
+  return { ...item, kind, ...(item.apiVersion === undefined && apiVersion !== undefined ? { apiVersion } : {}) };
+}
+
+/**
  * A document, or each item of a `kind: List` (and the typed lists the API returns, such as
  * PodList). `whole` says the chunk holds just this document, so its first content line is its start.
  */
@@ -181,7 +193,8 @@ function documentsOf(value: unknown, at: ChunkPositions, whole: boolean, visit: 
       diagnostics.push(diagnostic('wrongType', at.span(['items'], 'value'), `items of a ${value.kind} must be a sequence of objects; write "items:" followed by "- " entries`));
       return;
     }
-    items.forEach((item, i) => visit(new Document(item, at, ['items', i], false)));
+    const kind = value.kind;
+    items.forEach((item, i) => visit(new Document(itemOf(item, kind, value.apiVersion), at, ['items', i], false)));
     return;
   }
   visit(new Document(value, at, undefined, whole));

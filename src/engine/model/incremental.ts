@@ -16,7 +16,7 @@ import { codes } from './codes';
 import { deriveEndpointSlices } from './derive';
 import { leadingLines, parseChunk, splitStream } from './documents';
 import type { LoadHost, SourceFile } from './host';
-import { objectFields } from './k8sFields';
+import { rootFields } from './k8sFields';
 import { loadTopology } from './load';
 import { readPod, type PodDraft } from './pods';
 import { isRecord, Reader } from './reader';
@@ -197,7 +197,8 @@ function patchOnePod(prev: State, text: string): { result: Result<Topology>; ind
   if (parsed.documents.length !== 1 || parsed.diagnostics.length || podKey(parsed.documents[0]!.value) !== key) return undefined;
   const local: Diagnostic[] = [];
   const r = new Reader(parsed.documents[0]!, local);
-  r.fields([], objectFields.reads, 'lenient', objectFields.known);
+  const root = rootFields('Pod');
+  r.fields([], root.reads, 'lenient', root.known);
   const draft = readPod(r);
   // The pod's position must stay put too: a namespace first used by this pod takes it as its source.
   if (!draft || local.length || draft.source.line !== was.source.line || draft.source.col !== was.source.col) return undefined;

@@ -10,7 +10,17 @@ export interface FieldSet {
   readonly known: readonly string[];
 }
 
-export const objectFields: FieldSet = { reads: ['apiVersion', 'kind', 'metadata', 'spec', 'status', 'data', 'subsets', 'addressType', 'endpoints', 'ports'], known: ['items', 'stringData', 'binaryData', 'immutable', 'type'] };
+/** The top-level fields of each kind the simulator reads (only those kinds are checked at all). */
+const objectFields: FieldSet = { reads: ['apiVersion', 'kind', 'metadata', 'spec', 'status'], known: [] };
+const rootFieldsByKind: Readonly<Record<string, FieldSet>> = {
+  Endpoints: { reads: ['apiVersion', 'kind', 'metadata', 'subsets'], known: [] },
+  EndpointSlice: { reads: ['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports'], known: [] },
+  ConfigMap: { reads: ['apiVersion', 'kind', 'metadata', 'data'], known: ['binaryData', 'immutable'] },
+};
+
+export function rootFields(kind: string): FieldSet {
+  return rootFieldsByKind[kind] ?? objectFields;
+}
 export const metadataFields: FieldSet = {
   reads: ['name', 'namespace', 'labels', 'annotations'],
   known: ['generateName', 'uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'ownerReferences', 'finalizers', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'],

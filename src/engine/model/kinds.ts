@@ -15,6 +15,45 @@ export const ignoredKinds = [
   'APIServer', 'Tigera', 'ENIConfig', 'PolicyEndpoint', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
 ];
 
+/**
+ * The API groups each read kind is read from. A document of the same kind name from another
+ * group is another API's object (Calico's projectcalico.org/v3 NetworkPolicy is not Kubernetes'
+ * networking.k8s.io one) and is passed over; `extensions` and the `apps` betas are the groups old
+ * clusters served the same objects from.
+ */
+const workloadGroups = ['apps', 'extensions'];
+const groupsOf: Readonly<Record<ReadKind, readonly string[]>> = {
+  Cluster: [], Namespace: [''], Node: [''], Pod: [''], Service: [''], Endpoints: [''], ConfigMap: [''],
+  EndpointSlice: ['discovery.k8s.io'], NetworkPolicy: ['networking.k8s.io', 'extensions'],
+  Deployment: workloadGroups, ReplicaSet: workloadGroups, StatefulSet: workloadGroups, DaemonSet: workloadGroups,
+  IPPool: ['crd.projectcalico.org', 'projectcalico.org'], NetworkAttachmentDefinition: ['k8s.cni.cncf.io'],
+};
+const readGroups = new Set(Object.values(groupsOf).flat());
+
+/** The API group of an apiVersion (`apps/v1` → `apps`; the core group's `v1` → ''). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
 export function isReadKind(kind: string): kind is ReadKind {
   return (readKinds as readonly string[]).includes(kind);
+}
+
+/**
+ * Whether the document is one the simulator reads: a read kind from its own group. With no
+ * apiVersion written, the kind alone decides (the loader reports the missing field where it matters).
+ */
+export function isRead(kind: string, apiVersion: string | undefined): kind is ReadKind {
+  // The Cluster is read whatever its apiVersion: readCluster says when it is not packetwalk.io's.
+  return isReadKind(kind) && (apiVersion === undefined || kind === 'Cluster' || groupsOf[kind].includes(groupOf(apiVersion)));
+}
+
+/**
+ * Whether an unread kind of this apiVersion may be a misspelling of a read one: only in a group
+ * the simulator reads from. Any other group's kinds (an operator's custom resources) are simply
+ * not the simulator's business.
+ */
+export function mayBeMisspelled(apiVersion: string | undefined): boolean {
+  return apiVersion === undefined || readGroups.has(groupOf(apiVersion));
 }

@@ -15,19 +15,19 @@ import { checkFlannelNetwork, readCniSources, resolveCni } from './cni';
 import { allocateClusterIps, allocateNodePorts, assignPodAddresses, deriveEndpointSlices, placePods } from './derive';
 import { visitDocuments, type ParsedDocument } from './documents';
 import { readEndpoints, readEndpointSlice } from './endpoints';
-import { ignoredKinds, isReadKind, readKinds } from './kinds';
+import { ignoredKinds, isRead, isReadKind, mayBeMisspelled, readKinds } from './kinds';
 import { readMeta } from './meta';
 import { attachNetworks, readNad } from './multus';
 import { nearest } from './nearest';
-import { assignPodCidrs, readK8sNode } from './nodes';
-import { objectFields } from './k8sFields';
+import { addKubeletLabels, assignPodCidrs, readK8sNode } from './nodes';
+import { rootFields } from './k8sFields';
 import { readPod, type PodDraft } from './pods';
 import { readPolicy } from './policies';
 import { isRecord, Reader } from './reader';
 import { diagnostic, pointAt } from './report';
 import { SelectorIndex } from './selectIndex';
 import { readService, type ServiceDraft } from './services';
-import { expandWorkload } from './workloads';
+import { alreadyMade, controllerOf, expandWorkload, workloadKey } from './workloads';
 
 const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
 const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
@@ -51,6 +51,8 @@ interface Gathered {
   readonly podSources: (PodDraft | WorkloadSource)[];
   readonly services: ServiceDraft[];
   readonly slices: { slice: EndpointSlice; r: Reader }[];
+  /** The controllers the stream's Pods name (`controllerOf`), whose pods are not derived again. */
+  readonly podOwners: Set<string>;
   /** How many documents were of a kind the simulator reads. */
   read: number;
 }
@@ -71,18 +73,25 @@ function take(doc: ParsedDocument, into: Gathered, out: Diagnostic[]): void {
   }
   const kind = r.str(KIND, true);
   if (kind === undefined) return;
-  if (kind !== 'Cluster') r.fields(ROOT, objectFields.reads, 'lenient', objectFields.known);
-  if (!isReadKind(kind)) {
-    if (ignoredKinds.includes(kind)) r.report('ignoredKind', ['kind'], `${kind} is a real Kubernetes kind that does not affect where packets go; it is ignored`);
-    else {
-      const near = nearest(kind, knownKinds);
-      if (near) r.report('unknownKind', ['kind'], `unknown kind "${kind}"; did you mean "${near}"? (as written the document is ignored)`);
-      else r.report('ignoredKind', ['kind'], `kind ${kind} is not one the simulator reads; it is ignored`);
-    }
+  const apiVersion = doc.value.apiVersion;
+  const version = typeof apiVersion === 'string' ? apiVersion : undefined;
+  if (!isRead(kind, version)) {
+    // Only a near miss of a kind the simulator reads, in a group it reads from, may be a mistake;
+    // every other kind (RBAC, CRDs, an operator's resources) loads silently, fields unchecked.
+    const real = ignoredKinds.includes(kind);
+    const near = real || isReadKind(kind) || !mayBeMisspelled(version) ? undefined : nearest(kind, knownKinds);
+    if (near) r.report('unknownKind', ['kind'], `unknown kind "${kind}"; did you mean "${near}"? (as written the document is ignored)`);
+    else r.report('ignoredKind', ['kind'], real ? `${kind} is a real Kubernetes kind that does not affect where packets go; it is ignored` : `kind ${kind} of ${version ?? 'no apiVersion'} is not one the simulator reads; it is ignored`);
     return;
+  }
+  if (kind !== 'Cluster') {
+    const root = rootFields(kind);
+    r.fields(ROOT, root.reads, 'lenient', root.known);
   }
   into.read++;
   if (kind === 'Pod') {
+    const owner = controllerOf(doc.value);
+    if (owner !== undefined) into.podOwners.add(owner);
     const p = readPod(r);
     if (p) into.podSources.push(p);
   } else if (kind === 'Service') {
@@ -148,7 +157,7 @@ function cidrOr(text: string): Cidr {
 
 export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology | undefined> {
   const diagnostics: Diagnostic[] = [];
-  const gathered: Gathered = { later: new Map(), podSources: [], services: [], slices: [], read: 0 };
+  const gathered: Gathered = { later: new Map(), podSources: [], services: [], slices: [], podOwners: new Set(), read: 0 };
   gather(file, host, gathered, diagnostics);
   const byKind = (k: string): readonly Reader[] => gathered.later.get(k) ?? [];
 
@@ -176,6 +185,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
     draft.reader.report('noNodes', ['spec', 'nodes'], 'the topology has no node with an address; list nodes under spec.nodes with name and address', 'key');
     return { value: undefined, diagnostics };
   }
+  addKubeletLabels(nodes);
   assignPodCidrs(nodes, clusterCidr, cni.plugin === 'calico' ? cni.blockSize : 24);
   checkPodCidrs(nodes, clusterCidr);
   if (netConf) checkFlannelNetwork(netConf, nodes);
@@ -187,12 +197,14 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
 
   // Pods, bare and from workloads, in file order.
   const drafts: PodDraft[] = [];
+  const made = alreadyMade(gathered.podOwners, gathered.podSources.filter((s) => 'kind' in s));
   for (const source of gathered.podSources) {
     if (!('kind' in source)) {
       drafts.push(source);
       continue;
     }
     const { kind, r } = source;
+    if (made.has(workloadKey(r, kind))) continue;
     const w = expandWorkload(r, kind, nodes);
     if (w.skipped) r.report('ignoredKind', ['kind'], `this ${kind} is not expanded into pods: ${w.skipped}`);
     drafts.push(...w.pods);
@@ -204,8 +216,9 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   const placed = podDrafts.filter((p) => {
     const node = p.nodeName === undefined ? undefined : nodeByName.get(p.nodeName);
     if (node) return placedNodes.push(node), true;
-    const where = p.nodeName === undefined ? 'no node admits its nodeSelector' : `its nodeName ${p.nodeName} is not a node of the topology`;
-    p.reader.report('unknownNode', [...p.path, 'spec', p.nodeName === undefined ? 'nodeSelector' : 'nodeName'], `pod ${p.namespace}/${p.name} cannot be placed: ${where}; use one of ${nodes.map((n) => n.name).join(', ')}`);
+    // A pod the scheduler cannot place stays Pending, and the cluster goes on without it.
+    if (p.nodeName === undefined) p.reader.report('unschedulablePod', [...p.path, 'spec', 'nodeSelector'], `pod ${p.namespace}/${p.name} stays Pending: no node has the labels of its nodeSelector, so it is left out; add them to a node's labels (nodes: ${nodes.map((n) => n.name).join(', ')})`);
+    else p.reader.report('unknownNode', [...p.path, 'spec', 'nodeName'], `pod ${p.namespace}/${p.name} cannot be placed: its nodeName ${p.nodeName} is not a node of the topology; use one of ${nodes.map((n) => n.name).join(', ')}`);
     return false;
   });
   const podAddresses = assignPodAddresses(placed, placedNodes, cni, (p, n) => p.reader.report('podCidrExhausted', [...p.path, 'metadata', 'name'], `node ${n.name} has no free pod address left for ${p.namespace}/${p.name}; widen its podCIDR or place the pod elsewhere`));

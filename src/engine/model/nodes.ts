@@ -48,6 +48,21 @@ export function readK8sNode(r: Reader, nodes: NodeDraft[]): void {
   });
 }
 
+/**
+ * The labels every kubelet puts on its Node when it registers (kubernetes/kubernetes
+ * pkg/kubelet/kubelet_node_status.go, initialNode: hostname, OS and architecture, stable and
+ * beta), so that upstream manifests' nodeSelectors (`kubernetes.io/os: linux`) admit the nodes.
+ * Labels written on the node win: a Node object keeps its own.
+ */
+export function addKubeletLabels(nodes: readonly NodeDraft[]): void {
+  for (const n of nodes) {
+    n.labels = {
+      'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+      'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64', ...n.labels,
+    };
+  }
+}
+
 /** Gives every node without a podCIDR the next subnet of `cluster` that no node holds yet. */
 export function assignPodCidrs(nodes: readonly NodeDraft[], cluster: Cidr, prefix: number): void {
   const taken: Cidr[] = nodes.map((n) => (n.podCIDR ? parseCidr(n.podCIDR) : undefined)).filter((c): c is Cidr => typeof c === 'object');

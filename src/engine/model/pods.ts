@@ -78,7 +78,16 @@ function readReady(r: Reader): boolean {
   return true;
 }
 
+/**
+ * A Pod as `kubectl get` prints it: one in phase Succeeded or Failed has stopped, its sandbox and
+ * address released (the address may already be a running pod's), and the EndpointSlice controller
+ * skips it (kubernetes/kubernetes pkg/controller/util/endpoint: ShouldPodBeInEndpoints, IsPodTerminal),
+ * so it is no part of the network: undefined, as for a pod not read.
+ */
 export function readPod(r: Reader): PodDraft | undefined {
+  const doc = r.doc.value;
+  const phase = isRecord(doc) && isRecord(doc.status) ? doc.status.phase : undefined;
+  if (phase === 'Succeeded' || phase === 'Failed') return undefined;
   return plainPod(r) ?? readPodInFull(r);
 }
 

@@ -39,6 +39,11 @@ export interface ServiceDraft {
 
 const serviceTypes: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
+/** A port number the API leaves unallocated: absent, or 0 (Go's zero value, which `-o json` prints). */
+function unset(v: unknown): boolean {
+  return v === undefined || v === 0;
+}
+
 export function readService(r: Reader): ServiceDraft | undefined {
   return plainService(r) ?? readServiceInFull(r);
 }
@@ -65,7 +70,8 @@ export function readServiceInFull(r: Reader): ServiceDraft | undefined {
     if (typeof tp === 'number') targetPort = readPort(r, [...p, 'targetPort']);
     else if (typeof tp === 'string') targetPort = /^[0-9]+$/.test(tp) ? readPort(r, [...p, 'targetPort']) ?? Number(tp) : tp;
     else if (tp !== undefined && tp !== null) r.report('wrongType', [...p, 'targetPort'], 'targetPort must be a port number or the name of a container port');
-    const nodePort = r.get([...p, 'nodePort']) === undefined ? undefined : readPort(r, [...p, 'nodePort']);
+    // The API prints an unallocated nodePort as 0 (a ClusterIP Service's ports, `kubectl get -o json`).
+    const nodePort = unset(r.get([...p, 'nodePort'])) ? undefined : readPort(r, [...p, 'nodePort']);
     if (nodePort !== undefined && (nodePort < 30000 || nodePort > 32767)) {
       r.report('nodePortRange', [...p, 'nodePort'], `nodePort ${nodePort} is outside Kubernetes' default range 30000-32767; the API server would refuse it unless --service-node-port-range was changed`);
     }
@@ -95,7 +101,7 @@ export function readServiceInFull(r: Reader): ServiceDraft | undefined {
     if (c) ranges.push(c.text);
   });
   const selector = r.get([...s, 'selector']) === undefined ? undefined : r.strMap([...s, 'selector']);
-  const hc = r.get([...s, 'healthCheckNodePort']) === undefined ? undefined : readPort(r, [...s, 'healthCheckNodePort']);
+  const hc = unset(r.get([...s, 'healthCheckNodePort'])) ? undefined : readPort(r, [...s, 'healthCheckNodePort']);
   return {
     reader: r,
     source: r.doc.pos,

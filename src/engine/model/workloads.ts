@@ -8,7 +8,7 @@ import { workloadSpecFields } from './k8sFields';
 import { readMeta } from './meta';
 import { generatedSuffix } from './names';
 import { readPodSpec, type PodDraft } from './pods';
-import type { Reader } from './reader';
+import { isRecord, type Reader } from './reader';
 
 export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
 
@@ -64,4 +64,42 @@ export function expandWorkload(r: Reader, kind: WorkloadKind, nodes: readonly No
     }
   }
   return { pods };
+}
+
+/**
+ * The controller of an object as its metadata says (`ownerReferences` with `controller: true`),
+ * as `namespace/Kind/name`: what ties the pods of a dump to the workloads of the same dump.
+ */
+export function controllerOf(value: unknown): string | undefined {
+  if (!isRecord(value) || !isRecord(value.metadata)) return undefined;
+  const { namespace, ownerReferences } = value.metadata;
+  if (!Array.isArray(ownerReferences)) return undefined;
+  const owner: unknown = ownerReferences.find((o) => isRecord(o) && o.controller === true);
+  if (!isRecord(owner) || typeof owner.kind !== 'string' || typeof owner.name !== 'string') return undefined;
+  return `${typeof namespace === 'string' ? namespace : 'default'}/${owner.kind}/${owner.name}`;
+}
+
+/** A workload's own key, as `controllerOf` names it in the objects it controls. */
+export function workloadKey(r: Reader, kind: WorkloadKind): string {
+  const ns = r.get(['metadata', 'namespace']);
+  return `${typeof ns === 'string' ? ns : 'default'}/${kind}/${String(r.get(['metadata', 'name']))}`;
+}
+
+/**
+ * The workloads not to expand into pods, since the stream already holds what they made: those
+ * that control a Pod of the stream (a dump of a running cluster holds both), the Deployments of
+ * such ReplicaSets, and every ReplicaSet whose Deployment is in the stream (the Deployment
+ * stands for it). Without this a `kubectl cluster-info dump` would hold each pod three times.
+ */
+export function alreadyMade(podOwners: ReadonlySet<string>, workloads: readonly { kind: WorkloadKind; r: Reader }[]): Set<string> {
+  const made = new Set(podOwners);
+  const present = new Set(workloads.map((w) => workloadKey(w.r, w.kind)));
+  for (const w of workloads) {
+    if (w.kind !== 'ReplicaSet') continue;
+    const owner = controllerOf(w.r.doc.value);
+    if (owner === undefined || !present.has(owner)) continue;
+    made.add(workloadKey(w.r, w.kind));
+    if (podOwners.has(workloadKey(w.r, w.kind))) made.add(owner);
+  }
+  return made;
 }
