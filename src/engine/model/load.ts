@@ -21,7 +21,7 @@ import { attachNetworks, readNad } from './multus';
 import { nearest } from './nearest';
 import { addKubeletLabels, assignPodCidrs, readK8sNode } from './nodes';
 import { rootFields } from './k8sFields';
-import { readPod, type PodDraft } from './pods';
+import { hasStopped, readPod, type PodDraft } from './pods';
 import { readPolicy } from './policies';
 import { isRecord, Reader } from './reader';
 import { diagnostic, pointAt } from './report';
@@ -92,7 +92,7 @@ function take(doc: ParsedDocument, into: Gathered, out: Diagnostic[]): void {
   if (kind === 'Pod') {
     const owner = controllerOf(doc.value);
     if (owner !== undefined) into.podOwners.add(owner);
-    const p = readPod(r);
+    const p = hasStopped(doc.value) ? undefined : readPod(r);
     if (p) into.podSources.push(p);
   } else if (kind === 'Service') {
     const s = readService(r);

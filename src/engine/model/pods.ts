@@ -79,15 +79,17 @@ function readReady(r: Reader): boolean {
 }
 
 /**
- * A Pod as `kubectl get` prints it: one in phase Succeeded or Failed has stopped, its sandbox and
- * address released (the address may already be a running pod's), and the EndpointSlice controller
- * skips it (kubernetes/kubernetes pkg/controller/util/endpoint: ShouldPodBeInEndpoints, IsPodTerminal),
- * so it is no part of the network: undefined, as for a pod not read.
+ * Whether a Pod has stopped (phase Succeeded or Failed): its sandbox and address are released (the
+ * address may already be a running pod's), and the EndpointSlice controller skips it
+ * (kubernetes/kubernetes pkg/controller/util/endpoint: ShouldPodBeInEndpoints, IsPodTerminal), so
+ * it is no part of the network and the loader leaves it out.
  */
+export function hasStopped(value: unknown): boolean {
+  const phase = isRecord(value) && isRecord(value.status) ? value.status.phase : undefined;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
 export function readPod(r: Reader): PodDraft | undefined {
-  const doc = r.doc.value;
-  const phase = isRecord(doc) && isRecord(doc.status) ? doc.status.phase : undefined;
-  if (phase === 'Succeeded' || phase === 'Failed') return undefined;
   return plainPod(r) ?? readPodInFull(r);
 }
 
