@@ -219,6 +219,11 @@ apiVersion: v1
 kind: Pod
 metadata: {name: ghost}
 spec: {nodeName: node9, containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c}
+spec: {nodeName: node2, containers: [{name: c, ports: [{name: http}]}]}
 `;
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -234,5 +239,6 @@ spec: {nodeName: node9, containers: [{name: c}]}
   const traced = io();
   assert.equal(await main(['trace', file, '--from', 'pod/default/a', '--to', 'pod/default/b'], traced.io), 0);
   assert.match(traced.err.join('\n'), /t\.yaml:24:18: error: pod default\/ghost cannot be placed/);
+  assert.match(traced.err.join('\n'), /t\.yaml:29:56: error: spec\.containers\[0\]\.ports\[0\]\.containerPort is required/);
   assert.match(traced.out.join('\n'), /DELIVERED/);
 });
