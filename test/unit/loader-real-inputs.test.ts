@@ -136,6 +136,35 @@ items:
   assert.deepEqual(t!.endpointSlices.flatMap((s) => s.endpoints.flatMap((e) => e.addresses)), ['10.244.0.5']);
 });
 
+test('a pod the API shows Pending on no node is a warning and left out, not placed by the loader', () => {
+  const { t, d } = load(`apiVersion: v1
+kind: PodList
+items:
+- metadata: {name: big, namespace: default}
+  spec: {containers: [{name: c}]}
+  status: {phase: Pending, conditions: [{type: PodScheduled, status: "False", reason: Unschedulable}]}
+- metadata: {name: web, namespace: default}
+  spec: {nodeName: node1, containers: [{name: c}]}
+  status: {phase: Running, podIP: 10.244.0.5}
+`);
+  assert.deepEqual(d.filter((x) => x.severity !== 'info').map((x) => `${x.code} ${x.line}:${x.col}`), ['PW4017 16:19']);
+  assert.deepEqual(t!.pods.map((p) => p.name), ['web']);
+});
+
+test('a dual-stack Node is at its IPv4 InternalIP, whichever family it lists first', () => {
+  const { t, d } = load(`apiVersion: v1
+kind: Node
+metadata: {name: node3}
+status:
+  addresses:
+  - {type: InternalIP, address: "fd00:10::3"}
+  - {type: InternalIP, address: 192.168.1.13}
+  - {type: Hostname, address: node3}
+`);
+  assert.deepEqual(notInfo(d), []);
+  assert.equal(t!.nodes.find((n) => n.name === 'node3')!.address, '192.168.1.13');
+});
+
 test('a hostNetwork pod has its node\'s address, shared with the node and its other hostNetwork pods', () => {
   const { t, d } = load(`apiVersion: v1
 kind: PodList

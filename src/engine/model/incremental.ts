@@ -18,7 +18,7 @@ import { leadingLines, parseChunk, splitStream } from './documents';
 import type { LoadHost, SourceFile } from './host';
 import { rootFields } from './k8sFields';
 import { loadTopology } from './load';
-import { hasStopped, readPod, type PodDraft } from './pods';
+import { hasStopped, isUnscheduled, readPod, type PodDraft } from './pods';
 import { isRecord, Reader } from './reader';
 import { SelectorIndex } from './selectIndex';
 import { checkText } from './textChecks';
@@ -194,7 +194,7 @@ function patchOnePod(prev: State, text: string): { result: Result<Topology>; ind
   const verdict = checkText(prev.path, newText);
   if (!verdict.parse || verdict.diagnostics.length) return undefined;
   const parsed = parseChunk(prev.path, { text: newText, line });
-  if (parsed.documents.length !== 1 || parsed.diagnostics.length || podKey(parsed.documents[0]!.value) !== key || hasStopped(parsed.documents[0]!.value)) return undefined;
+  if (parsed.documents.length !== 1 || parsed.diagnostics.length || podKey(parsed.documents[0]!.value) !== key || hasStopped(parsed.documents[0]!.value) || isUnscheduled(parsed.documents[0]!.value)) return undefined;
   const local: Diagnostic[] = [];
   const r = new Reader(parsed.documents[0]!, local);
   const root = rootFields('Pod');

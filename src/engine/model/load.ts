@@ -21,7 +21,7 @@ import { attachNetworks, readNad } from './multus';
 import { nearest } from './nearest';
 import { addKubeletLabels, assignPodCidrs, readK8sNode } from './nodes';
 import { rootFields } from './k8sFields';
-import { hasStopped, readPod, type PodDraft } from './pods';
+import { hasStopped, isUnscheduled, readPod, type PodDraft } from './pods';
 import { readPolicy } from './policies';
 import { isRecord, Reader } from './reader';
 import { diagnostic, pointAt } from './report';
@@ -93,7 +93,8 @@ function take(doc: ParsedDocument, into: Gathered, out: Diagnostic[]): void {
     const owner = controllerOf(doc.value);
     if (owner !== undefined) into.podOwners.add(owner);
     const p = hasStopped(doc.value) ? undefined : readPod(r);
-    if (p) into.podSources.push(p);
+    if (p && isUnscheduled(doc.value)) r.report('unschedulablePod', ['status', 'phase'], `pod ${p.namespace}/${p.name} is Pending on no node (the scheduler found none that fits), so it is left out; if it should run, give it a spec.nodeName or drop its status`);
+    else if (p) into.podSources.push(p);
   } else if (kind === 'Service') {
     const s = readService(r);
     if (s) into.services.push(s);

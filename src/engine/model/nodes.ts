@@ -5,19 +5,24 @@
  * node order (/24, or Calico's block size).
  */
 
-import { cidrsOverlap, formatCidr, parseCidr, subnetAt, type Cidr } from '../net/cidr';
+import { cidrsOverlap, formatCidr, parseCidr, parseIPv4, subnetAt, type Cidr } from '../net/cidr';
 import type { NodeDraft } from './cluster';
 import { readMeta } from './meta';
-import type { Reader } from './reader';
+import { isRecord, type Reader } from './reader';
 import { readAddress, readCidr } from './values';
 
 export function readK8sNode(r: Reader, nodes: NodeDraft[]): void {
   const meta = readMeta(r);
   if (!meta) return;
-  let address: string | undefined;
-  r.arr(['status', 'addresses']).forEach((a, i) => {
-    if (address === undefined && a !== null && typeof a === 'object' && (a as Record<string, unknown>).type === 'InternalIP') address = readAddress(r, ['status', 'addresses', i, 'address']);
+  // A dual-stack node lists an InternalIP of each family, in either order: the IPv4 one is the
+  // node's address here; an IPv6-only node is reported at its first.
+  const internal = r.arr(['status', 'addresses']).flatMap((a, i) => (isRecord(a) && a.type === 'InternalIP' ? [i] : []));
+  const v4 = internal.find((i) => {
+    const a = r.get(['status', 'addresses', i, 'address']);
+    return typeof a === 'string' && parseIPv4(a) !== undefined;
   });
+  const first = v4 ?? internal[0];
+  const address = first === undefined ? undefined : readAddress(r, ['status', 'addresses', first, 'address']);
   const pc = r.get(['spec', 'podCIDR']) === undefined ? undefined : readCidr(r, ['spec', 'podCIDR']);
   const existing = nodes.find((n) => n.name === meta.name);
   if (existing) {

@@ -89,6 +89,15 @@ export function hasStopped(value: unknown): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
+/**
+ * Whether the API says the scheduler found no node for the Pod: phase Pending and no nodeName
+ * (a pod written without a status is placed by the loader instead).
+ */
+export function isUnscheduled(value: unknown): boolean {
+  if (!isRecord(value) || !isRecord(value.status) || value.status.phase !== 'Pending') return false;
+  return !isRecord(value.spec) || absent(value.spec.nodeName);
+}
+
 export function readPod(r: Reader): PodDraft | undefined {
   return plainPod(r) ?? readPodInFull(r);
 }
