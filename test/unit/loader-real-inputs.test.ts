@@ -180,6 +180,34 @@ items:
   assert.deepEqual(t!.pods.map((p) => p.ip), ['192.168.1.11', '192.168.1.11']);
 });
 
+test("a Service's Endpoints beside its EndpointSlices add nothing: kube-proxy reads the slices", () => {
+  const { t, d } = load(`apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: web-1, labels: {app: web}}
+  spec: {nodeName: node1, containers: [{name: web, ports: [{containerPort: 80}]}]}
+  status: {phase: Running, podIP: 10.244.0.5}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: web}
+  spec: {clusterIP: 10.96.5.5, selector: {app: web}, ports: [{port: 80}]}
+- apiVersion: v1
+  kind: Endpoints
+  metadata: {name: web}
+  subsets: [{addresses: [{ip: 10.244.0.5, nodeName: node1}], ports: [{port: 80}]}]
+- apiVersion: discovery.k8s.io/v1
+  kind: EndpointSlice
+  metadata: {name: web-x7k2p, labels: {kubernetes.io/service-name: web}}
+  addressType: IPv4
+  endpoints: [{addresses: [10.244.0.5], conditions: {ready: true}, nodeName: node1}]
+  ports: [{port: 80, protocol: TCP}]
+`);
+  assert.deepEqual(notInfo(d), []);
+  assert.deepEqual(t!.endpointSlices.map((s) => s.name), ['web-x7k2p']);
+});
+
 test("a dump's pods stand for the workloads that made them: no second copy of each pod", () => {
   const { t, d } = load(`apiVersion: apps/v1
 kind: DeploymentList

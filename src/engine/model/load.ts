@@ -50,7 +50,8 @@ interface Gathered {
   /** Pods and the workloads that make pods, in file order. */
   readonly podSources: (PodDraft | WorkloadSource)[];
   readonly services: ServiceDraft[];
-  readonly slices: { slice: EndpointSlice; r: Reader }[];
+  /** Given EndpointSlices, and those read from Endpoints (`legacy`). */
+  readonly slices: { slice: EndpointSlice; r: Reader; legacy: boolean }[];
   /** The controllers the stream's Pods name (`controllerOf`), whose pods are not derived again. */
   readonly podOwners: Set<string>;
   /** How many documents were of a kind the simulator reads. */
@@ -100,9 +101,9 @@ function take(doc: ParsedDocument, into: Gathered, out: Diagnostic[]): void {
     if (s) into.services.push(s);
   } else if (kind === 'EndpointSlice') {
     const slice = readEndpointSlice(r);
-    if (slice) into.slices.push({ slice, r });
+    if (slice) into.slices.push({ slice, r, legacy: false });
   } else if (kind === 'Endpoints') {
-    for (const slice of readEndpoints(r)) into.slices.push({ slice, r });
+    for (const slice of readEndpoints(r)) into.slices.push({ slice, r, legacy: true });
   } else {
     if (isWorkload(kind)) into.podSources.push({ kind, r });
     const list = into.later.get(kind);
@@ -275,7 +276,10 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   for (const s of serviceDrafts) checkServiceSelection(s, podIndex);
 
   // EndpointSlices: given ones (and Endpoints) stand; Services with selectors and none given get derived ones.
-  const given = gathered.slices;
+  // kube-proxy reads EndpointSlices only (kubernetes/kubernetes pkg/proxy/config: EndpointSliceConfig):
+  // a dump holds both for each Service, and its Endpoints then say nothing more.
+  const sliced = new Set(gathered.slices.filter((g) => !g.legacy).map((g) => `${g.slice.namespace}/${g.slice.serviceName}`));
+  const given = gathered.slices.filter((g) => !g.legacy || !sliced.has(`${g.slice.namespace}/${g.slice.serviceName}`));
   const serviceKeys = new Set(services.map((s) => `${s.namespace}/${s.name}`));
   for (const { slice, r } of given) {
     if (!serviceKeys.has(`${slice.namespace}/${slice.serviceName}`)) r.report('unknownService', ['metadata', 'name'], `this EndpointSlice (or Endpoints) belongs to Service ${slice.namespace}/${slice.serviceName}, which the topology does not define; add the Service or fix the name`);
