@@ -29,6 +29,18 @@ function load(text: string): { t: Topology | undefined; d: readonly Diagnostic[]
   return { t: r.value, d: r.diagnostics };
 }
 
+/** A running pod and a Service selecting it, as items of a `kind: List`. */
+const runningWeb = `- apiVersion: v1
+  kind: Pod
+  metadata: {name: web, labels: {app: web}}
+  spec: {nodeName: node1, containers: [{name: c}]}
+  status: {phase: Running, podIP: 10.244.0.5}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: web}
+  spec: {selector: {app: web}, ports: [{port: 80}]}
+`;
+
 const notInfo = (d: readonly Diagnostic[]): string[] => d.filter((x) => x.severity !== 'info').map((x) => `${x.code} ${x.message}`);
 
 test("a ClusterRoleBinding's subjects are not mistaken for an Endpoints' subsets", () => {
@@ -121,16 +133,7 @@ items:
   metadata: {name: job-failed, labels: {app: web}}
   spec: {nodeName: node1, containers: [{name: c}]}
   status: {phase: Failed, podIP: 10.244.0.6}
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: web, labels: {app: web}}
-  spec: {nodeName: node1, containers: [{name: c}]}
-  status: {phase: Running, podIP: 10.244.0.5}
-- apiVersion: v1
-  kind: Service
-  metadata: {name: web}
-  spec: {selector: {app: web}, ports: [{port: 80}]}
-`);
+${runningWeb}`);
   assert.deepEqual(notInfo(d), []);
   assert.deepEqual(t!.pods.map((p) => p.name), ['web']);
   assert.deepEqual(t!.endpointSlices.flatMap((s) => s.endpoints.flatMap((e) => e.addresses)), ['10.244.0.5']);
@@ -184,16 +187,7 @@ test("a Service's Endpoints beside its EndpointSlices add nothing: kube-proxy re
   const { t, d } = load(`apiVersion: v1
 kind: List
 items:
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: web-1, labels: {app: web}}
-  spec: {nodeName: node1, containers: [{name: web, ports: [{containerPort: 80}]}]}
-  status: {phase: Running, podIP: 10.244.0.5}
-- apiVersion: v1
-  kind: Service
-  metadata: {name: web}
-  spec: {clusterIP: 10.96.5.5, selector: {app: web}, ports: [{port: 80}]}
-- apiVersion: v1
+${runningWeb}- apiVersion: v1
   kind: Endpoints
   metadata: {name: web}
   subsets: [{addresses: [{ip: 10.244.0.5, nodeName: node1}], ports: [{port: 80}]}]
