@@ -60,6 +60,25 @@ test("an operator's custom resources load silently, even one named like a read k
   assert.deepEqual(notInfo(load('apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: web}\n').d).map((m) => m.slice(0, 6)), ['PW2002']);
 });
 
+test("a read kind under another built-in group is refused as the API server refuses it; Calico's own kinds, a Tier too, load silently", () => {
+  const { d } = load(`apiVersion: v1
+kind: Deployment
+metadata: {name: web}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: Tier
+metadata: {name: default}
+spec: {order: 1000000}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: NetworkPolicy
+metadata: {name: default.allow-dns, namespace: default}
+spec: {tier: default, selector: all(), types: [Egress]}
+`);
+  assert.deepEqual(notInfo(d), ['PW2010 Deployment is not served by v1; write apiVersion apps/v1 (as written the API server refuses it and the document is ignored)']);
+});
+
 test("a kind of another API group is that API's object: Calico's projectcalico.org NetworkPolicy is not read as Kubernetes'", () => {
   const { t, d } = load(`apiVersion: projectcalico.org/v3
 kind: NetworkPolicy

@@ -23,12 +23,23 @@ export const ignoredKinds = [
  */
 const workloadGroups = ['apps', 'extensions'];
 const groupsOf: Readonly<Record<ReadKind, readonly string[]>> = {
-  Cluster: [], Namespace: [''], Node: [''], Pod: [''], Service: [''], Endpoints: [''], ConfigMap: [''],
+  Cluster: ['packetwalk.io'], Namespace: [''], Node: [''], Pod: [''], Service: [''], Endpoints: [''], ConfigMap: [''],
   EndpointSlice: ['discovery.k8s.io'], NetworkPolicy: ['networking.k8s.io', 'extensions'],
   Deployment: workloadGroups, ReplicaSet: workloadGroups, StatefulSet: workloadGroups, DaemonSet: workloadGroups,
   IPPool: ['crd.projectcalico.org', 'projectcalico.org'], NetworkAttachmentDefinition: ['k8s.cni.cncf.io'],
 };
-const readGroups = new Set(Object.values(groupsOf).flat());
+/**
+ * Kubernetes' built-in groups the simulator reads from (and its own): each serves a fixed set of
+ * kinds, so an unknown kind there is a mistake. A custom resource group (Calico's, Multus') holds
+ * more kinds than the simulator knows (a Calico Tier), so its other kinds load silently.
+ */
+const builtinGroups = new Set(['', 'apps', 'extensions', 'networking.k8s.io', 'discovery.k8s.io', 'packetwalk.io']);
+
+/** The apiVersion to write for a read kind: its first group's v1. */
+export function apiVersionOf(kind: ReadKind): string {
+  const group = groupsOf[kind][0]!;
+  return group === '' ? 'v1' : `${group}/v1`;
+}
 
 /** The API group of an apiVersion (`apps/v1` → `apps`; the core group's `v1` → ''). */
 export function groupOf(apiVersion: string): string {
@@ -50,10 +61,10 @@ export function isRead(kind: string, apiVersion: string | undefined): kind is Re
 }
 
 /**
- * Whether an unread kind of this apiVersion may be a misspelling of a read one: only in a group
- * the simulator reads from. Any other group's kinds (an operator's custom resources) are simply
- * not the simulator's business.
+ * Whether an unread kind of this apiVersion may be a mistake (a misspelt kind, or a read kind
+ * under the wrong group): only in a built-in group. Any other group's kinds (an operator's
+ * custom resources) are simply not the simulator's business.
  */
 export function mayBeMisspelled(apiVersion: string | undefined): boolean {
-  return apiVersion === undefined || readGroups.has(groupOf(apiVersion));
+  return apiVersion === undefined || builtinGroups.has(groupOf(apiVersion));
 }

@@ -15,7 +15,7 @@ import { checkFlannelNetwork, readCniSources, resolveCni } from './cni';
 import { allocateClusterIps, allocateNodePorts, assignPodAddresses, deriveEndpointSlices, placePods } from './derive';
 import { visitDocuments, type ParsedDocument } from './documents';
 import { readEndpoints, readEndpointSlice } from './endpoints';
-import { ignoredKinds, isRead, isReadKind, mayBeMisspelled, readKinds } from './kinds';
+import { apiVersionOf, ignoredKinds, isRead, isReadKind, mayBeMisspelled, readKinds } from './kinds';
 import { readMeta } from './meta';
 import { attachNetworks, readNad } from './multus';
 import { nearest } from './nearest';
@@ -79,6 +79,11 @@ function take(doc: ParsedDocument, into: Gathered, out: Diagnostic[]): void {
   if (!isRead(kind, version)) {
     // Only a near miss of a kind the simulator reads, in a group it reads from, may be a mistake;
     // every other kind (RBAC, CRDs, an operator's resources) loads silently, fields unchecked.
+    if (isReadKind(kind) && mayBeMisspelled(version)) {
+      // A group the simulator reads, but not this kind's: the API server has no such resource.
+      r.report('badApiVersion', ['apiVersion'], `${kind} is not served by ${version}; write apiVersion ${apiVersionOf(kind)} (as written the API server refuses it and the document is ignored)`);
+      return;
+    }
     const real = ignoredKinds.includes(kind);
     const near = real || isReadKind(kind) || !mayBeMisspelled(version) ? undefined : nearest(kind, knownKinds);
     if (near) r.report('unknownKind', ['kind'], `unknown kind "${kind}"; did you mean "${near}"? (as written the document is ignored)`);
