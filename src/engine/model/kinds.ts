@@ -26,7 +26,7 @@ const groupsOf: Readonly<Record<ReadKind, readonly string[]>> = {
   Cluster: ['packetwalk.io'], Namespace: [''], Node: [''], Pod: [''], Service: [''], Endpoints: [''], ConfigMap: [''],
   EndpointSlice: ['discovery.k8s.io'], NetworkPolicy: ['networking.k8s.io', 'extensions'],
   Deployment: workloadGroups, ReplicaSet: workloadGroups, StatefulSet: workloadGroups, DaemonSet: workloadGroups,
-  IPPool: ['crd.projectcalico.org', 'projectcalico.org'], NetworkAttachmentDefinition: ['k8s.cni.cncf.io'],
+  IPPool: ['crd.projectcalico.org', 'projectcalico.org'], Installation: ['operator.tigera.io'], NetworkAttachmentDefinition: ['k8s.cni.cncf.io'],
 };
 /**
  * Kubernetes' built-in groups the simulator reads from (and its own): each serves a fixed set of
