@@ -20,11 +20,6 @@ import { repoRoot } from '../fixtures/load';
 const upstream = path.join(repoRoot, 'test/fixtures/upstream');
 const topologies = path.join(upstream, 'topologies');
 
-/** Topologies another part of the work makes load: the reason, until it does. */
-const pending: Record<string, string> = {
-  'multus-macvlan-example.yaml': 'static IPAM and the ips of the network-selection annotation are not read yet',
-};
-
 function corpusFiles(): string[] {
   return readdirSync(upstream, { withFileTypes: true })
     .filter((d) => d.isDirectory() && d.name !== 'topologies')
@@ -66,7 +61,7 @@ function endpoints(t: Topology): { from: string; to: string } {
 }
 
 for (const name of readdirSync(topologies).filter((f) => f.endsWith('.yaml')).sort()) {
-  test(`upstream topology ${name} loads clean, traces and shows`, { todo: pending[name] }, async () => {
+  test(`upstream topology ${name} loads clean, traces and shows`, async () => {
     const file = path.join(topologies, name);
     const source = readSource(file);
     assert.ok(!('diagnostic' in source));
