@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
-}
+import { capture } from '../fixtures/cli';
 
 test('an unknown command is a usage error with one line', async () => {
   const c = capture();

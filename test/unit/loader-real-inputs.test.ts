@@ -6,12 +6,15 @@
  */
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main';
 import type { Diagnostic } from '../../src/engine/diagnostics';
 import { noIncludes } from '../../src/engine/model/host';
 import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
+import { capture } from '../fixtures/cli';
 
 const cluster = `apiVersion: packetwalk.io/v1alpha1
 kind: Cluster
@@ -295,18 +298,11 @@ kind: Pod
 metadata: {name: c}
 spec: {nodeName: node2, containers: [{name: c, ports: [{name: http}]}]}
 `;
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const file = `${mkdtempSync(`${tmpdir()}/pw-`)}/t.yaml`;
   writeFileSync(file, text);
-  const io = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-  };
-  const checked = io();
+  const checked = capture();
   assert.equal(await main(['check', file], checked.io), 1);
-  const traced = io();
+  const traced = capture();
   assert.equal(await main(['trace', file, '--from', 'pod/default/a', '--to', 'pod/default/b'], traced.io), 0);
   assert.match(traced.err.join('\n'), /t\.yaml:24:18: error: pod default\/ghost cannot be placed/);
   assert.match(traced.err.join('\n'), /t\.yaml:29:56: error: spec\.containers\[0\]\.ports\[0\]\.containerPort is required/);

@@ -13,6 +13,7 @@ import type { Topology } from '../../src/engine/model/types';
 import { createPolicyHook } from '../../src/engine/policy/hook';
 import { assertTruthTable } from './policyTruthTable';
 import { xyzTopology } from './policyXyz';
+import { capture } from '../fixtures/cli';
 
 const samples = path.resolve(__dirname, '../../../samples');
 function load(file: string): { topology?: Topology; shown: string } {
@@ -22,12 +23,6 @@ function load(file: string): { topology?: Topology; shown: string } {
 }
 const xyz = load('netpol-xyz.yaml');
 const skip = xyz.topology ? false : 'the loader does not produce a topology yet';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
-}
 
 test('netpol-xyz.yaml loads with no diagnostics and is the model the truth-table tests build', { skip }, () => {
   assert.equal(xyz.shown, '');

@@ -16,6 +16,7 @@ import { formatDiagnostic } from '../../src/engine/diagnostics';
 import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import { repoRoot } from '../fixtures/load';
+import { capture } from '../fixtures/cli';
 
 const upstream = path.join(repoRoot, 'test/fixtures/upstream');
 const topologies = path.join(upstream, 'topologies');
@@ -25,12 +26,6 @@ function corpusFiles(): string[] {
     .filter((d) => d.isDirectory() && d.name !== 'topologies')
     .flatMap((d) => readdirSync(path.join(upstream, d.name)).filter((f) => !f.endsWith('.provenance')).map((f) => `${d.name}/${f}`))
     .sort();
-}
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
 }
 
 test('every corpus file has its provenance: repository, path and commit', () => {
