@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { check } from './check';
 import { generate } from './generate';
+import { importCommand } from './import';
 import { lab } from './lab';
 import { ipvs } from './ipvs';
 import { rules } from './rules';
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   reach,
   lab,
   generate,
+  importCommand,
 ];

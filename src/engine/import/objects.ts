@@ -1,0 +1,108 @@
+/**
+ * The Kubernetes objects of a cluster's own description, as `kubectl` writes it: `get -o yaml|json`
+ * output (a `kind: List`, or a stream of objects), the typed lists of a `cluster-info dump` folder
+ * (PodList, NodeList… whose items carry no kind), and a `cluster-info dump` to stdout, where the
+ * lists follow one another as JSON with each pod's logs printed between them.
+ */
+
+import * as yaml from 'js-yaml';
+import type { SourceFile } from '../model/host';
+import { isRecord } from '../model/reader';
+
+export type KubeObject = Record<string, unknown> & { readonly kind: string; readonly metadata: Record<string, unknown> };
+
+export interface ReadObjects {
+  readonly objects: KubeObject[];
+  /** Why a part of an input was not read: one sentence each, naming the file. */
+  readonly problems: string[];
+}
+
+/**
+ * A list's items, each given the list's item kind when it has none: the API leaves TypeMeta out
+ * of a typed list's items, and Kubernetes' client decoder gives them the list's kind
+ * (PodList → Pod), as kubectl does when it prints them.
+ */
+function flatten(value: unknown, into: KubeObject[]): void {
+  if (!isRecord(value)) return;
+  const kind = value.kind;
+  if (Array.isArray(value.items) && (kind === undefined || (typeof kind === 'string' && kind.endsWith('List')))) {
+    const itemKind = typeof kind === 'string' && kind !== 'List' ? kind.slice(0, -'List'.length) : undefined;
+    for (const item of value.items) {
+      if (isRecord(item) && item.kind === undefined && itemKind !== undefined) flatten({ apiVersion: value.apiVersion, kind: itemKind, ...item }, into);
+      else flatten(item, into);
+    }
+    return;
+  }
+  if (typeof kind === 'string' && isRecord(value.metadata)) into.push(value as KubeObject);
+}
+
+/**
+ * The JSON values of a text that holds one or more of them, with anything between (the logs of
+ * a `cluster-info dump` to stdout) passed over. Each value starts at a line's first `{`.
+ */
+function jsonValues(text: string, file: string, problems: string[]): unknown[] {
+  const values: unknown[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const start = text[i] === '{' && (i === 0 || text[i - 1] === '\n') ? i : text.indexOf('\n{', i);
+    if (start < 0) break;
+    const open = text[start] === '{' ? start : start + 1;
+    const end = matchingBrace(text, open);
+    if (end < 0) {
+      problems.push(`${file}: a JSON value starting on line ${lineOf(text, open)} never closes; the rest of the file is not read`);
+      break;
+    }
+    try {
+      values.push(JSON.parse(text.slice(open, end + 1)));
+    } catch (e) {
+      problems.push(`${file}: the JSON value on line ${lineOf(text, open)} does not parse (${(e as Error).message}); it is left out`);
+    }
+    i = end + 1;
+  }
+  return values;
+}
+
+/** The index of the `}` closing the object opened at `open`, strings and escapes respected; -1 if none. */
+function matchingBrace(text: string, open: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Every Kubernetes object the files hold, in file order. */
+export function readObjects(files: readonly SourceFile[]): ReadObjects {
+  const objects: KubeObject[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    const first = /\S/.exec(file.text)?.[0];
+    if (first === undefined) continue;
+    if (first === '{') {
+      for (const v of jsonValues(file.text, file.path, problems)) flatten(v, objects);
+      continue;
+    }
+    try {
+      yaml.loadAll(file.text, (v) => flatten(v, objects), { filename: file.path, json: true });
+    } catch (e) {
+      problems.push(`${file.path}: not YAML or JSON that kubectl writes (${e instanceof yaml.YAMLException ? e.reason : (e as Error).message}); it is left out`);
+    }
+  }
+  return { objects, problems };
+}
