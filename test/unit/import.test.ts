@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { withDataplaneDiagnostics } from '../../src/engine/dataplane/diagnose';
+import { importTopology } from '../../src/engine/import';
+import { readObjects } from '../../src/engine/import/objects';
+import { loadTopology } from '../../src/engine/model/load';
+import { noIncludes } from '../../src/engine/model/host';
+import { main } from '../../src/cli/main';
+import { dumpFolder, dumps, UPSTREAM } from './importDumps';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
+}
+
+async function disposition(file: string, from: string, to: string, proto: string, port?: number): Promise<string> {
+  const c = capture();
+  const code = await main(['trace', file, '--from', from, '--to', to, '--proto', proto, ...(port ? ['--port', String(port)] : []), '--json'], c.io);
+  assert.equal(code, 0, c.err.join('\n'));
+  return (JSON.parse(c.out.join('\n')) as { disposition: string }).disposition;
+}
+
+for (const dump of dumps) {
+  test(`import of a real dump (${dump.dir}: ${dump.what}) checks clean and traces pod to pod and pod to Service`, async () => {
+    for (const name of readdirSync(path.join(UPSTREAM, dump.dir)).filter((n) => n.endsWith('.provenance'))) {
+      assert.match(readFileSync(path.join(UPSTREAM, dump.dir, name), 'utf8'), /^repository: github\.com\/\S+\npath: \S+\ncommit: [0-9a-f]{40}\n$/);
+    }
+    const dir = dumpFolder(dump);
+    const out = path.join(dir, 'imported.yaml');
+    const c = capture();
+    assert.equal(await main(['import', dir, '-o', out], c.io), 0, c.err.join('\n'));
+    const text = readFileSync(out, 'utf8');
+    // The Cluster document states its inferences: every value line under spec carries a comment.
+    const spec = text.slice(text.indexOf('\nspec:\n'), text.indexOf('\n---\n'));
+    for (const l of spec.split('\n').filter((x) => /^\s+(-\s+)?\w+: \S/.test(x) && !/^\s+- name: /.test(x))) assert.match(l, / {2}# \S/, `no source comment on: ${l}`);
+    assert.match(spec, new RegExp(`plugin: ${dump.plugin} `));
+    assert.match(spec, new RegExp(`clusterCIDR: ${dump.clusterCIDR} `));
+    assert.match(spec, new RegExp(`serviceCIDR: ${dump.serviceCIDR} `));
+
+    const check = capture();
+    assert.equal(await main(['check', out, '--quiet'], check.io), 0, check.out.join('\n'));
+    assert.deepEqual(check.out, []);
+    const loaded = withDataplaneDiagnostics(loadTopology({ path: out, text }, noIncludes));
+    assert.equal(loaded.value?.nodes.length, dump.nodes);
+    const { podToPod: pp, podToService: ps } = dump;
+    assert.equal(await disposition(out, pp.from, pp.to, pp.proto, pp.port), 'DELIVERED');
+    assert.equal(await disposition(out, ps.from, ps.to, ps.proto), 'DELIVERED');
+  });
+}
+
+test('import reads the same cluster from a folder and from its files named one by one', async () => {
+  const dir = dumpFolder(dumps[1]!);
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const fromDir = capture();
+  const fromFiles = capture();
+  assert.equal(await main(['import', dir], fromDir.io), 0);
+  assert.equal(await main(['import', ...files], fromFiles.io), 0);
+  // Only the header naming what was read, and the name taken from it, differ.
+  const body = (out: string[]): string => out.join('\n').split('\n').filter((l) => !l.startsWith('# Imported by') && !l.startsWith('  name: ')).join('\n');
+  assert.equal(body(fromFiles.out), body(fromDir.out));
+  assert.match(fromDir.out.join('\n'), /podCIDR: 10\.244\.1\.128\/25 {2}# from Node 10\.0\.4\.3, spec\.podCIDR/);
+});
+
+test('a cluster-info dump to stdout (lists and pod logs one after another) reads as the folder does', () => {
+  const dump = dumps[0]!;
+  const names = readdirSync(path.join(UPSTREAM, dump.dir)).filter((n) => !n.endsWith('.provenance'));
+  const lists = names.map((n) => readFileSync(path.join(UPSTREAM, dump.dir, n), 'utf8'));
+  // kubectl's Run(): each list as JSON, then each pod's logs between ==== START / END markers.
+  const stdout = lists.map((l, i) => `${l}\n==== START logs for container x of pod kube-system/p${i} ====\n{"level":"info"} a log line\n==== END logs for container x of pod kube-system/p${i} ====\n`).join('');
+  const fromStdout = readObjects([{ path: 'dump.txt', text: stdout }]);
+  const fromFiles = readObjects(names.map((n, i) => ({ path: n, text: lists[i]! })));
+  assert.deepEqual(fromStdout.problems, []);
+  assert.deepEqual(fromStdout.objects, fromFiles.objects);
+});
+
+test('typed lists give each item the list\'s kind, as the client decoder does', () => {
+  const { objects } = readObjects([{ path: 'p.json', text: JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [{ metadata: { name: 'a' } }] }) }]);
+  assert.deepEqual(objects.map((o) => [o.kind, o.apiVersion]), [['Pod', 'v1']]);
+});
+
+test('kubeadm\'s ConfigMap and kube-proxy\'s configuration win over flags and the covering ranges, and say so', () => {
+  const objects = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data: { ClusterConfiguration: 'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nnetworking:\n  podSubnet: 10.100.0.0/16\n  serviceSubnet: 10.200.0.0/16\n' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nipvs:\n  scheduler: lc\n' } },
+    { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { podCIDR: '10.100.1.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.1.10' }] } },
+  ];
+  const r = importTopology([{ path: 'get.json', text: JSON.stringify({ kind: 'List', apiVersion: 'v1', items: objects }) }], { name: 'k', sources: ['get.json'] });
+  assert.match(r.text!, /clusterCIDR: 10\.100\.0\.0\/16 {2}# from ConfigMap kube-system\/kubeadm-config, ClusterConfiguration networking\.podSubnet/);
+  assert.match(r.text!, /serviceCIDR: 10\.200\.0\.0\/16 {2}# from ConfigMap kube-system\/kubeadm-config, ClusterConfiguration networking\.serviceSubnet/);
+  assert.match(r.text!, /mode: ipvs {2}# from ConfigMap kube-system\/kube-proxy, config\.conf mode/);
+  assert.match(r.text!, /ipvsScheduler: lc {2}# from ConfigMap kube-system\/kube-proxy, config\.conf ipvs\.scheduler/);
+  const loaded = loadTopology({ path: 'imported.yaml', text: r.text! }, noIncludes);
+  assert.equal(loaded.value?.cluster.kubeProxy.mode, 'ipvs');
+  assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === 'error'), []);
+});
+
+test('an empty kube-proxy mode is iptables, kube-proxy\'s default, and the comment says why', () => {
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': 'mode: ""\n' } };
+  const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.1.10' }] } };
+  const r = importTopology([{ path: 'a.yaml', text: [cm, node].map((o) => JSON.stringify(o)).join('\n---\n') }], { name: 'k', sources: ['a.yaml'] });
+  assert.match(r.text!, /mode: iptables {2}# from ConfigMap kube-system\/kube-proxy, config\.conf mode is "" \(kube-proxy's default, iptables\)/);
+});
+
+test('Calico\'s settings come from calico-node\'s environment when no IPPool is in the input', () => {
+  const ds = {
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'calico-node', namespace: 'kube-system' },
+    spec: { template: { spec: { hostNetwork: true, containers: [{ name: 'calico-node', image: 'docker.io/calico/node:v3.28.0', env: [
+      { name: 'CALICO_IPV4POOL_CIDR', value: '192.168.0.0/16' }, { name: 'CALICO_IPV4POOL_VXLAN', value: 'Always' }, { name: 'CALICO_IPV4POOL_IPIP', value: 'Never' },
+      { name: 'CALICO_NETWORKING_BACKEND', valueFrom: { configMapKeyRef: { name: 'calico-config', key: 'calico_backend' } } },
+    ] }] } } },
+  };
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'calico-config', namespace: 'kube-system' }, data: { calico_backend: 'vxlan' } };
+  const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.5' }] } };
+  const r = importTopology([{ path: 'a.json', text: JSON.stringify({ kind: 'List', items: [ds, cm, node] }) }], { name: 'k', sources: ['a.json'] });
+  assert.match(r.text!, /plugin: calico {2}# from DaemonSet kube-system\/calico-node, container calico-node/);
+  assert.match(r.text!, /backend: vxlan {2}# from ConfigMap kube-system\/calico-config, data\.calico_backend \(env CALICO_NETWORKING_BACKEND of DaemonSet kube-system\/calico-node\)/);
+  assert.match(r.text!, /vxlanMode: Always {2}# from DaemonSet kube-system\/calico-node, container calico-node env CALICO_IPV4POOL_VXLAN/);
+  assert.match(r.text!, /clusterCIDR: 192\.168\.0\.0\/16 {2}# from DaemonSet kube-system\/calico-node, container calico-node env CALICO_IPV4POOL_CIDR/);
+  const loaded = loadTopology({ path: 'imported.yaml', text: r.text! }, noIncludes);
+  assert.deepEqual(loaded.value?.cluster.cni, { plugin: 'calico', ipipMode: 'Never', vxlanMode: 'Always', natOutgoing: true, blockSize: 26, mtu: 1410 });
+});
+
+test('import with neither dumps nor --context, or with both, is a usage error', async () => {
+  for (const args of [['import'], ['import', 'x.json', '--context', 'c']]) {
+    const c = capture();
+    assert.equal(await main(args, c.io), 2);
+    assert.match(c.err.join('\n'), /not both and not neither/);
+  }
+});
