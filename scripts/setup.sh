@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 need=()
 # chromium, libkrb5-dev, pkg-config and ripgrep: the end-to-end suite's real VS Code (scripts/e2e-setup.sh).
 # bridge-utils: brctl, the oracle of the `show --table bridges` kernel test.
-for pkg in iproute2 bridge-utils iptables tcpdump netcat-openbsd ipset nfacct iputils-ping chromium libkrb5-dev pkg-config ripgrep; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+# kubectl: the client `packetwalk import --context` runs, tested against recorded API responses.
+for pkg in iproute2 bridge-utils iptables tcpdump netcat-openbsd ipset nfacct iputils-ping chromium libkrb5-dev pkg-config ripgrep kubectl; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 if [ "${#need[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
