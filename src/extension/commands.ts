@@ -3,6 +3,7 @@ import type { RuleView } from '../protocol/messages';
 import type { Ctx } from './ctx';
 import { isUnavailable, type TraceRequest } from './engine';
 import { traceToJson, traceToMarkdown } from './exportTrace';
+import { importFromCluster, type ImportArg } from './importCluster';
 import { TopologyPanel } from './panel';
 import { portOf, remember, type EndpointChoice } from './pick';
 import { ruleUri } from './ruleDocs';
@@ -19,6 +20,7 @@ export function createCommands(): Record<string, (ctx: Ctx) => Handler> {
     'packetwalk.showNodeRules': (ctx) => (uri, node, view, search, line) => showNodeRules(ctx, uri, node as string | undefined, view as RuleView | undefined, search as string | undefined, line as number | undefined),
     'packetwalk.exportTrace': (ctx) => (uri) => exportTrace(ctx, uri),
     'packetwalk.openSample': (ctx) => () => openSample(ctx),
+    'packetwalk.importFromCluster': (ctx) => (arg) => importFromCluster(ctx, arg as ImportArg | undefined),
     'packetwalk.buildLab': (ctx) => (uri) => buildLab(ctx, uri),
     'packetwalk.check': (ctx) => (uri) => check(ctx, uri),
   };
