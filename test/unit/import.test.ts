@@ -69,7 +69,7 @@ test('a cluster-info dump to stdout (lists and pod logs one after another) reads
   const names = readdirSync(path.join(UPSTREAM, dump.dir)).filter((n) => !n.endsWith('.provenance'));
   const lists = names.map((n) => readFileSync(path.join(UPSTREAM, dump.dir, n), 'utf8'));
   // kubectl's Run(): each list as JSON, then each pod's logs between ==== START / END markers.
-  const stdout = lists.map((l, i) => `${l}\n==== START logs for container x of pod kube-system/p${i} ====\n{"level":"info"} a log line\n==== END logs for container x of pod kube-system/p${i} ====\n`).join('');
+  const stdout = lists.map((l, i) => `${l}\n==== START logs for container x of pod kube-system/p${i} ====\n{"level":"info"} a log line\n{a log line that opens a brace and never closes it\n==== END logs for container x of pod kube-system/p${i} ====\n`).join('');
   const fromStdout = readObjects([{ path: 'dump.txt', text: stdout }]);
   const fromFiles = readObjects(names.map((n, i) => ({ path: n, text: lists[i]! })));
   assert.deepEqual(fromStdout.problems, []);

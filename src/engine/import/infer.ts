@@ -49,8 +49,13 @@ function firstCidr(...candidates: (Found<string> | undefined)[]): Found<string> 
 /** The smallest network holding every address given, but no smaller than a /`atMost`. */
 function covering(addresses: readonly number[], atMost: number): Cidr | undefined {
   if (addresses.length === 0) return undefined;
-  const lo = Math.min(...addresses);
-  const hi = Math.max(...addresses);
+  // A loop, not Math.min(...addresses): a large cluster's pod addresses overflow an argument list.
+  let lo = addresses[0]!;
+  let hi = lo;
+  for (const a of addresses) {
+    if (a < lo) lo = a;
+    if (a > hi) hi = a;
+  }
   let prefix = Math.min(atMost, 32);
   while (prefix > 0 && ((lo & maskOf(prefix)) >>> 0) !== ((hi & maskOf(prefix)) >>> 0)) prefix--;
   return { base: (lo & maskOf(prefix)) >>> 0, prefix };

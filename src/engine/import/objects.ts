@@ -38,26 +38,25 @@ function flatten(value: unknown, into: KubeObject[]): void {
 
 /**
  * The JSON values of a text that holds one or more of them, with anything between (the logs of
- * a `cluster-info dump` to stdout) passed over. Each value starts at a line's first `{`.
+ * a `cluster-info dump` to stdout) passed over. Each value starts at a line's first `{`; a line
+ * of a log that merely starts with one is passed over too, unless it reads as an API object.
  */
 function jsonValues(text: string, file: string, problems: string[]): unknown[] {
   const values: unknown[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const start = text[i] === '{' && (i === 0 || text[i - 1] === '\n') ? i : text.indexOf('\n{', i);
-    if (start < 0) break;
-    const open = text[start] === '{' ? start : start + 1;
+  // The first value may be indented; each later one starts a line.
+  let open = text.indexOf('{');
+  while (open >= 0) {
     const end = matchingBrace(text, open);
-    if (end < 0) {
-      problems.push(`${file}: a JSON value starting on line ${lineOf(text, open)} never closes; the rest of the file is not read`);
-      break;
-    }
+    let value: unknown;
     try {
-      values.push(JSON.parse(text.slice(open, end + 1)));
-    } catch (e) {
-      problems.push(`${file}: the JSON value on line ${lineOf(text, open)} does not parse (${(e as Error).message}); it is left out`);
+      value = end < 0 ? undefined : JSON.parse(text.slice(open, end + 1));
+    } catch {
+      value = undefined;
     }
-    i = end + 1;
+    if (value !== undefined) values.push(value);
+    else if (/^\{\s*"(kind|apiVersion)"/.test(text.slice(open, open + 200))) problems.push(`${file}: the JSON value on line ${lineOf(text, open)} does not parse; it is left out`);
+    const next = text.indexOf('\n{', value !== undefined ? end + 1 : open + 1);
+    open = next < 0 ? -1 : next + 1;
   }
   return values;
 }
@@ -99,7 +98,8 @@ export function readObjects(files: readonly SourceFile[]): ReadObjects {
       continue;
     }
     try {
-      yaml.loadAll(file.text, (v) => flatten(v, objects), { filename: file.path, json: true });
+      // The core schema keeps timestamps and the like as the strings they are, so objects are written back unchanged.
+      yaml.loadAll(file.text, (v) => flatten(v, objects), { filename: file.path, json: true, schema: yaml.CORE_SCHEMA });
     } catch (e) {
       problems.push(`${file.path}: not YAML or JSON that kubectl writes (${e instanceof yaml.YAMLException ? e.reason : (e as Error).message}); it is left out`);
     }
