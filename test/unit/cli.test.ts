@@ -17,7 +17,7 @@ test('an unknown option is a usage error naming it', async () => {
 });
 
 test('every command answers --help with its synopsis', async () => {
-  for (const name of ['check', 'trace', 'rules', 'ipvs', 'show', 'reach', 'lab', 'generate']) {
+  for (const name of ['check', 'trace', 'rules', 'ipvs', 'show', 'reach', 'lab', 'generate', 'import']) {
     const c = capture();
     assert.equal(await main([name, '--help'], c.io), 0);
     assert.match(c.out.join('\n'), new RegExp(`^usage: packetwalk ${name}`));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { withDataplaneDiagnostics } from '../../src/engine/dataplane/diagnose';
@@ -129,4 +130,25 @@ test('import with neither dumps nor --context, or with both, is a usage error', 
     assert.equal(await main(args, c.io), 2);
     assert.match(c.err.join('\n'), /not both and not neither/);
   }
+});
+
+test('a Calico cluster\'s nodes get the blocks holding their pods, not kubeadm\'s spec.podCIDR, which Calico\'s IPAM does not read', async () => {
+  const node = (name: string, podCIDR: string, address: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { podCIDR }, status: { addresses: [{ type: 'InternalIP', address }] } });
+  const pod = (name: string, nodeName: string, podIP: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: name } }, spec: { nodeName, containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] }, status: { phase: 'Running', podIP } });
+  const items = [
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'calico-node', namespace: 'kube-system' }, spec: { template: { spec: { hostNetwork: true, containers: [{ name: 'calico-node', image: 'docker.io/calico/node:v3.26.1' }] } } } },
+    { apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'default-ipv4-ippool' }, spec: { cidr: '192.168.0.0/16', ipipMode: 'Always', natOutgoing: true, blockSize: 26 } },
+    node('cp', '10.244.0.0/24', '172.16.0.10'), node('w1', '10.244.1.0/24', '172.16.0.11'), node('w2', '10.244.2.0/24', '172.16.0.12'),
+    pod('a', 'cp', '192.168.10.66'), pod('b', 'w1', '192.168.190.130'),
+  ];
+  const dir = mkdtempSync(path.join(tmpdir(), 'pw-calico-'));
+  writeFileSync(path.join(dir, 'get.json'), JSON.stringify({ kind: 'List', apiVersion: 'v1', items }));
+  const out = path.join(dir, 'calico.yaml');
+  assert.equal(await main(['import', path.join(dir, 'get.json'), '-o', out], capture().io), 0);
+  const text = readFileSync(out, 'utf8');
+  assert.match(text, /podCIDR: 192\.168\.10\.64\/26 {2}# the \/26 of the Calico pool holding node cp's pod addresses/);
+  assert.match(text, /podCIDR: 192\.168\.0\.0\/26 {2}# node w2 runs no pod in the input; a free \/26 block of the Calico pool/);
+  const check = capture();
+  assert.equal(await main(['check', out, '--quiet'], check.io), 0, check.out.join('\n'));
+  assert.equal(await disposition(out, 'pod/default/a', 'pod/default/b', 'tcp', 80), 'DELIVERED');
 });

@@ -5,7 +5,7 @@
  * a stated default and says so.
  */
 
-import { cidrContains, cidrsOverlap, formatCidr, formatIPv4, lastAddress, maskOf, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
+import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, formatIPv4, lastAddress, maskOf, parseCidr, parseIPv4, subnetAt, type Cidr } from '../net/cidr';
 import type { KubeObject } from './objects';
 import { inferCni } from './cni';
 import { arr, embedded, findFlag, get, isHostNetwork, nameOf, namespaceOf, podIpOf, rec, refOf, str, type Found } from './evidence';
@@ -192,7 +192,42 @@ export function inferCluster(objects: readonly KubeObject[]): InferredCluster {
     findFlag(controllers, 'service-cluster-ip-range'),
   ) ?? (serviceCover ? { value: formatCidr(serviceCover), from: 'not in the input; the /16 or wider network holding every Service\'s clusterIP' } : { value: '10.96.0.0/12', from: "not in the input, and no Service to go by; kubeadm's default service network" });
 
+  if (cni.fields.some(([k, f]) => k === 'plugin' && f.value === 'calico')) {
+    const block = cni.fields.find(([k]) => k === 'blockSize')?.[1].value;
+    calicoBlocks(nodes, pods, typeof block === 'number' ? block : 26);
+  }
   return { clusterCIDR, serviceCIDR, cni: cni.fields, kubeProxy: inferKubeProxy(objects, notes), nodes: underlay(nodes), notes };
+}
+
+/**
+ * Calico's IPAM gives each node blocks of its pool and never reads the Node's spec.podCIDR
+ * (calico-ipam: blocks are claimed by affinity, calico/libcalico-go lib/ipam), so a kubeadm
+ * cluster's podCIDRs (10.244.x.0/24) say nothing about where its pods are. A node's podCIDR
+ * here is then the block holding its pods, or a free block of the pool for a node with none.
+ */
+function calicoBlocks(nodes: NodeFacts[], pool: Cidr, block: number): void {
+  const fits = (f: NodeFacts, c: Cidr | undefined): c is Cidr => c !== undefined && cidrWithin(c, pool) && f.podIps.every((ip) => cidrContains(c, ip));
+  const taken: Cidr[] = [];
+  const empty: NodeFacts[] = [];
+  for (const f of nodes) {
+    const written = f.podCIDR ? ipv4Cidr(f.podCIDR.value) : undefined;
+    if (fits(f, written)) taken.push(written);
+    else if (f.podIps.length === 0) empty.push(f);
+    else {
+      const c = covering(f.podIps, block)!;
+      f.podCIDR = { value: formatCidr(c), from: `the /${c.prefix} of the Calico pool holding node ${f.name}'s pod addresses (Calico's IPAM does not use spec.podCIDR)` };
+      taken.push(c);
+    }
+  }
+  let index = 0;
+  for (const f of empty) {
+    for (let c = subnetAt(pool, Math.max(block, pool.prefix), index++); c; c = subnetAt(pool, Math.max(block, pool.prefix), index++)) {
+      if (taken.some((t) => cidrsOverlap(t, c!))) continue;
+      f.podCIDR = { value: formatCidr(c), from: `node ${f.name} runs no pod in the input; a free /${c.prefix} block of the Calico pool (Calico's IPAM does not use spec.podCIDR)` };
+      taken.push(c);
+      break;
+    }
+  }
 }
 
 /**
