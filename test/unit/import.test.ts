@@ -73,7 +73,7 @@ test('a cluster-info dump to stdout (lists and pod logs one after another) reads
   const stdout = lists.map((l, i) => `${l}\n==== START logs for container x of pod kube-system/p${i} ====\n{"level":"info"} a log line\n{a log line that opens a brace and never closes it\n==== END logs for container x of pod kube-system/p${i} ====\n`).join('');
   const fromStdout = readObjects([{ path: 'dump.txt', text: stdout }]);
   const fromFiles = readObjects(names.map((n, i) => ({ path: n, text: lists[i]! })));
-  assert.deepEqual(fromStdout.problems, []);
+  assert.deepEqual(fromStdout.notes, []);
   assert.deepEqual(fromStdout.objects, fromFiles.objects);
 });
 
@@ -151,4 +151,19 @@ test('a Calico cluster\'s nodes get the blocks holding their pods, not kubeadm\'
   const check = capture();
   assert.equal(await main(['check', out, '--quiet'], check.io), 0, check.out.join('\n'));
   assert.equal(await disposition(out, 'pod/default/a', 'pod/default/b', 'tcp', 80), 'DELIVERED');
+});
+
+test('a list an old kubectl printed in its internal form reads as the API\'s objects', () => {
+  const dir = path.join(UPSTREAM, 'erwee402+multi-k8s');
+  const { objects, notes } = readObjects(['kube-system__pods.json', 'default__services.json'].map((n) => ({ path: n, text: readFileSync(path.join(dir, n), 'utf8') })));
+  assert.equal(notes.length, 2);
+  assert.match(notes[0]!, /internal form \(Go field names, no kind\)/);
+  const proxy = objects.find((o) => o.kind === 'Pod' && String(o.metadata.name).startsWith('kube-proxy-'))!;
+  assert.equal(proxy.apiVersion, 'v1');
+  const spec = proxy.spec as { hostNetwork?: boolean; nodeName?: string; dnsPolicy?: string };
+  assert.deepEqual([spec.hostNetwork, spec.nodeName, spec.dnsPolicy], [true, 'minikube', 'ClusterFirst']);
+  const kubernetes = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'kubernetes')!;
+  // "NodePort": 0 and "Selector": null are the internal type's zero values, which the API leaves out.
+  assert.deepEqual((kubernetes.spec as { ports: unknown[] }).ports, [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 8443 }]);
+  assert.equal((kubernetes.spec as { selector?: unknown }).selector, undefined);
 });

@@ -49,6 +49,18 @@ export const dumps: readonly Dump[] = [
     podToPod: { from: 'pod/kube-system/hubble-ui-7677cbb7c-95x69', to: 'pod/kube-system/hubble-relay-ff8d445c-nxfsn', proto: 'tcp', port: 4245 },
     podToService: { from: 'pod/kube-system/hubble-ui-7677cbb7c-95x69', to: 'svc/kube-system/rke2-coredns-rke2-coredns:53', proto: 'udp' },
   },
+  {
+    dir: 'TonyChengTW+k8s-ha', root: 'cluster-info', what: 'a kubeadm HA cluster of five nodes on flannel, written by an old kubectl in its internal form (Go field names)',
+    nodes: 5, plugin: 'flannel', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12',
+    podToPod: { from: 'pod/kube-system/kube-dns-545bc4bfd4-7jv88', to: 'pod/kube-system/kube-dns-545bc4bfd4-qdscf', proto: 'tcp', port: 53 },
+    podToService: { from: 'pod/kube-system/kube-dns-545bc4bfd4-7jv88', to: 'svc/kube-system/kube-dns:53', proto: 'udp' },
+  },
+  {
+    dir: 'erwee402+multi-k8s', root: '', what: 'minikube, written by an old kubectl in its internal form, without podCIDRs',
+    nodes: 1, plugin: 'kubenet', clusterCIDR: '172.17.0.0/16', serviceCIDR: '10.96.0.0/12',
+    podToPod: { from: 'pod/kube-system/default-http-backend-5ff9d456ff-8nhdg', to: 'pod/kube-system/coredns-86c58d9df4-mnjkg', proto: 'tcp', port: 53 },
+    podToService: { from: 'pod/kube-system/default-http-backend-5ff9d456ff-8nhdg', to: 'svc/kube-system/kube-dns:53', proto: 'udp' },
+  },
 ];
 
 /** The dump's verbatim files, back in their folder layout (`a__b.json` → `a/b.json`), in a fresh temporary folder. */

@@ -42,7 +42,7 @@ export function clusterName(text: string): string {
 }
 
 export function importTopology(files: readonly SourceFile[], options: ImportOptions): ImportResult {
-  const { objects, problems } = readObjects(files);
+  const { objects, notes: inputNotes } = readObjects(files);
   // One object once, though several inputs (a get and a dump of the same cluster) hold it.
   const seen = new Set<string>();
   const unique = objects.filter((o) => {
@@ -71,7 +71,7 @@ export function importTopology(files: readonly SourceFile[], options: ImportOpti
     ...(unscheduled.length ? [`${plural(unscheduled.length, 'unscheduled Pod')} (${unscheduled.slice(0, 5).join(', ')}${unscheduled.length > 5 ? ', …' : ''}): on no node yet, with no address`] : []),
   ];
   const counts = { nodes: cluster.nodes.length, pods: written.filter((o) => o.kind === 'Pod').length, services: written.filter((o) => o.kind === 'Service').length };
-  const notes = [...problems, ...cluster.notes];
+  const notes = [...inputNotes, ...cluster.notes];
   if (cluster.nodes.length === 0) return { cluster, notes: [...notes, 'the input holds no Node and no scheduled Pod, so there is no node to build a topology on'], counts };
   const text = renderTopology({ name: clusterName(options.name), sources: options.sources, cluster, objects: written, leftOut: leftOutLines });
   return { text, cluster, notes, counts };

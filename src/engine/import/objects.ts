@@ -8,13 +8,14 @@
 import * as yaml from 'js-yaml';
 import type { SourceFile } from '../model/host';
 import { isRecord } from '../model/reader';
+import { fromInternalList, isInternalList } from './internal';
 
 export type KubeObject = Record<string, unknown> & { readonly kind: string; readonly metadata: Record<string, unknown> };
 
 export interface ReadObjects {
   readonly objects: KubeObject[];
-  /** Why a part of an input was not read: one sentence each, naming the file. */
-  readonly problems: string[];
+  /** What a reader should know about the inputs (a part not read, a list converted): one sentence each, naming the file. */
+  readonly notes: string[];
 }
 
 /**
@@ -23,6 +24,10 @@ export interface ReadObjects {
  * (PodList → Pod), as kubectl does when it prints them.
  */
 function flatten(value: unknown, into: KubeObject[]): void {
+  if (isInternalList(value)) {
+    into.push(...fromInternalList(value));
+    return;
+  }
   if (!isRecord(value)) return;
   const kind = value.kind;
   if (Array.isArray(value.items) && (kind === undefined || (typeof kind === 'string' && kind.endsWith('List')))) {
@@ -41,7 +46,7 @@ function flatten(value: unknown, into: KubeObject[]): void {
  * a `cluster-info dump` to stdout) passed over. Each value starts at a line's first `{`; a line
  * of a log that merely starts with one is passed over too, unless it reads as an API object.
  */
-function jsonValues(text: string, file: string, problems: string[]): unknown[] {
+function jsonValues(text: string, file: string, notes: string[]): unknown[] {
   const values: unknown[] = [];
   // The first value may be indented; each later one starts a line.
   let open = text.indexOf('{');
@@ -54,7 +59,7 @@ function jsonValues(text: string, file: string, problems: string[]): unknown[] {
       value = undefined;
     }
     if (value !== undefined) values.push(value);
-    else if (/^\{\s*"(kind|apiVersion)"/.test(text.slice(open, open + 200))) problems.push(`${file}: the JSON value on line ${lineOf(text, open)} does not parse; it is left out`);
+    else if (/^\{\s*"(kind|apiVersion)"/.test(text.slice(open, open + 200))) notes.push(`${file}: the JSON value on line ${lineOf(text, open)} does not parse; it is left out`);
     const next = text.indexOf('\n{', value !== undefined ? end + 1 : open + 1);
     open = next < 0 ? -1 : next + 1;
   }
@@ -89,20 +94,28 @@ function lineOf(text: string, offset: number): number {
 /** Every Kubernetes object the files hold, in file order. */
 export function readObjects(files: readonly SourceFile[]): ReadObjects {
   const objects: KubeObject[] = [];
-  const problems: string[] = [];
+  const notes: string[] = [];
   for (const file of files) {
     const first = /\S/.exec(file.text)?.[0];
     if (first === undefined) continue;
+    let internal = false;
+    const take = (v: unknown): void => {
+      if (isInternalList(v) && !internal) {
+        internal = true;
+        notes.push(`${file.path}: written by an old kubectl in its internal form (Go field names, no kind); its objects are written back as the API spells them`);
+      }
+      flatten(v, objects);
+    };
     if (first === '{') {
-      for (const v of jsonValues(file.text, file.path, problems)) flatten(v, objects);
+      for (const v of jsonValues(file.text, file.path, notes)) take(v);
       continue;
     }
     try {
       // The core schema keeps timestamps and the like as the strings they are, so objects are written back unchanged.
-      yaml.loadAll(file.text, (v) => flatten(v, objects), { filename: file.path, json: true, schema: yaml.CORE_SCHEMA });
+      yaml.loadAll(file.text, take, { filename: file.path, json: true, schema: yaml.CORE_SCHEMA });
     } catch (e) {
-      problems.push(`${file.path}: not YAML or JSON that kubectl writes (${e instanceof yaml.YAMLException ? e.reason : (e as Error).message}); it is left out`);
+      notes.push(`${file.path}: not YAML or JSON that kubectl writes (${e instanceof yaml.YAMLException ? e.reason : (e as Error).message}); it is left out`);
     }
   }
-  return { objects, problems };
+  return { objects, notes };
 }
