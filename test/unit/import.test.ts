@@ -167,3 +167,27 @@ test('a list an old kubectl printed in its internal form reads as the API\'s obj
   assert.deepEqual((kubernetes.spec as { ports: unknown[] }).ports, [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 8443 }]);
   assert.equal((kubernetes.spec as { selector?: unknown }).selector, undefined);
 });
+
+test('an EKS-shaped cluster on the AWS VPC CNI puts each node\'s pod addresses on its primary ENI, and says the API does not tell which ENI', async () => {
+  const node = (name: string, address: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'eks.amazonaws.com/nodegroup': 'ng-1' } }, spec: { providerID: `aws:///us-east-1a/i-0${address.replace(/\./g, '')}` }, status: { addresses: [{ type: 'InternalIP', address }, { type: 'Hostname', address: name }] } });
+  const pod = (name: string, nodeName: string, podIP: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: name } }, spec: { nodeName, containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] }, status: { phase: 'Running', podIP, hostIP: '' } });
+  const items = [
+    { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'aws-node', namespace: 'kube-system' }, spec: { template: { spec: { hostNetwork: true, containers: [{ name: 'aws-node', image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.1', env: [{ name: 'AWS_VPC_K8S_CNI_EXTERNALSNAT', value: 'false' }] }] } } } },
+    node('ip-192-168-12-34.ec2.internal', '192.168.12.34'), node('ip-192-168-20-7.ec2.internal', '192.168.20.7'),
+    pod('web-a', 'ip-192-168-12-34.ec2.internal', '192.168.5.201'), pod('web-b', 'ip-192-168-20-7.ec2.internal', '192.168.28.9'),
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-b', namespace: 'default' }, spec: { clusterIP: '10.100.40.2', selector: { app: 'web-b' }, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } },
+  ];
+  const dir = mkdtempSync(path.join(tmpdir(), 'pw-eks-'));
+  writeFileSync(path.join(dir, 'get.json'), JSON.stringify({ kind: 'List', apiVersion: 'v1', items }));
+  const out = path.join(dir, 'eks.yaml');
+  assert.equal(await main(['import', path.join(dir, 'get.json'), '-o', out], capture().io), 0);
+  const text = readFileSync(out, 'utf8');
+  assert.match(text, /plugin: aws-vpc {2}# from DaemonSet kube-system\/aws-node, container aws-node/);
+  assert.match(text, /externalSnat: false {2}# from DaemonSet kube-system\/aws-node, container aws-node env AWS_VPC_K8S_CNI_EXTERNALSNAT/);
+  assert.match(text, /enis: {2}# not in the API; which ENI holds each pod address is ipamd's[^\n]*\n {4}- name: eth0\n {6}mac: \S+\n {6}primary: 192\.168\.12\.34\n {6}secondary: \[192\.168\.5\.201\]/);
+  assert.doesNotMatch(text.slice(0, text.indexOf('\n---\n')), /^ +podCIDR:/m);
+  const check = capture();
+  assert.equal(await main(['check', out, '--quiet'], check.io), 0, check.out.join('\n'));
+  assert.equal(await disposition(out, 'pod/default/web-a', 'pod/default/web-b', 'tcp', 8080), 'DELIVERED');
+  assert.equal(await disposition(out, 'pod/default/web-a', 'svc/default/web-b:80', 'tcp'), 'DELIVERED');
+});

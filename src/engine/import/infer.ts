@@ -6,6 +6,7 @@
  */
 
 import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, formatIPv4, lastAddress, maskOf, parseCidr, parseIPv4, subnetAt, type Cidr } from '../net/cidr';
+import { hostMacFor } from '../net/mac';
 import type { KubeObject } from './objects';
 import { inferCni } from './cni';
 import { arr, embedded, findFlag, get, isHostNetwork, nameOf, namespaceOf, podIpOf, rec, refOf, str, type Found } from './evidence';
@@ -17,6 +18,8 @@ export interface InferredNode {
   readonly prefixLength: Found<number>;
   readonly interface: Found<string>;
   readonly gateway?: Found<string>;
+  /** AWS VPC CNI: the ENI holding the node's pod addresses as secondary IPs. */
+  readonly eni?: { readonly name: string; readonly mac: string; readonly primary: string; readonly secondary: readonly string[]; readonly from: string };
 }
 
 export interface InferredCluster {
@@ -161,12 +164,14 @@ export function inferCluster(objects: readonly KubeObject[]): InferredCluster {
   const controllers = component(objects, 'kube-controller-manager');
   const maskFlag = findFlag(controllers, 'node-cidr-mask-size') ?? findFlag(controllers, 'node-cidr-mask-size-ipv4');
   const mask = maskFlag && /^\d+$/.test(maskFlag.value) ? Number(maskFlag.value) : 24;
-  for (const f of nodes) f.podCIDR ??= impliedPodCidr(f, mask);
 
   // A cloud's route controller marks each node's route in its NetworkUnavailable condition.
   const routed = objects.find((o) => o.kind === 'Node' && arr(get(o, 'status', 'conditions')).some((c) => get(c, 'type') === 'NetworkUnavailable' && get(c, 'reason') === 'RouteCreated'));
   const cni = inferCni(objects, routed ? { value: true, from: `Node ${nameOf(routed)}'s NetworkUnavailable condition is RouteCreated` } : undefined);
   notes.push(...cni.notes);
+  const plugin = cni.fields.find(([k]) => k === 'plugin')?.[1].value;
+  // The AWS VPC CNI gives pods addresses of the VPC, not of a per-node range: no podCIDR to imply.
+  if (plugin !== 'aws-vpc') for (const f of nodes) f.podCIDR ??= impliedPodCidr(f, mask);
 
   const podAddresses = [
     ...nodes.flatMap((f) => f.podIps),
@@ -192,11 +197,11 @@ export function inferCluster(objects: readonly KubeObject[]): InferredCluster {
     findFlag(controllers, 'service-cluster-ip-range'),
   ) ?? (serviceCover ? { value: formatCidr(serviceCover), from: 'not in the input; the /16 or wider network holding every Service\'s clusterIP' } : { value: '10.96.0.0/12', from: "not in the input, and no Service to go by; kubeadm's default service network" });
 
-  if (cni.fields.some(([k, f]) => k === 'plugin' && f.value === 'calico')) {
+  if (plugin === 'calico') {
     const block = cni.fields.find(([k]) => k === 'blockSize')?.[1].value;
     calicoBlocks(nodes, pods, typeof block === 'number' ? block : 26);
   }
-  return { clusterCIDR, serviceCIDR, cni: cni.fields, kubeProxy: inferKubeProxy(objects, notes), nodes: underlay(nodes), notes };
+  return { clusterCIDR, serviceCIDR, cni: cni.fields, kubeProxy: inferKubeProxy(objects, notes), nodes: underlay(nodes, plugin === 'aws-vpc'), notes };
 }
 
 /**
@@ -235,7 +240,7 @@ function calicoBlocks(nodes: NodeFacts[], pool: Cidr, block: number): void {
  * nodes are put on one subnet, the smallest /24 or wider that holds them all, with the gateway at
  * its first free address (where clouds and docker's networks put it).
  */
-function underlay(nodes: readonly NodeFacts[]): InferredNode[] {
+function underlay(nodes: readonly NodeFacts[], enis: boolean): InferredNode[] {
   const addrs = nodes.map((f) => parseIPv4(f.address!.value)!);
   const subnet = covering(addrs, 24);
   let gateway: number | undefined;
@@ -248,5 +253,8 @@ function underlay(nodes: readonly NodeFacts[]): InferredNode[] {
     prefixLength: { value: subnet?.prefix ?? 24, from: `not in the API; ${net}, the smallest /24 or wider holding every node, so the nodes share one segment` },
     interface: { value: 'eth0', from: 'not in the API; name the node\'s real interface' },
     ...(gateway !== undefined && subnet && cidrContains(subnet, gateway) ? { gateway: { value: formatIPv4(gateway), from: `not in the API; the first free address of ${net}` } } : {}),
+    // ipamd spreads pod addresses over the node's ENIs, and the API does not say which holds which:
+    // all are put on the primary ENI, whose MAC is the node's own.
+    ...(enis ? { eni: { name: 'eth0', mac: hostMacFor(parseIPv4(f.address!.value)!), primary: f.address!.value, secondary: [...new Set(f.podIps)].sort((a, b) => a - b).map(formatIPv4), from: "not in the API; which ENI holds each pod address is ipamd's, so every pod address is a secondary IP of the primary ENI" } } : {}),
   }));
 }

@@ -59,6 +59,7 @@ export function renderTopology(input: RenderInput): string {
     if (n.podCIDR) out.push(line('    ', 'podCIDR', n.podCIDR));
     out.push(line('    ', 'prefixLength', n.prefixLength), line('    ', 'interface', n.interface));
     if (n.gateway) out.push(line('    ', 'gateway', n.gateway));
+    if (n.eni) out.push(`    enis:${comment(n.eni.from)}`, `    - name: ${n.eni.name}`, `      mac: ${scalar(n.eni.mac)}`, `      primary: ${n.eni.primary}`, `      secondary: [${n.eni.secondary.join(', ')}]`);
   }
   const parts = [`${out.join('\n')}\n`];
   for (const o of input.objects) parts.push(`---\n${yaml.dump(o, { lineWidth: -1, noRefs: true })}`);
