@@ -35,6 +35,11 @@ function plural(n: number, kind: string): string {
   return `${n} ${kind}${n === 1 ? '' : kind.endsWith('s') ? 'es' : 's'}`;
 }
 
+/** The first few names of a list, for a one-line comment. */
+function few(names: readonly string[]): string {
+  return `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
+}
+
 /** A metadata.name the loader and kubectl accept: lower case, digits and dashes. */
 export function clusterName(text: string): string {
   const name = text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
@@ -53,14 +58,19 @@ export function importTopology(files: readonly SourceFile[], options: ImportOpti
   const hasSlices = unique.some((o) => o.kind === 'EndpointSlice');
   const leftOutCounts = new Map<string, number>();
   const unscheduled: string[] = [];
+  const homeless: string[] = [];
+  const nodeNames = new Set(cluster.nodes.map((n) => n.name));
   const written: KubeObject[] = [];
   for (const kind of kept) {
     // kube-proxy reads EndpointSlices; Endpoints stand in only where the input has no slices.
     if (kind === 'Endpoints' && hasSlices) continue;
     for (const o of unique) {
       if (o.kind !== kind) continue;
-      // A pod no scheduler has placed is on no node and holds no address; the loader would place it.
-      if (kind === 'Pod' && !str(get(o, 'spec', 'nodeName'))) unscheduled.push(`${namespaceOf(o)}/${nameOf(o)}`);
+      // A pod no scheduler has placed is on no node and holds no address (the loader would place it);
+      // one on a node left out (no address known) has nowhere to be.
+      const nodeName = kind === 'Pod' ? str(get(o, 'spec', 'nodeName')) : undefined;
+      if (kind === 'Pod' && !nodeName) unscheduled.push(`${namespaceOf(o)}/${nameOf(o)}`);
+      else if (nodeName !== undefined && !nodeNames.has(nodeName)) homeless.push(`${namespaceOf(o)}/${nameOf(o)}`);
       else written.push(o);
     }
   }
@@ -68,7 +78,8 @@ export function importTopology(files: readonly SourceFile[], options: ImportOpti
   const leftOut = [...leftOutCounts].map(([k, n]) => plural(n, k)).sort();
   const leftOutLines = [
     ...(leftOut.length ? [`${leftOut.join(', ')}: their settings are in the Cluster document above where they matter, and workloads' pods are listed themselves`] : []),
-    ...(unscheduled.length ? [`${plural(unscheduled.length, 'unscheduled Pod')} (${unscheduled.slice(0, 5).join(', ')}${unscheduled.length > 5 ? ', …' : ''}): on no node yet, with no address`] : []),
+    ...(unscheduled.length ? [`${plural(unscheduled.length, 'unscheduled Pod')} (${few(unscheduled)}): on no node yet, with no address`] : []),
+    ...(homeless.length ? [`${plural(homeless.length, 'Pod')} (${few(homeless)}) on a node whose address the input does not give`] : []),
   ];
   const counts = { nodes: cluster.nodes.length, pods: written.filter((o) => o.kind === 'Pod').length, services: written.filter((o) => o.kind === 'Service').length };
   const notes = [...inputNotes, ...cluster.notes];
