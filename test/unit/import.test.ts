@@ -121,7 +121,7 @@ test('Calico\'s settings come from calico-node\'s environment when no IPPool is 
   assert.match(r.text!, /vxlanMode: Always {2}# from DaemonSet kube-system\/calico-node, container calico-node env CALICO_IPV4POOL_VXLAN/);
   assert.match(r.text!, /clusterCIDR: 192\.168\.0\.0\/16 {2}# from DaemonSet kube-system\/calico-node, container calico-node env CALICO_IPV4POOL_CIDR/);
   const loaded = loadTopology({ path: 'imported.yaml', text: r.text! }, noIncludes);
-  assert.deepEqual(loaded.value?.cluster.cni, { plugin: 'calico', ipipMode: 'Never', vxlanMode: 'Always', natOutgoing: true, blockSize: 26, mtu: 1410 });
+  assert.deepEqual(loaded.value?.cluster.cni, { plugin: 'calico', backend: 'vxlan', ipipMode: 'Never', vxlanMode: 'Always', natOutgoing: true, blockSize: 26, mtu: 1410 });
 });
 
 test('import with neither dumps nor --context, or with both, is a usage error', async () => {

@@ -2,9 +2,14 @@
  * Which CNI a cluster runs, and with which settings, from what its agents leave in the API: the
  * CNI's DaemonSet (or its pods, where a dump has no DaemonSets), the ConfigMap or environment the
  * agent reads, Calico's IPPools and the operator's Installation. A CNI the simulator does not
- * model is stood in for by the one whose wire it matches, and says so.
+ * model is stood in for by the one whose wire it matches, and says so. The values are the ones the
+ * loader would take from the same objects in a stream (model/cniManifest.ts, model/calicoPools.ts);
+ * the importer writes them into the Cluster document, each with where it was found.
  */
 
+import { calicoBackends } from '../model/clusterFields';
+import { WEAVE_IPALLOC_RANGE } from '../model/cni';
+import { goBool } from '../model/cniManifest';
 import type { KubeObject } from './objects';
 import { containersOf, embedded, envOf, flagOf, get, nameOf, namespaceOf, refOf, str, type Container, type Found } from './evidence';
 
@@ -94,14 +99,17 @@ function flannelFields(objects: readonly KubeObject[], a: Agent, fields: [string
 function encapMode(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const low = v.toLowerCase();
-  return low === 'always' ? 'Always' : low === 'crosssubnet' ? 'CrossSubnet' : low === 'never' || low === 'off' || low === '' ? 'Never' : undefined;
+  return low === 'always' ? 'Always' : low === 'crosssubnet' || low === 'cross-subnet' ? 'CrossSubnet' : low === 'never' || low === 'off' || low === '' ? 'Never' : undefined;
 }
 
 function calicoFields(objects: readonly KubeObject[], a: Agent, fields: [string, Found<unknown>][]): Found<string> | undefined {
   const configMaps = objects.filter((o) => o.kind === 'ConfigMap');
   const env = (name: string): Found<string> | undefined => envOf(a.o, a.c, name, configMaps);
-  const backend = env('CALICO_NETWORKING_BACKEND');
-  if (backend && ['bird', 'vxlan', 'none'].includes(backend.value)) fields.push(['backend', backend]);
+  // calico-node reads CALICO_NETWORKING_BACKEND, which Calico's manifest takes from calico-config's calico_backend.
+  const calicoConfig = configMaps.find((o) => nameOf(o) === 'calico-config');
+  const configured = calicoConfig ? str(get(calicoConfig, 'data', 'calico_backend')) : undefined;
+  const backend = env('CALICO_NETWORKING_BACKEND') ?? (configured !== undefined ? { value: configured, from: `${refOf(calicoConfig!)}, data.calico_backend` } : undefined);
+  fields.push(['backend', backend && (calicoBackends as readonly string[]).includes(backend.value) ? backend : { value: 'bird', from: `${agentFrom(a)} sets no CALICO_NETWORKING_BACKEND (calico-node runs BIRD)` }]);
   const pool = objects.find((o) => o.kind === 'IPPool' && str(get(o, 'spec', 'cidr'))?.includes('.') && get(o, 'spec', 'disabled') !== true);
   const installation = objects.find((o) => o.kind === 'Installation');
   const opPool = (get(installation, 'spec', 'calicoNetwork', 'ipPools') as unknown[] | undefined)?.find((p) => str(get(p, 'cidr'))?.includes('.'));
@@ -160,12 +168,14 @@ export function inferCni(objects: readonly KubeObject[], routedByCloud: Found<bo
       case 'weave': {
         const noFastdp = envOf(agent.o, agent.c, 'WEAVE_NO_FASTDP', configMaps);
         fields.push(['mode', noFastdp && noFastdp.value !== '' ? { value: 'sleeve', from: noFastdp.from } : { value: 'fastdp', from: `${agentFrom(agent)} sets no WEAVE_NO_FASTDP (weave uses fast datapath)` }]);
-        network = envOf(agent.o, agent.c, 'IPALLOC_RANGE', configMaps);
+        network = envOf(agent.o, agent.c, 'IPALLOC_RANGE', configMaps) ?? { value: WEAVE_IPALLOC_RANGE, from: `${agentFrom(agent)} sets no IPALLOC_RANGE; weave's default range` };
         break;
       }
       case 'aws-vpc': {
         const snat = envOf(agent.o, agent.c, 'AWS_VPC_K8S_CNI_EXTERNALSNAT', configMaps);
-        fields.push(['externalSnat', snat ? { value: snat.value.toLowerCase() === 'true', from: snat.from } : { value: false, from: `${agentFrom(agent)} sets no AWS_VPC_K8S_CNI_EXTERNALSNAT (the plugin's default is false)` }]);
+        // aws-node reads it with strconv.ParseBool; anything else keeps the default, false.
+        const parsed = snat ? goBool(snat.value) : undefined;
+        fields.push(['externalSnat', snat && parsed !== undefined ? { value: parsed, from: snat.from } : { value: false, from: `${agentFrom(agent)} sets no AWS_VPC_K8S_CNI_EXTERNALSNAT that parses (the plugin's default is false)` }]);
         break;
       }
     }

@@ -63,7 +63,7 @@ function conflict(r: Reader, path: Path, what: string, clusterValue: unknown, ot
 }
 
 /** launch.sh's default for IPALLOC_RANGE. */
-const WEAVE_IPALLOC_RANGE = '10.32.0.0/12';
+export const WEAVE_IPALLOC_RANGE = '10.32.0.0/12';
 
 function readFlannel(r: Reader | undefined, net: NetConf | undefined, plugin: 'flannel' | 'canal'): Omit<FlannelConfig, 'plugin'> {
   const p = ['spec', 'cni'];
