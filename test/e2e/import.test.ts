@@ -5,7 +5,8 @@
  * native file dialog cannot be driven.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { out, palette, quickInput, start, webviewFrame, type Session } from './codeServer';
@@ -14,6 +15,10 @@ import { dumpFolder, dumps } from '../unit/importDumps';
 let session: Session | string = 'not started';
 
 before(async () => {
+  // The kubeconfig VS Code's kubectl reads: its contexts are offered beside the dump choices.
+  const kube = mkdtempSync(path.join(tmpdir(), 'pw-e2e-kube-'));
+  writeFileSync(path.join(kube, 'config'), 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: prod-eu, context: {cluster: c, user: u}}, {name: staging, context: {cluster: c, user: u}}]\ncurrent-context: staging\n');
+  process.env.KUBECONFIG = path.join(kube, 'config');
   session = await start((workspace) => cpSync(dumpFolder(dumps[1]!), path.join(workspace, 'oke-dump'), { recursive: true }));
 });
 
@@ -30,8 +35,11 @@ test('Import from Cluster imports a cluster-info dump picked from the palette an
   if (typeof session === 'string') return t.skip(session);
   const { page, workspace } = session;
   await palette(page, 'Packet Walk: Import from Cluster');
-  await quickInput(page, 'Path to a dump', 'Import from Cluster', 'Path to a dump');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Import from Cluster' }).waitFor({ state: 'visible', timeout: 30000 });
+  const offered = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
+  assert.ok(['prod-eu', 'staging', 'Dump files or folder…', 'Path to a dump…'].every((x) => offered.some((o) => o.includes(x))), `offered: ${offered.join(' | ')}`);
   await page.screenshot({ path: path.join(out, 'import-from-cluster-pick.png') });
+  await quickInput(page, 'Path to a dump', 'Import from Cluster', 'Path to a dump');
   await quickInput(page, path.join(workspace, 'oke-dump'), 'Path to a dump');
   const file = path.join(workspace, 'oke-dump.packetwalk.yaml');
   await page.locator('.tabs-container .tab.active[data-resource-name="oke-dump.packetwalk.yaml"]').first().waitFor({ timeout: 60000 });
