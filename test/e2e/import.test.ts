@@ -11,13 +11,18 @@ import * as path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { out, palette, quickInput, start, webviewFrame, type Session } from './codeServer';
 import { dumpFolder, dumps } from '../unit/importDumps';
+import { recordedKubeconfig, replayServer } from '../unit/kubeApiReplay';
 
 let session: Session | string = 'not started';
 
+let api: { url: string; close(): void } | undefined;
+
 before(async () => {
-  // The kubeconfig VS Code's kubectl reads: its contexts are offered beside the dump choices.
+  // The kubeconfig VS Code's kubectl reads: its contexts reach a local server replaying an OKE
+  // cluster's recorded API responses, and are offered beside the dump choices.
+  api = await replayServer();
   const kube = mkdtempSync(path.join(tmpdir(), 'pw-e2e-kube-'));
-  writeFileSync(path.join(kube, 'config'), 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: prod-eu, context: {cluster: c, user: u}}, {name: staging, context: {cluster: c, user: u}}]\ncurrent-context: staging\n');
+  writeFileSync(path.join(kube, 'config'), recordedKubeconfig(api.url));
   process.env.KUBECONFIG = path.join(kube, 'config');
   session = await start((workspace) => cpSync(dumpFolder(dumps[1]!), path.join(workspace, 'oke-dump'), { recursive: true }));
 });
@@ -29,6 +34,7 @@ afterEach(async () => {
 
 after(async () => {
   if (typeof session !== 'string') await session.close();
+  api?.close();
 });
 
 test('Import from Cluster imports a cluster-info dump picked from the palette and shows its graph', { timeout: 240000 }, async (t) => {
@@ -37,7 +43,7 @@ test('Import from Cluster imports a cluster-info dump picked from the palette an
   await palette(page, 'Packet Walk: Import from Cluster');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Import from Cluster' }).waitFor({ state: 'visible', timeout: 30000 });
   const offered = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
-  assert.ok(['prod-eu', 'staging', 'Dump files or folder…', 'Path to a dump…'].every((x) => offered.some((o) => o.includes(x))), `offered: ${offered.join(' | ')}`);
+  assert.ok(['oke-recorded', 'other', 'Dump files or folder…', 'Path to a dump…'].every((x) => offered.some((o) => o.includes(x))), `offered: ${offered.join(' | ')}`);
   await page.screenshot({ path: path.join(out, 'import-from-cluster-pick.png') });
   await quickInput(page, 'Path to a dump', 'Import from Cluster', 'Path to a dump');
   await quickInput(page, path.join(workspace, 'oke-dump'), 'Path to a dump');
@@ -49,4 +55,19 @@ test('Import from Cluster imports a cluster-info dump picked from the palette an
   await frame.waitForSelector('body[data-graph="ready"]', { timeout: 60000 });
   assert.match((await frame.textContent('#status')) ?? '', /^oke-dump: 4 nodes, \d+ pods shown, 10 services/);
   await page.screenshot({ path: path.join(out, 'import-from-cluster.png') });
+});
+
+test('Import from Cluster reads a kube context through the real kubectl (a local server replaying recorded API responses) and shows its graph', { timeout: 240000 }, async (t) => {
+  if (typeof session === 'string') return t.skip(session);
+  const { page, workspace } = session;
+  await page.keyboard.press('Escape');
+  await palette(page, 'Packet Walk: Import from Cluster');
+  await quickInput(page, 'oke-recorded', 'Import from Cluster', 'oke-recorded');
+  await page.locator('.tabs-container .tab.active[data-resource-name="oke-recorded.packetwalk.yaml"]').first().waitFor({ timeout: 90000 });
+  const text = readFileSync(path.join(workspace, 'oke-recorded.packetwalk.yaml'), 'utf8');
+  assert.match(text, /^# Imported by `packetwalk import` from kube context oke-recorded through kubectl\./);
+  const frame = await webviewFrame(page, 'oke-recorded.packetwalk.yaml');
+  await frame.waitForSelector('body[data-graph="ready"]', { timeout: 60000 });
+  assert.match((await frame.textContent('#status')) ?? '', /^oke-recorded: 4 nodes, \d+ pods shown, 10 services/);
+  await page.screenshot({ path: path.join(out, 'import-from-context.png') });
 });
