@@ -9,13 +9,8 @@ import { readObjects } from '../../src/engine/import/objects';
 import { loadTopology } from '../../src/engine/model/load';
 import { noIncludes } from '../../src/engine/model/host';
 import { main } from '../../src/cli/main';
+import { capture } from '../fixtures/cli';
 import { dumpFolder, dumps, UPSTREAM } from './importDumps';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
-}
 
 async function disposition(file: string, from: string, to: string, proto: string, port?: number): Promise<string> {
   const c = capture();

@@ -17,6 +17,7 @@ import { loadTopology } from '../../src/engine/model/load';
 import type { Topology } from '../../src/engine/model/types';
 import { repoRoot } from '../fixtures/load';
 import { capture } from '../fixtures/cli';
+import { dumps } from './importDumps';
 
 const upstream = path.join(repoRoot, 'test/fixtures/upstream');
 const topologies = path.join(upstream, 'topologies');
@@ -40,11 +41,12 @@ test('every corpus file has its provenance: repository, path and commit', () => 
   }
 });
 
-test('every corpus file is included by a topology', () => {
+test('every corpus file is included by a topology, or is part of a dump the import tests import', () => {
   const included = new Set(
     readdirSync(topologies).flatMap((t) => [...readFileSync(path.join(topologies, t), 'utf8').matchAll(/^ {2}- \.\.\/(.+)$/gm)].map((m) => m[1]!)),
   );
-  for (const f of corpusFiles()) assert.ok(included.has(f), `${f} is included by a topology`);
+  const imported = new Set(dumps.map((d) => d.dir));
+  for (const f of corpusFiles()) assert.ok(included.has(f) || imported.has(f.slice(0, f.indexOf('/'))), `${f} is included by a topology or imported`);
 });
 
 /** Two pods to walk between, network-namespaced ones first; a lone pod walks to its node. */
