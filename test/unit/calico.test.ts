@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calicoVtepMac } from '../../src/engine/cni/calico';
+import { calicoVtepMac } from '../../src/engine/cni/calico/builder';
 import { createEngine, tryTraceFlow } from '../../src/engine/index';
 import type { CalicoConfig, CalicoEncapMode, Topology } from '../../src/engine/model/types';
 import { renderRoutes } from '../../src/engine/render/routes';

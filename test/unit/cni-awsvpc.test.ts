@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
-import { awsHost, awsSnatRules, awsVethName } from '../../src/engine/cni/awsvpc';
+import { awsHost, awsSnatRules, awsVethName } from '../../src/engine/cni/awsvpc/builder';
 import type { CniContext } from '../../src/engine/dataplane/types';
 import type { Topology } from '../../src/engine/model/types';
 import { namespaceText, neighText, routeText, ruleText, topology } from './cni-fixtures';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
-import { caliVethName } from '../../src/engine/cni/calicoVeth';
+import { caliVethName } from '../../src/engine/cni/calico/veth';
 import { namespaceText, routeText, topology } from './cni-fixtures';
 import { matchBaseline } from '../harness/baseline';
 

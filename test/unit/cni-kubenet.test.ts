@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
-import { kubenetCloudRoutes, kubenetMasqueradeRule } from '../../src/engine/cni/kubenet';
+import { kubenetCloudRoutes, kubenetMasqueradeRule } from '../../src/engine/cni/kubenet/builder';
 import { namespaceText, routeText, topology } from './cni-fixtures';
 import { matchBaseline } from '../harness/baseline';
 

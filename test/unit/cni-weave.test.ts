@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deriveDataplane } from '../../src/engine/dataplane/derive';
-import { weaveShares } from '../../src/engine/cni/weave-ipam';
-import { weaveCluster, weaveVni } from '../../src/engine/cni/weave';
+import { weaveShares } from '../../src/engine/cni/weave/ipam';
+import { weaveCluster, weaveVni } from '../../src/engine/cni/weave/builder';
 import { numToIp } from '../../src/engine/net/ipv4';
 import { namespaceText, routeText, topology } from './cni-fixtures';
 import { matchBaseline } from '../harness/baseline';

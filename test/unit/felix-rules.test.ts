@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cniNat } from '../../src/engine/cni/masquerade';
-import { caliVethName } from '../../src/engine/cni/calicoVeth';
+import { caliVethName } from '../../src/engine/cni/calico/veth';
 import { createEngine, traceFlow } from '../../src/engine/index';
 import type { Topology } from '../../src/engine/model/types';
-import { felixDropDirection, felixPolicyRules, policyChainName } from '../../src/engine/policy/felix';
+import { felixDropDirection, felixPolicyRules, policyChainName } from '../../src/engine/cni/calico/felix';
 import { createPolicyHook } from '../../src/engine/policy/hook';
 import { loadTopologyFile } from '../fixtures/load';
 

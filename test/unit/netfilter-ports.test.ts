@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { nodeHost } from '../../src/cli/nodeHost';
 import { createEngine, traceFlow } from '../../src/engine/index';
 import { loadTopology } from '../../src/engine/model/load';
-import { felixPolicyRules, policyChainName } from '../../src/engine/policy/felix';
+import { felixPolicyRules, policyChainName } from '../../src/engine/cni/calico/felix';
 import { evaluateHook } from '../../src/engine/netfilter/evaluate';
 import { parseRestore, parseRule } from '../../src/engine/netfilter/rules';
 import type { FlowKey } from '../../src/engine/trace/hooks';

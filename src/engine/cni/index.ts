@@ -5,12 +5,12 @@
 
 import type { CniBuilder } from '../dataplane/types';
 import type { CniPlugin, Topology } from '../model/types';
-import { calicoBuilder } from './calico';
-import { flannelBuilder } from './flannel';
-import { weaveBuilder } from './weave';
-import { canalBuilder } from './canal';
-import { kubenetBuilder } from './kubenet';
-import { awsVpcBuilder } from './awsvpc';
+import { calicoBuilder } from './calico/builder';
+import { flannelBuilder } from './flannel/builder';
+import { weaveBuilder } from './weave/builder';
+import { canalBuilder } from './canal/builder';
+import { kubenetBuilder } from './kubenet/builder';
+import { awsVpcBuilder } from './awsvpc/builder';
 import { withMultus } from './multus';
 
 export const cniBuilders: Partial<Record<CniPlugin, CniBuilder>> = {

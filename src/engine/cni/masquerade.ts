@@ -6,10 +6,10 @@
  */
 
 import type { NodeInfo, Topology } from '../model/types';
-import { awsSnatRules } from './awsvpc';
-import { calicoSettings, CALICO_IPIP_DEVICE, CALICO_VXLAN_DEVICE } from './calico';
-import { kubenetMasqueradeRule } from './kubenet';
-import { felixPolicyRules } from '../policy/felix';
+import { awsSnatRules } from './awsvpc/builder';
+import { calicoSettings, CALICO_IPIP_DEVICE, CALICO_VXLAN_DEVICE } from './calico/builder';
+import { kubenetMasqueradeRule } from './kubenet/builder';
+import { felixPolicyRules } from './calico/felix';
 
 export interface CniRule {
   readonly table: 'nat' | 'filter';

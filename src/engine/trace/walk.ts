@@ -15,7 +15,7 @@ import { formatFdb } from '../render/fdb';
 import { formatNeighbour } from '../render/neigh';
 import { formatRoute } from '../render/routes';
 import { formatRule } from '../render/rules';
-import { felixDropDirection } from '../policy/felix';
+import { felixDropDirection } from '../cni/calico/felix';
 import type { FlowKey, NetfilterHook, PolicyHook, PolicyPeer } from './hooks';
 import { DEFAULT_TTL, flowOf, headerStack, type Encapsulation, type Packet, vxlanSourcePort } from './packet';
 import type { Disposition, EthHeader, Hop, Ipv4Header, NetfilterHookName, Step, Trace } from './types';

@@ -3,13 +3,13 @@
  * routes, ARP and FDB entries, or host-gw routes), while pods are wired by Calico's CNI plugin
  * with host-local IPAM on the node's flannel subnet (`"subnet": "usePodCidr"` in canal's
  * manifest), and Felix enforces NetworkPolicy. So there is no cni0 bridge: pods are wired as
- * Calico wires them (calicoVeth.ts).
+ * Calico wires them (calico/veth.ts).
  */
 
-import type { CniBuilder, CniContext, CniHostState } from '../dataplane/types';
-import type { CanalConfig, NodeInfo, Pod, Topology } from '../model/types';
-import { caliHostSide, caliPod, caliVethName } from './calicoVeth';
-import { flannelHost, flannelNotes } from './flannel';
+import type { CniBuilder, CniContext, CniHostState } from '../../dataplane/types';
+import type { CanalConfig, NodeInfo, Pod, Topology } from '../../model/types';
+import { caliHostSide, caliPod, caliVethName } from '../calico/veth';
+import { flannelHost, flannelNotes } from '../flannel/builder';
 
 function settings(topology: Topology): CanalConfig['flannel'] {
   if (topology.cluster.cni.plugin !== 'canal') throw new Error('canal builder used for another plugin');

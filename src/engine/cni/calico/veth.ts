@@ -5,11 +5,11 @@
  * 169.254.1.1, which the host veth answers for.
  */
 
-import { hostAddress, route } from '../dataplane/assemble';
-import { podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniPodState, DeviceSpec, Route } from '../dataplane/types';
-import type { Pod } from '../model/types';
-import { sha1Hex } from '../net/sha1';
+import { hostAddress, route } from '../../dataplane/assemble';
+import { podNetnsId } from '../../dataplane/bridgePlugin';
+import type { CniPodState, DeviceSpec, Route } from '../../dataplane/types';
+import type { Pod } from '../../model/types';
+import { sha1Hex } from '../../net/sha1';
 
 /** The MAC Calico's CNI plugin gives every host-side veth. */
 const CALICO_HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';

@@ -21,12 +21,12 @@
  * named-port ipset. Nothing is rendered for a cluster without NetworkPolicy.
  */
 
-import type { NodeInfo, NetworkPolicyPort, Pod, Topology } from '../model/types';
-import type { CniIpset, CniRule } from '../cni/masquerade';
-import { caliVethName } from '../cni/calicoVeth';
-import { sha1Hex } from '../net/sha1';
-import type { Bitset } from './bitset';
-import { buildPolicyIndex, type CompiledPeer, type CompiledPolicy, type CompiledRule, type Direction, type PolicyIndex } from './policyIndex';
+import type { NodeInfo, NetworkPolicyPort, Pod, Topology } from '../../model/types';
+import type { CniIpset, CniRule } from '../masquerade';
+import { caliVethName } from './veth';
+import { sha1Hex } from '../../net/sha1';
+import type { Bitset } from '../../policy/bitset';
+import { buildPolicyIndex, type CompiledPeer, type CompiledPolicy, type CompiledRule, type Direction, type PolicyIndex } from '../../policy/policyIndex';
 
 const ACCEPT_MARK = '0x10000/0x10000';
 const PASS_CLEAR = '0x0/0x20000';

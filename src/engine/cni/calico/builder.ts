@@ -12,14 +12,14 @@
  * tunnel routes with its own protocol, and an unencapsulated peer gets no route at all.
  */
 
-import { hostAddress, route } from '../dataplane/assemble';
-import { addGatewayHint } from '../dataplane/diagnoseHints';
-import { implicitPeers, type PeerEntries } from '../dataplane/peers';
-import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, Route, RouteProto } from '../dataplane/types';
-import type { CalicoConfig, CalicoEncapMode, NodeInfo, Topology } from '../model/types';
-import { derivedMac } from '../net/derivedNames';
-import { ipToNum, nthAddress, parsePrefix, prefixContains } from '../net/ipv4';
-import { CALICO_POD_GATEWAY, caliHostSide, caliPod, caliVethName } from './calicoVeth';
+import { hostAddress, route } from '../../dataplane/assemble';
+import { addGatewayHint } from '../../dataplane/diagnoseHints';
+import { implicitPeers, type PeerEntries } from '../../dataplane/peers';
+import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, Route, RouteProto } from '../../dataplane/types';
+import type { CalicoConfig, CalicoEncapMode, NodeInfo, Topology } from '../../model/types';
+import { derivedMac } from '../../net/derivedNames';
+import { ipToNum, nthAddress, parsePrefix, prefixContains } from '../../net/ipv4';
+import { CALICO_POD_GATEWAY, caliHostSide, caliPod, caliVethName } from './veth';
 
 export const CALICO_IPIP_DEVICE = 'tunl0';
 export const CALICO_VXLAN_DEVICE = 'vxlan.calico';

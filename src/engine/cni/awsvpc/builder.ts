@@ -14,13 +14,13 @@
  * and a permanent ARP entry for 169.254.1.1 pointing at the host veth's MAC.
  */
 
-import { hostAddress, route } from '../dataplane/assemble';
-import { podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, Neighbour, Route, RouterInterface, RouterSpec, RoutingRule } from '../dataplane/types';
-import type { AwsVpcConfig, NodeInfo, Pod, Topology } from '../model/types';
-import { derivedMac } from '../net/derivedNames';
-import { ipToNum, nthAddress, parsePrefix, prefixOf } from '../net/ipv4';
-import { sha1Hex } from '../net/sha1';
+import { hostAddress, route } from '../../dataplane/assemble';
+import { podNetnsId } from '../../dataplane/bridgePlugin';
+import type { CniBuilder, CniContext, CniHostState, CniNote, CniPodState, DeviceSpec, Neighbour, Route, RouterInterface, RouterSpec, RoutingRule } from '../../dataplane/types';
+import type { AwsVpcConfig, NodeInfo, Pod, Topology } from '../../model/types';
+import { derivedMac } from '../../net/derivedNames';
+import { ipToNum, nthAddress, parsePrefix, prefixOf } from '../../net/ipv4';
+import { sha1Hex } from '../../net/sha1';
 
 export const AWS_POD_GATEWAY = '169.254.1.1';
 /** pkg/networkutils: rule priorities. */

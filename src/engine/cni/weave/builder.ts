@@ -14,14 +14,14 @@
  * reads by pcap and sends in UDP 6783 to the peer that has the destination MAC.
  */
 
-import type { NodeInfo, Pod, Topology, WeaveConfig } from '../model/types';
-import { derivedMac } from '../net/derivedNames';
-import { sha1Hex } from '../net/sha1';
-import { parsePrefix } from '../net/ipv4';
-import { hostAddress, route } from '../dataplane/assemble';
-import { podNetnsId } from '../dataplane/bridgePlugin';
-import type { CniBuilder, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry, TunLease } from '../dataplane/types';
-import { inShare, weaveBridgeAddress, weaveShares, type WeaveShare } from './weave-ipam';
+import type { NodeInfo, Pod, Topology, WeaveConfig } from '../../model/types';
+import { derivedMac } from '../../net/derivedNames';
+import { sha1Hex } from '../../net/sha1';
+import { parsePrefix } from '../../net/ipv4';
+import { hostAddress, route } from '../../dataplane/assemble';
+import { podNetnsId } from '../../dataplane/bridgePlugin';
+import type { CniBuilder, CniHostState, CniNote, CniPodState, DeviceSpec, FdbEntry, TunLease } from '../../dataplane/types';
+import { inShare, weaveBridgeAddress, weaveShares, type WeaveShare } from './ipam';
 
 export const WEAVE_BRIDGE = 'weave';
 export const WEAVE_DATAPATH = 'datapath';

@@ -4,13 +4,13 @@
  * plugin on cni0 with the cluster CIDR routed via the bridge.
  */
 
-import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
-import { hostAddress, route } from '../dataplane/assemble';
-import { implicitPeers, type PeerEntries } from '../dataplane/peers';
-import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, PeerState, TunLease } from '../dataplane/types';
-import type { FlannelConfig, NodeInfo, Pod, Topology } from '../model/types';
-import { bridgePluginVethName, derivedMac } from '../net/derivedNames';
-import { nthAddress, parsePrefix } from '../net/ipv4';
+import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../../dataplane/bridgePlugin';
+import { hostAddress, route } from '../../dataplane/assemble';
+import { implicitPeers, type PeerEntries } from '../../dataplane/peers';
+import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, PeerState, TunLease } from '../../dataplane/types';
+import type { FlannelConfig, NodeInfo, Pod, Topology } from '../../model/types';
+import { bridgePluginVethName, derivedMac } from '../../net/derivedNames';
+import { nthAddress, parsePrefix } from '../../net/ipv4';
 
 type FlannelSettings = Omit<FlannelConfig, 'plugin'>;
 

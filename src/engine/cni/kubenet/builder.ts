@@ -8,12 +8,12 @@
  * the default route to that gateway.
  */
 
-import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../dataplane/bridgePlugin';
-import { route } from '../dataplane/assemble';
-import { addGatewayHint } from '../dataplane/diagnoseHints';
-import type { CniBuilder, CniContext, CniNote, Route, RouterInterface, RouterSpec } from '../dataplane/types';
-import type { Topology } from '../model/types';
-import { bridgePluginVethName, derivedMac } from '../net/derivedNames';
+import { bridgeHostDevices, bridgePodState, type BridgeOptions } from '../../dataplane/bridgePlugin';
+import { route } from '../../dataplane/assemble';
+import { addGatewayHint } from '../../dataplane/diagnoseHints';
+import type { CniBuilder, CniContext, CniNote, Route, RouterInterface, RouterSpec } from '../../dataplane/types';
+import type { Topology } from '../../model/types';
+import { bridgePluginVethName, derivedMac } from '../../net/derivedNames';
 
 export const KUBENET_BRIDGE = 'cbr0';
 

@@ -6,7 +6,7 @@
  * Weave orders peers by their peer name (a MAC); the simulator uses node order in its stead.
  */
 
-import { ipToNum, numToIp, parsePrefix } from '../net/ipv4';
+import { ipToNum, numToIp, parsePrefix } from '../../net/ipv4';
 
 /** One peer's share of the range: `[start, end)` as unsigned numbers. */
 export interface WeaveShare {
