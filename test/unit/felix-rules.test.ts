@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cniNat } from '../../src/engine/cni/masquerade';
+import { cniNat } from '../../src/engine/cni/index';
 import { caliVethName } from '../../src/engine/cni/calico/veth';
 import { createEngine, traceFlow } from '../../src/engine/index';
 import type { Topology } from '../../src/engine/model/types';

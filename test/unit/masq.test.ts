@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { CALICO_NAT_HASHES, calicoRules, cniNat, flannelRules } from '../../src/engine/cni/masquerade';
+import { CALICO_NAT_HASHES, calicoRules } from '../../src/engine/cni/calico/rules';
+import { cniNat } from '../../src/engine/cni/index';
+import { flannelRules } from '../../src/engine/cni/flannel/rules';
 import { createEngine, tryTraceFlow } from '../../src/engine/index';
 import type { CalicoConfig, Topology } from '../../src/engine/model/types';
 import { createNetfilterHook } from '../../src/engine/netfilter/hook';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pod, Topology } from '../../src/engine/model/types';
-import { cniEnforcesPolicy } from '../../src/engine/policy/enforcement';
+import { cniEnforcesPolicy } from '../../src/engine/cni/index';
 import { createPolicyHook } from '../../src/engine/policy/hook';
 import { ipToNum as ipv4ToNumber } from '../../src/engine/net/ipv4';
 import { compileIpBlock, ipBlockMatches } from '../../src/engine/policy/ipBlock';

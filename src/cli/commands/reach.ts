@@ -31,11 +31,10 @@ export const reach: Command = {
     const query = { protocol: protocolOf(values.proto), port: portOf(values.port) };
     const topology = loadOrReport(positionals[0]!, io);
     if (typeof topology === 'number') return topology;
-    const index = buildPolicyIndex(topology);
-    if (!index.enforced) {
+    const m = computeReach(buildPolicyIndex(topology), query);
+    if (!m.enforced) {
       io.err(`packetwalk reach: warning: ${topology.cluster.cni.plugin} does not enforce NetworkPolicy; these are the policies' verdicts, and every pair is delivered`);
     }
-    const m = computeReach(index, query);
     if (values.matrix) io.out(formatTruthTable(m));
     else for (const line of formatReachLines(m)) io.out(line);
     return EXIT_OK;

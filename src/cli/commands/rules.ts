@@ -1,6 +1,6 @@
 import type { Topology } from '../../engine/model/types';
 import { renderSave, restoreChunks } from '../../engine/proxy';
-import { cniNat } from '../../engine/cni/masquerade';
+import { cniNat } from '../../engine/cni/index';
 import { cniRestore } from '../../engine/lab/rules';
 import type { Command } from '../command';
 import { loadForNode } from '../loadFile';

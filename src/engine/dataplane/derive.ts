@@ -36,7 +36,7 @@ function extraFdb(d: DeviceSpec): FdbEntry[] {
 
 function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
   const builder = cniBuilderFor(ctx.topology);
-  const cni = builder?.host(ctx, node);
+  const cni = builder.host(ctx, node);
   const nic: DeviceSpec = {
     kind: 'physical',
     name: node.interface,
@@ -73,18 +73,18 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
     kind: 'host',
     node: node.name,
     label: 'host',
-    devices: [loopback, nic, ...extras, ...proxyDevices, ...(cni?.devices ?? [])],
-    routes: [...routes, ...(cni?.routes ?? [])],
-    neighbours: cni?.neighbours ?? [],
-    fdb: [...multicastFdb(node.interface, node.mac), ...extras.flatMap(extraFdb), ...(cni?.fdb ?? [])],
-    ...(cni?.rules ? { rules: cni.rules } : {}),
-    ...(cni?.peers ? { peers: cni.peers } : {}),
+    devices: [loopback, nic, ...extras, ...proxyDevices, ...cni.devices],
+    routes: [...routes, ...cni.routes],
+    neighbours: cni.neighbours,
+    fdb: [...multicastFdb(node.interface, node.mac), ...extras.flatMap(extraFdb), ...cni.fdb],
+    ...(cni.rules ? { rules: cni.rules } : {}),
+    ...(cni.peers ? { peers: cni.peers } : {}),
     ipForward: true,
   });
 }
 
 function podNamespace(ctx: CniContext, pod: Pod, node: NodeInfo): NetNamespace {
-  const state = cniBuilderFor(ctx.topology)?.pod(ctx, pod, node);
+  const state = cniBuilderFor(ctx.topology).pod(ctx, pod, node);
   return assembleNamespace({
     id: podNetnsId(pod),
     kind: 'pod',
@@ -209,7 +209,7 @@ export function deriveDataplane(topology: Topology): Dataplane {
   const builder = cniBuilderFor(topology);
   // Underlay routers come after the externals; an address a file already gives a host keeps it.
   const routers = new Map<NetnsId, RouterSpec>();
-  for (const router of builder?.routers?.(ctx) ?? []) {
+  for (const router of builder.routers?.(ctx) ?? []) {
     const id = routerNetnsId(router.name);
     if (routers.has(id) || router.interfaces.some((i) => outside.has(i.address) || owners.has(i.address) || podOwner(i.address))) continue;
     routers.set(id, router);
@@ -219,7 +219,7 @@ export function deriveDataplane(topology: Topology): Dataplane {
     }
   }
   const fabric = new Map<string, AddressOwner>();
-  if (builder?.fabricAddresses) {
+  if (builder.fabricAddresses) {
     for (const node of topology.nodes) {
       for (const a of builder.fabricAddresses(ctx, node)) fabric.set(a.address, { netns: nodeNetnsId(node.name), device: a.device });
     }
@@ -293,7 +293,7 @@ export function deriveDataplane(topology: Topology): Dataplane {
     ...(fabric.size > 0 ? { fabricOwnerOf: (address: string) => fabric.get(address) } : {}),
     // Calico's look at every pod, so they wait until someone reads them.
     get notes(): readonly string[] {
-      notes ??= (builder?.notes?.(ctx) ?? []).map((n) => n.message);
+      notes ??= (builder.notes?.(ctx) ?? []).map((n) => n.message);
       return notes;
     },
   };

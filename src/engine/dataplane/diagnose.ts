@@ -55,7 +55,7 @@ function finding(note: CniNote, topology: Topology): DataplaneFinding {
 
 /** Every CNI note of the topology, in the builder's order. */
 export function dataplaneFindings(topology: Topology): DataplaneFinding[] {
-  const notes = cniBuilderFor(topology)?.notes?.(cniContext(topology)) ?? [];
+  const notes = cniBuilderFor(topology).notes?.(cniContext(topology)) ?? [];
   return notes.map((n) => finding(n, topology));
 }
 

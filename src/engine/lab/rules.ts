@@ -5,7 +5,8 @@
  * so what the kernel holds is exactly what `packetwalk rules` prints.
  */
 
-import { cniNat, type CniRule } from '../cni/masquerade';
+import { cniNat } from '../cni/index';
+import type { CniRule } from '../cni/descriptor';
 import type { Topology } from '../model/types';
 import { renderRestore } from '../proxy';
 import { jumpRules } from '../proxy/jumps';

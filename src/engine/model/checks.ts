@@ -1,6 +1,7 @@
 /** Checks between objects: overlaps, duplicates, references that name nothing. */
 
 import { cidrContains, cidrsOverlap, cidrWithin, formatCidr, lastAddress, parseCidr, parseIPv4, type Cidr } from '../net/cidr';
+import { cniDevices, cniRegistry } from '../cni/index';
 import type { NodeDraft } from './cluster';
 import { podRangeOf } from './nodes';
 import type { CniConfig, Pod, Protocol, Service } from './types';
@@ -112,7 +113,7 @@ export class AddressBook {
 
 /** Whether the CNI keeps each pod inside its node's podCIDR (rather than anywhere in the pool, or in the VPC). */
 export function podsStayInPodCidr(cni: CniConfig): boolean {
-  return cni.plugin === 'flannel' || cni.plugin === 'canal' || cni.plugin === 'kubenet';
+  return cniRegistry[cni.plugin].podAddresses === 'node';
 }
 
 /** Where a pod's written IP is, built only when reported: the check runs once per pod. */
@@ -128,10 +129,10 @@ export function checkPodAddress(pod: PodDraft, ip: string, node: NodeDraft, cni:
     if (typeof range === 'object' && !cidrContains(range, n)) {
       pod.reader.report('podOutsidePodCidr', podIpPath(pod), `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside its node ${node.name}'s podCIDR ${node.podCIDR}; ${cni.plugin} gives pods addresses from their node's podCIDR, so fix the IP or the nodeName`);
     } else if (typeof range === 'object' && (n === range.base || n === range.base + 1 || n === lastAddress(range))) {
-      const what = n === range.base ? 'the network address' : n === range.base + 1 ? `the address of the node's bridge (${cni.plugin === 'kubenet' ? 'cbr0' : 'cni0'})` : 'the broadcast address';
+      const what = n === range.base ? 'the network address' : n === range.base + 1 ? `the address of the node's bridge (${cniDevices(cni).bridge ?? 'cni0'})` : 'the broadcast address';
       pod.reader.report('reservedPodIp', podIpPath(pod), `pod ${pod.namespace}/${pod.name} has IP ${ip}, which is ${what} of node ${node.name}'s podCIDR ${node.podCIDR}; host-local IPAM gives pods .2 and up, pick one of those`);
     }
-  } else if (cni.plugin !== 'aws-vpc' && !cidrContains(cluster, n)) {
+  } else if (cniRegistry[cni.plugin].podAddresses === 'cluster' && !cidrContains(cluster, n)) {
     pod.reader.report('podOutsidePodCidr', podIpPath(pod), `pod ${pod.namespace}/${pod.name} has IP ${ip}, outside the cluster CIDR ${formatCidr(cluster)}; pick an address in it`);
   }
 }

@@ -9,6 +9,7 @@ import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIPv4, type Cidr
 import type { Diagnostic, Result } from '../diagnostics';
 import type { LoadHost, SourceFile } from './host';
 import type { EndpointSlice, ExternalHost, Namespace, NetworkPolicy, NodeInfo, Pod, SecondaryNetwork, Service, Topology } from './types';
+import { cniRegistry } from '../cni/index';
 import { checkPodAddress, checkPodCidrs, checkServiceSelection, firstOfEachName, firstOfEachNamespacedName, AddressBook } from './checks';
 import { nodeMac, readCluster, type ClusterDraft, type ExternalDraft, type NodeDraft } from './cluster';
 import { checkFlannelNetwork, readCniSources, resolveCni } from './cni';
@@ -298,8 +299,9 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
   }
 
   const policies: NetworkPolicy[] = firstOfEachNamespacedName(byKind('NetworkPolicy').map((r) => ({ r, p: readPolicy(r) })).filter((x) => x.p !== undefined), (x) => x.p!, (x) => ({ reader: x.r, path: ['metadata', 'name'] }), 'NetworkPolicy').map((x) => x.p!);
-  if (cni.plugin === 'flannel' || cni.plugin === 'kubenet') {
-    for (const r of byKind('NetworkPolicy')) r.report('policyNotEnforced', ['kind'], `${cni.plugin} does not enforce NetworkPolicy, so a real cluster would let this traffic through; the simulator shows that too. Use canal or calico to enforce it`);
+  const notEnforced = cniRegistry[cni.plugin].policy.warning;
+  if (notEnforced !== undefined) {
+    for (const r of byKind('NetworkPolicy')) r.report('policyNotEnforced', ['kind'], notEnforced);
   }
 
   // Namespaces: declared ones, then every other one an object uses.

@@ -20,7 +20,8 @@ import { LazyPayload, type ChainLookup, type PayloadRules, type RuleLookup } fro
 import { proxyRules } from './proxyRules';
 import { parseRule, type Rule } from './rules';
 import { payloadKeys } from './sharing';
-import { cniNat, type CniIpset, type CniRule } from '../cni/masquerade';
+import { cniNat } from '../cni/index';
+import type { CniIpset, CniRule } from '../cni/descriptor';
 
 /** kube-proxy's base-chain jumps, parsed once for each proxy mode: every node has the same ones. */
 const jumpCache = new Map<string, readonly { table: string; chain: string; rule: Rule }[]>();

@@ -6,11 +6,12 @@
 import type { Topology } from '../model/types';
 import type { PolicyHook, PolicyQuery } from '../trace/hooks';
 import type { PolicyStep } from '../trace/types';
+import { cniEnforcesPolicy } from '../cni/index';
 import { evaluateDirection, resolveParty } from './evaluate';
 import { buildPolicyIndex, type Direction, type PolicyIndex } from './policyIndex';
 
 export function policyStep(index: PolicyIndex, direction: Direction, query: PolicyQuery): PolicyStep {
-  const enforced = index.enforced;
+  const enforced = cniEnforcesPolicy(index.topology.cluster.cni.plugin);
   if (query.reply) {
     return { kind: 'policy', direction, verdict: 'allow', enforced, reason: 'reply of an allowed connection: conntrack accepts ESTABLISHED packets before any policy rule' };
   }

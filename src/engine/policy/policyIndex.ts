@@ -8,7 +8,6 @@
 import type { CniPlugin, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Pod, Topology } from '../model/types';
 import { assertNever } from '../trace/types';
 import { Bitset } from './bitset';
-import { cniEnforcesPolicy } from './enforcement';
 import { ipToNum, nthAddress, parsePrefix } from '../net/ipv4';
 import { compileIpBlock, ipBlockMatches, type CompiledIpBlock } from './ipBlock';
 import { describeSelector, selectorMatches } from './selector';
@@ -54,7 +53,6 @@ export interface CompiledPolicy {
 
 export interface PolicyIndex {
   readonly topology: Topology;
-  readonly enforced: boolean;
   readonly endpoints: readonly PolicyEndpoint[];
   readonly byIp: ReadonlyMap<string, number>;
   /** The endpoint of a pod by namespace and name. */
@@ -245,7 +243,6 @@ export function buildPolicyIndex(topology: Topology): PolicyIndex {
 
   return {
     topology,
-    enforced: cniEnforcesPolicy(topology.cluster.cni.plugin),
     endpoints,
     byIp,
     podEndpoint: (namespace, name) => byPod.get(namespace)?.get(name),

@@ -9,6 +9,7 @@ import type { Protocol } from '../model/types';
 import { Bitset } from './bitset';
 import { type CompiledRule, type PolicyEndpoint, type PolicyIndex } from './policyIndex';
 import { rulePortsMatch } from './ports';
+import { cniEnforcesPolicy } from '../cni/index';
 
 export interface ReachQuery {
   readonly protocol: Protocol;
@@ -81,7 +82,7 @@ export function computeReach(index: PolicyIndex, query: ReachQuery): ReachMatrix
     for (let d = 0; d < n; d++) if (d === s || (egress.has(d) && ingress[d]!.has(s))) row.add(d);
     return row;
   });
-  return { query, enforced: index.enforced, endpoints, rows };
+  return { query, enforced: cniEnforcesPolicy(index.topology.cluster.cni.plugin), endpoints, rows };
 }
 
 /** Whether a pair is a question `reach` answers: at least one side is a pod, and not a pod to itself. */

@@ -22,7 +22,7 @@
  */
 
 import type { NodeInfo, NetworkPolicyPort, Pod, Topology } from '../../model/types';
-import type { CniIpset, CniRule } from '../masquerade';
+import type { CniIpset, CniRule } from '../descriptor';
 import { caliVethName } from './veth';
 import { sha1Hex } from '../../net/sha1';
 import type { Bitset } from '../../policy/bitset';

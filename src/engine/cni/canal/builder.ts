@@ -11,7 +11,7 @@ import type { CanalConfig, NodeInfo, Pod, Topology } from '../../model/types';
 import { caliHostSide, caliPod, caliVethName } from '../calico/veth';
 import { flannelHost, flannelNotes } from '../flannel/builder';
 
-function settings(topology: Topology): CanalConfig['flannel'] {
+export function canalSettings(topology: Topology): CanalConfig['flannel'] {
   if (topology.cluster.cni.plugin !== 'canal') throw new Error('canal builder used for another plugin');
   return topology.cluster.cni.flannel;
 }
@@ -19,7 +19,7 @@ function settings(topology: Topology): CanalConfig['flannel'] {
 const noPods: ReadonlyMap<string, readonly Pod[]> = new Map();
 
 function canalHost(ctx: CniContext, node: NodeInfo): CniHostState {
-  const flannel = settings(ctx.topology);
+  const flannel = canalSettings(ctx.topology);
   // flanneld's share of the node: the tunnel device and its routes, without the bridge the
   // flannel CNI plugin would add (Canal pods do not use it).
   const overlay = flannelHost({ ...ctx, podsByNode: noPods }, node, flannel);
@@ -30,7 +30,7 @@ function canalHost(ctx: CniContext, node: NodeInfo): CniHostState {
 
 export const canalBuilder: CniBuilder = {
   host: canalHost,
-  pod: (ctx, pod) => caliPod(pod, settings(ctx.topology).mtu),
+  pod: (ctx, pod) => caliPod(pod, canalSettings(ctx.topology).mtu),
   hostVethName: caliVethName,
-  notes: (ctx) => flannelNotes(ctx, settings(ctx.topology)),
+  notes: (ctx) => flannelNotes(ctx, canalSettings(ctx.topology)),
 };

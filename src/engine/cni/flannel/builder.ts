@@ -12,7 +12,10 @@ import type { FlannelConfig, NodeInfo, Pod, Topology } from '../../model/types';
 import { bridgePluginVethName, derivedMac } from '../../net/derivedNames';
 import { nthAddress, parsePrefix } from '../../net/ipv4';
 
-type FlannelSettings = Omit<FlannelConfig, 'plugin'>;
+/** The bridge the flannel CNI plugin delegates pods to (flannel's cni-conf.json). */
+export const FLANNEL_BRIDGE = 'cni0';
+
+export type FlannelSettings = Omit<FlannelConfig, 'plugin'>;
 
 // Per node, what flannel derives from the node alone: every peer's state names it, so it is hashed
 // or parsed once per node rather than once per (node, peer).
@@ -42,7 +45,7 @@ function subnetZero(node: NodeInfo): string {
 
 function bridgeOptions(topology: Topology, settings: FlannelSettings): BridgeOptions {
   // kube-flannel.yml's cni-conf.json delegates with "hairpinMode": true, so a pod can reach itself through its Service.
-  return { bridge: 'cni0', mtu: settings.mtu, podRoutes: [topology.cluster.clusterCIDR], hairpinMode: true };
+  return { bridge: FLANNEL_BRIDGE, mtu: settings.mtu, podRoutes: [topology.cluster.clusterCIDR], hairpinMode: true };
 }
 
 /** A node's flannel state for its peers: one entry each, answered on demand. */
