@@ -6,7 +6,15 @@ import { awsSnatRules, awsVpcBuilder } from './builder';
 export const awsVpcCni: CniDescriptor = {
   builder: awsVpcBuilder,
   rules: (topology, node) => ({ rules: awsSnatRules(topology, node).map((rule) => ({ table: 'nat', rule, position: 'last' })), ipsets: [] }),
-  policy: { networkPolicy: false, adminNetworkPolicy: false },
+  // The plugin enforces NetworkPolicy (v1.14 and later) only with its separate network policy agent,
+  // enabled by `enable-network-policy-controller` (amazon-vpc-cni-k8s README.md, "Network Policies"),
+  // which the topology format does not describe.
+  policy: {
+    networkPolicy: false,
+    adminNetworkPolicy: false,
+    warning:
+      'aws-vpc does not enforce NetworkPolicy here, so the simulator lets this traffic through: the AWS VPC CNI enforces it (v1.14 and later) only with its network policy agent, turned on by enable-network-policy-controller, which the topology cannot describe. Use canal or calico to see it enforced',
+  },
   // Pods get routed veths to the ENIs; no bridge and no tunnel.
   devices: () => ({}),
   podAddresses: 'underlay',
