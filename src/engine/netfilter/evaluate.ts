@@ -9,6 +9,7 @@ import type { FlowKey, NetfilterInput, NetfilterResult, NetfilterVerdict } from 
 import type { NetfilterHookName, NetfilterStep, NetfilterTable, Step } from '../trace/types';
 import { candidates } from './chainIndex';
 import type { ChainLookup, RuleLookup } from './payload';
+import type { PolicyOrigin } from '../cni/descriptor';
 import type { Match, PortRange, Rule } from './rules';
 
 /** Tables that have chains at each hook, in the kernel's priority order (raw and mangle hold no rules here). */
@@ -37,7 +38,9 @@ interface State {
   ipvs?: FlowKey;
 }
 
-type ChainOutcome = { readonly kind: 'fallthrough' } | { readonly kind: 'verdict'; readonly verdict: NetfilterVerdict | 'ACCEPT-TABLE'; readonly rejectWith?: string };
+type ChainOutcome =
+  | { readonly kind: 'fallthrough' }
+  | { readonly kind: 'verdict'; readonly verdict: NetfilterVerdict | 'ACCEPT-TABLE'; readonly rejectWith?: string; readonly origin?: PolicyOrigin };
 
 function deviceMatches(pattern: string, device: string | undefined): boolean {
   if (device === undefined) return false;
@@ -231,7 +234,7 @@ function runChain(set: ChainLookup, chain: string, s: State, depth: number): Cha
         return { kind: 'verdict', verdict: 'ACCEPT-TABLE' };
       case 'DROP':
         s.steps.push(step(rule, 'DROP'));
-        return { kind: 'verdict', verdict: 'DROP' };
+        return { kind: 'verdict', verdict: 'DROP', ...(rule.origin ? { origin: rule.origin } : {}) };
       case 'REJECT':
         s.steps.push(step(rule, 'REJECT'));
         return { kind: 'verdict', verdict: 'REJECT', rejectWith: t.with };
@@ -287,7 +290,7 @@ export function evaluateHook(rules: RuleLookup, input: NetfilterInput, nodeAddre
     if (!set) continue;
     const out = runChain(set, input.hook, s, 0);
     if (out.kind === 'verdict' && out.verdict !== 'ACCEPT-TABLE') {
-      return { verdict: out.verdict, flow: s.flow, mark: s.mark, steps: s.steps, ...(out.rejectWith ? { rejectWith: out.rejectWith } : {}) };
+      return { verdict: out.verdict, flow: s.flow, mark: s.mark, steps: s.steps, ...(out.rejectWith ? { rejectWith: out.rejectWith } : {}), ...(out.origin ? { origin: out.origin } : {}) };
     }
   }
   // IPVS hooks LOCAL_IN after the filter table: a packet for a virtual server is scheduled there.

@@ -21,7 +21,7 @@ import { proxyRules } from './proxyRules';
 import { parseRule, type Rule } from './rules';
 import { payloadKeys } from './sharing';
 import { cniNat } from '../cni/index';
-import type { CniIpset, CniRule } from '../cni/descriptor';
+import type { CniIpset, CniRule, PolicyOrigin } from '../cni/descriptor';
 
 /** kube-proxy's base-chain jumps, parsed once for each proxy mode: every node has the same ones. */
 const jumpCache = new Map<string, readonly { table: string; chain: string; rule: Rule }[]>();
@@ -34,7 +34,7 @@ function parsedJumps(mode: Topology['cluster']['kubeProxy']['mode'], kubeletFire
 }
 
 /** A rule a node adds to a chain, kept until the chain is built: parsed already (a jump) or still the CNI's text. */
-type Addition = { readonly parsed: Rule } | { readonly table: string; readonly text: string; readonly position: CniRule['position'] };
+type Addition = { readonly parsed: Rule } | { readonly table: string; readonly text: string; readonly position: CniRule['position']; readonly origin?: PolicyOrigin };
 
 /** The chain a `-A CHAIN …` line adds to. */
 function chainOfText(text: string): string {
@@ -58,8 +58,14 @@ function nodeAdditions(topology: Topology, node: NodeInfo | undefined, kubeletFi
     else t.set(chain, [a]);
   };
   for (const j of parsedJumps(topology.cluster.kubeProxy.mode, kubeletFirewall)) add(j.table, j.chain, { parsed: j.rule });
-  if (node) for (const r of cniNat(topology, node).rules) add(r.table, chainOfText(r.rule), { table: r.table, text: r.rule, position: r.position });
+  if (node) for (const r of cniNat(topology, node).rules) add(r.table, chainOfText(r.rule), { table: r.table, text: r.rule, position: r.position, ...(r.origin ? { origin: r.origin } : {}) });
   return additions;
+}
+
+/** A CNI's rule parsed, keeping its origin with it. */
+function parseCniRule(a: Exclude<Addition, { readonly parsed: Rule }>): Rule {
+  const rule = parseRule(a.table, a.text);
+  return a.origin ? { ...rule, origin: a.origin } : rule;
 }
 
 /** A chain's rules with a node's additions placed: jumps and `last` rules appended, `first` rules inserted as a block ahead of the rest, in their own order. */
@@ -68,8 +74,8 @@ function placed(base: readonly Rule[], list: readonly Addition[]): Rule[] {
   let first = 0;
   for (const a of list) {
     if ('parsed' in a) rules.push(a.parsed);
-    else if (a.position === 'last') rules.push(parseRule(a.table, a.text));
-    else rules.splice(first++, 0, parseRule(a.table, a.text));
+    else if (a.position === 'last') rules.push(parseCniRule(a));
+    else rules.splice(first++, 0, parseCniRule(a));
   }
   return rules;
 }

@@ -5,6 +5,7 @@
 
 import { parsePrefix } from '../net/ipv4';
 import type { Prefix } from '../dataplane/types';
+import type { PolicyOrigin } from '../cni/descriptor';
 
 export type Match =
   | { readonly kind: 'src' | 'dst'; readonly negate: boolean; readonly prefix: Prefix }
@@ -52,6 +53,8 @@ export interface Rule {
   readonly line?: number;
   readonly matches: readonly Match[];
   readonly target: Target;
+  /** Set on a CNI's rule that enforces NetworkPolicy: which policy, which rule. */
+  readonly origin?: PolicyOrigin;
 }
 
 /** table → chain → rules, in order. */

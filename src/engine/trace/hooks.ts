@@ -4,6 +4,7 @@
  * rule kind or a policy feature never changes the walk itself.
  */
 
+import type { PolicyOrigin } from '../cni/descriptor';
 import type { Protocol } from '../model/types';
 import type { NetfilterHookName, PolicyStep, Step } from './types';
 
@@ -56,6 +57,8 @@ export interface NetfilterResult {
   readonly steps: readonly Step[];
   /** For REJECT: the ICMP the kernel sends back, e.g. `icmp-port-unreachable`. */
   readonly rejectWith?: string;
+  /** For a DROP by a CNI rule that enforces NetworkPolicy: which policy, which rule. */
+  readonly origin?: PolicyOrigin;
 }
 
 /** Netfilter for every node of a topology; absent rules are an ACCEPT with no steps. */

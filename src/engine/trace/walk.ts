@@ -15,7 +15,7 @@ import { formatFdb } from '../render/fdb';
 import { formatNeighbour } from '../render/neigh';
 import { formatRoute } from '../render/routes';
 import { formatRule } from '../render/rules';
-import { felixDropDirection } from '../cni/calico/felix';
+import type { PolicyOrigin } from '../cni/descriptor';
 import type { FlowKey, NetfilterHook, PolicyHook, PolicyPeer } from './hooks';
 import { DEFAULT_TTL, flowOf, headerStack, type Encapsulation, type Packet, vxlanSourcePort } from './packet';
 import type { Disposition, EthHeader, Hop, Ipv4Header, NetfilterHookName, Step, Trace } from './types';
@@ -152,7 +152,7 @@ function runHook(state: WalkState, pos: Position, hook: NetfilterHookName, packe
   });
   steps.push(...result.steps);
   state.mark = result.mark;
-  if (result.verdict === 'DROP') return policyDrop(state.ctx, withFlow(packet, result.flow), result.steps, steps) ?? finish('DROPPED', steps);
+  if (result.verdict === 'DROP') return policyDrop(state.ctx, withFlow(packet, result.flow), result.origin, steps) ?? finish('DROPPED', steps);
   if (result.verdict === 'REJECT') return finish('REJECTED', [...steps, ...(result.rejectWith ? [note(`rejected with ${result.rejectWith}`)] : [])]);
   if (!sameFlow(flow, result.flow)) {
     if (!result.steps.some((s) => s.kind === 'nat')) {
@@ -194,11 +194,9 @@ function checkPolicy(ctx: WalkContext, direction: 'ingress' | 'egress', p: Packe
  * A drop by the CNI's NetworkPolicy rules (Felix's endpoint chains) is a policy verdict: DENIED,
  * with the policy step that explains it after the rule that dropped.
  */
-function policyDrop(ctx: WalkContext, p: Packet, hookSteps: readonly Step[], steps: Step[]): Outcome | undefined {
-  const last = hookSteps[hookSteps.length - 1];
-  const direction = last?.kind === 'netfilter' ? felixDropDirection(last.rule) : undefined;
-  if (!direction) return undefined;
-  steps.push(ctx.policy.evaluate(direction, { src: policyPeer(ctx, p.src), dst: policyPeer(ctx, p.dst), protocol: policyProtocol(p) ?? 'TCP', port: p.dport }));
+function policyDrop(ctx: WalkContext, p: Packet, origin: PolicyOrigin | undefined, steps: Step[]): Outcome | undefined {
+  if (!origin) return undefined;
+  steps.push(ctx.policy.evaluate(origin.direction, { src: policyPeer(ctx, p.src), dst: policyPeer(ctx, p.dst), protocol: policyProtocol(p) ?? 'TCP', port: p.dport }));
   return finish('DENIED', steps);
 }
 

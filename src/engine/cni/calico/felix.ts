@@ -22,7 +22,7 @@
  */
 
 import type { NodeInfo, NetworkPolicyPort, Pod, Topology } from '../../model/types';
-import type { CniIpset, CniRule } from '../descriptor';
+import type { CniIpset, CniRule, PolicyOrigin } from '../descriptor';
 import { caliVethName } from './veth';
 import { sha1Hex } from '../../net/sha1';
 import type { Bitset } from '../../policy/bitset';
@@ -175,6 +175,7 @@ function policyChain(out: Rendered, policy: CompiledPolicy, direction: Direction
   const rules = (direction === 'ingress' ? policy.ingress : policy.egress) ?? [];
   const side = direction === 'ingress' ? 'src' : 'dst';
   for (const rule of rules) {
+    const origin: PolicyOrigin = { kind: 'policy', direction, policies: [policy.id], ruleIndex: rule.index };
     const peers: (PeerMatch | undefined)[] = rule.peers.length ? rule.peers.map((p, i) => peerMatch(out, `${policy.id} ${direction} ${rule.index} ${i}`, p)) : [undefined];
     for (let pi = 0; pi < peers.length; pi++) {
       const peer = peers[pi];
@@ -188,8 +189,8 @@ function policyChain(out: Rendered, policy: CompiledPolicy, direction: Direction
         for (const s of peer?.sets ?? []) parts.push(`-m set ${s.negate ? '! ' : ''}--match-set ${s.name} ${side}`);
         if (port?.port) parts.push(`-m ${port.proto} --dport ${port.port}`);
         parts.push(`-j MARK --set-xmark ${ACCEPT_MARK}`);
-        out.rules.push(filter(parts.join(' ')));
-        out.rules.push(filter(`-A ${chain} -m mark --mark ${ACCEPT_MARK} -j RETURN`));
+        out.rules.push(filter(parts.join(' '), 'last', origin));
+        out.rules.push(filter(`-A ${chain} -m mark --mark ${ACCEPT_MARK} -j RETURN`, 'last', origin));
       }
     }
   }
@@ -213,8 +214,8 @@ function selectedPods(shared: FelixShared, bits: Bitset): Pod[] {
   return pods;
 }
 
-function filter(rule: string, position: 'first' | 'last' = 'last'): CniRule {
-  return { table: 'filter', rule, position };
+function filter(rule: string, position: 'first' | 'last' = 'last', origin?: PolicyOrigin): CniRule {
+  return { table: 'filter', rule, position, ...(origin ? { origin } : {}) };
 }
 
 /** One endpoint chain: conntrack first, the isolating policies' tier, then the namespace profile. */
@@ -230,11 +231,12 @@ function endpointRules(chain: string, policies: readonly CompiledPolicy[], direc
       rules.push(filter(`-A ${chain} -m mark --mark ${PASS_CLEAR} -j ${policyChainName(direction, p.id)}`));
       rules.push(filter(`-A ${chain} ${comment('Return if policy accepted')} -m mark --mark ${ACCEPT_MARK} -j RETURN`));
     }
-    rules.push(filter(`-A ${chain} ${comment(DROP_AT_END_OF_TIER)} -m mark --mark ${PASS_CLEAR} -j DROP`));
+    const tier: PolicyOrigin = { kind: 'policy', direction, policies: policies.map((p) => p.id) };
+    rules.push(filter(`-A ${chain} ${comment(DROP_AT_END_OF_TIER)} -m mark --mark ${PASS_CLEAR} -j DROP`, 'last', tier));
   }
   rules.push(filter(`-A ${chain} -j ${profileChain(direction, namespace)}`));
   rules.push(filter(`-A ${chain} ${comment('Return if profile accepted')} -m mark --mark ${ACCEPT_MARK} -j RETURN`));
-  rules.push(filter(`-A ${chain} ${comment('Drop if no profiles matched')} -j DROP`));
+  rules.push(filter(`-A ${chain} ${comment('Drop if no profiles matched')} -j DROP`, 'last', { kind: 'policy', direction, policies: [] }));
   return rules;
 }
 
@@ -284,8 +286,9 @@ export function felixPolicyRules(topology: Topology, node: NodeInfo): { rules: C
 }
 
 /**
- * The direction of a Felix policy drop, from the rule that dropped: an endpoint chain's end of
- * tier (or of profiles). Undefined for any other rule, which is a plain DROP.
+ * The direction of a Felix policy drop read back from a rule's text: an endpoint chain's end of
+ * tier (or of profiles). Undefined for any other rule, which is a plain DROP. The walk never parses
+ * text (it reads each rule's `origin`); this reads printed rules, as the tests check them.
  */
 export function felixDropDirection(rule: string): Direction | undefined {
   const m = /^-A cali-(tw|fw)-\S+ .*-j DROP$/.exec(rule);
