@@ -30,4 +30,6 @@ export function createEngine(topology: Topology, options: EngineOptions = {}): E
 export type { Engine, TraceRequest, PlannedFlow } from './trace/flow';
 export { traceFlow, tryTraceFlow } from './trace/flow';
 export { parseEndpoint } from './trace/endpoint';
-export { deriveDataplane } from './dataplane/derive';
+export { deriveDataplane, segmentOf } from './dataplane/derive';
+export { cniDevices } from './cni/index';
+export type { CniDevices } from './cni/descriptor';

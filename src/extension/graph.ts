@@ -1,6 +1,6 @@
 import type { Topology } from '../engine/model/types';
 import type { GraphEdge, GraphModel, GraphNode } from '../protocol/messages';
-import { cniDevices, segmentOf } from './devices';
+import { cniDevices, segmentOf } from '../engine/index';
 
 /**
  * Topology → graph elements for the webview. Each cluster node is a compound holding its NIC,

@@ -2,7 +2,7 @@ import type { Topology } from '../engine/model/types';
 import type { Header, HeaderStack, Hop, Step, Trace } from '../engine/trace/types';
 import { assertNever } from '../engine/trace/types';
 import type { StepView, TraceHopView, TraceView } from '../protocol/messages';
-import { cniDevices } from './devices';
+import { cniDevices } from '../engine/index';
 import { ids } from './graph';
 
 /**
