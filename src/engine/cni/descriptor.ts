@@ -61,7 +61,10 @@ export interface CniPolicySupport {
 }
 
 export interface CniDescriptor {
-  /** How the plugin derives a node's and a pod's state. */
+  /**
+   * How the plugin derives a node's and a pod's state, names a pod's host-side veth, and what it
+   * would refuse or warn about (`notes`, reported by `dataplane/diagnose.ts`).
+   */
   readonly builder: CniBuilder;
   /** The plugin's iptables rules and ipsets on `node` (masquerade, forwarding, and Felix's policy chains where Felix runs). */
   rules(topology: Topology, node: NodeInfo): CniNat;

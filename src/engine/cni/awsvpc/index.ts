@@ -7,7 +7,8 @@ export const awsVpcCni: CniDescriptor = {
   builder: awsVpcBuilder,
   rules: (topology, node) => ({ rules: awsSnatRules(topology, node).map((rule) => ({ table: 'nat', rule, position: 'last' })), ipsets: [] }),
   // The plugin enforces NetworkPolicy (v1.14 and later) only with its separate network policy agent,
-  // enabled by `enable-network-policy-controller` (amazon-vpc-cni-k8s README.md, "Network Policies"),
+  // enabled by `enable-network-policy-controller` (aws/amazon-vpc-cni-k8s README.md, "Network
+  // Policies", at b52188387f2e2f10bf289ace929d6a63b176a4fa),
   // which the topology format does not describe.
   policy: {
     networkPolicy: false,
