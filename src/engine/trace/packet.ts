@@ -69,6 +69,9 @@ export function replyPacket(p: Packet): Packet {
     sport: p.dport,
     dport: p.sport,
     ttl: DEFAULT_TTL,
+    // The kernel answers an echo from its own ICMP socket, which never sets DF: icmp_sk_init in
+    // linux net/ipv4/icmp.c gives it IP_PMTUDISC_DONT. A SYN-ACK and a UDP answer keep theirs.
+    df: p.proto === 'icmp' ? false : p.df,
     tcpFlags: 'S.',
     icmpType: 'echo reply',
   };
