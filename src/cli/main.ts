@@ -19,7 +19,8 @@ function topHelp(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'packetwalk <command> --help' for a command's options.",
-    'Exit codes: 0 ran, 1 input errors, 2 usage errors.',
+    'Exit codes: 0 ran, 1 input errors, 2 usage errors; lab verify also 3 a difference from the',
+    'kernel, 4 the lab cannot run here, 5 a probe could not be sent (never read as a difference).',
   ].join('\n');
 }
 

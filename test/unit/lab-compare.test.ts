@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { labCases } from '../../src/engine/lab/cases';
+import { FIRST_SPORT, LAST_SPORT, firstSourcePort, labCases, sourcePortsFrom } from '../../src/engine/lab/cases';
 import { bestMatch, compareStacks } from '../../src/engine/lab/compare';
-import { observedOutcome, predictedOutcome, renderText, traceMatches, type TraceReport } from '../../src/engine/lab/report';
+import { observedOutcome, predictedOutcome, renderText, runVerdict, traceMatches, traceVerdict, type TraceReport } from '../../src/engine/lab/report';
 import { diffSave } from '../../src/engine/lab/saveDiff';
 import { parseTcpdump } from '../../src/engine/lab/tcpdump';
 import type { Header, HeaderStack, Trace } from '../../src/engine/trace/types';
@@ -126,4 +126,29 @@ test('a reply hop that differs fails the trace, and the text shows reply hops be
   const text = renderText([bad]);
   assert.match(text, /reply hop 0 master pod\/default\/a eth0: headers\[1\]\.ttl predicted 63, captured 62/);
   assert.match(text, /1 trace, 2 hops: 1 differ/);
+});
+
+test('a probe that could not be sent is neither a match nor a difference, and the run says so apart from both', () => {
+  const hop = { hop: 0, where: 'master pod/default/a eth0', predicted, captured: vxlan, differences: [] };
+  const ok: TraceReport = { label: 'a -> b', disposition: 'DELIVERED', hops: [hop] };
+  const bad: TraceReport = { ...ok, hops: [{ ...hop, differences: [{ field: 'headers[1].ttl', predicted: '63', captured: '62' }] }] };
+  const unsent: TraceReport = { label: 'a -> c', disposition: 'DELIVERED', hops: [], unsent: 'nc: bind failed: Address already in use' };
+  assert.deepEqual([ok, bad, unsent].map(traceVerdict), ['match', 'differ', 'could not send']);
+  assert.equal(traceMatches(unsent), false);
+  assert.equal(runVerdict(['match', 'could not send']), 'could not send');
+  assert.equal(runVerdict(['could not send', 'differ']), 'differ', 'a difference among the probes sent still stands');
+  assert.equal(runVerdict(['match', 'match']), 'match');
+  const text = renderText([ok, unsent]);
+  assert.match(text, /^NOT SENT {2}a -> c {2}DELIVERED\n {2}could not send: nc: bind failed: Address already in use$/m);
+  assert.doesNotMatch(text, /DIFFER/);
+  assert.match(text, /2 traces, 1 hops: 1 could not be sent\n$/);
+});
+
+test("each run's probes take the ports after the last run's, starting over below the top of the ephemeral range", () => {
+  assert.equal(firstSourcePort(undefined, 8), FIRST_SPORT, 'a lab that has sent nothing starts at the first port');
+  assert.equal(firstSourcePort(40009, 8), 40009);
+  assert.equal(firstSourcePort(LAST_SPORT - 6, 8), FIRST_SPORT, 'a run that would pass the top starts over');
+  assert.equal(firstSourcePort(LAST_SPORT - 7, 8), LAST_SPORT - 7, 'one that ends on the top does not');
+  const cases = [{ label: 'a', request: { from: 'pod/default/a', to: 'pod/default/b', sport: 40001 } }, { label: 'b', request: { from: 'pod/default/a', to: 'pod/default/c' } }];
+  assert.deepEqual(sourcePortsFrom(cases, 40101).map((c) => c.request.sport), [40101, 40102]);
 });

@@ -5,10 +5,7 @@ import { teardown } from '../lab/state';
 import { labUp, planFor } from '../lab/up';
 import { loadOrReport } from '../loadFile';
 import { EXIT_OK, UsageError } from '../usage';
-import { runVerify } from '../lab/verifyRun';
-
-/** The lab could not do what was asked on this machine (not root, a kernel feature missing, a command failed). */
-const EXIT_LAB = 4;
+import { EXIT_LAB, runVerify } from '../lab/verifyRun';
 
 function quote(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -33,9 +30,12 @@ export const lab: Command = {
     '--json      verify: the per-hop comparison as JSON',
     '--prefix P  namespace name prefix (default pw + 4 hex digits of the cluster name + -)',
     '--dry-run   with up: print the commands instead of running them',
+    'Each verify sends from source ports no earlier probe in that lab used, so runs repeat.',
     'Exit codes: 0 done (verify: every hop of every trace and every node\'s rules match),',
     '1 input errors, 2 usage errors, 3 verify found a difference, 4 the lab cannot run here',
-    '(not Linux, not root, a tool or a kernel feature missing; the reason is printed).',
+    '(not Linux, not root, a tool or a kernel feature missing; the reason is printed),',
+    '5 verify could not send a probe (its source port taken, a capture that never started:',
+    '"could not send: REASON"; nothing was compared for it, so it is not a difference).',
   ],
   options: { from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, prefix: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   positionals: [2, 2],

@@ -4,8 +4,9 @@
  * so anything left behind is found by prefix too.
  */
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { firstSourcePort } from '../../engine/lab/cases';
 import { namespacesWithPrefix, run } from './kernel';
 
 export interface LabState {
@@ -15,6 +16,8 @@ export interface LabState {
   readonly namespaces: readonly string[];
   /** Model namespace id → kernel namespace name. */
   readonly netns: Readonly<Record<string, string>>;
+  /** The next source port no probe in this lab has used (absent until the first verify). */
+  readonly nextSport?: number;
 }
 
 export const stateDir = process.env.PACKETWALK_LAB_STATE ?? '/run/packetwalk-lab';
@@ -27,8 +30,21 @@ function statePath(cluster: string, prefix: string): string {
 export function writeState(state: LabState): string {
   mkdirSync(stateDir, { recursive: true });
   const path = statePath(state.cluster, state.prefix);
-  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`);
+  // Written aside and renamed, so a reader never sees half a record.
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
   return path;
+}
+
+/**
+ * Takes `count` source ports no earlier probe in this lab used and records them as used; returns
+ * the first. Every verify against a lab that stays up sends from fresh ports this way, so the
+ * socket a finished probe leaves in TIME-WAIT never holds the port the next one binds.
+ */
+export function claimSourcePorts(state: LabState, count: number): number {
+  const first = firstSourcePort(state.nextSport, count);
+  writeState({ ...state, nextSport: first + count });
+  return first;
 }
 
 export function readState(cluster: string, prefix: string): LabState | undefined {

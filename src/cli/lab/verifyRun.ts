@@ -5,21 +5,24 @@
  */
 
 import { createEngine } from '../../engine/index';
-import { labCases, type LabCase } from '../../engine/lab/cases';
-import { renderText, traceMatches, type TraceReport } from '../../engine/lab/report';
+import { FIRST_SPORT, labCases, sourcePortsFrom, type LabCase } from '../../engine/lab/cases';
+import { renderText, runVerdict, traceVerdict, type TraceReport, type Verdict } from '../../engine/lab/report';
 import type { LabPlan } from '../../engine/lab/plan';
 import type { Topology } from '../../engine/model/types';
 import type { Io } from '../command';
 import { EXIT_OK, UsageError } from '../usage';
 import { labRefusal, namespacesWithPrefix } from './kernel';
 import { checkSaves, renderSaveReports, type SaveReport } from './saveCheck';
-import { readState, teardown } from './state';
+import { claimSourcePorts, readState, teardown } from './state';
 import { labUp, planFor } from './up';
 import { verifyRequest } from './verify';
 
 /** verify found a hop, an outcome or a node's rules that differ from the model. */
 export const EXIT_DIFFER = 3;
+/** The lab could not do what was asked on this machine (not root, a kernel feature missing, a command failed). */
 export const EXIT_LAB = 4;
+/** A probe could not be sent (its source port was taken, a capture never started): nothing was held against the model for it. */
+export const EXIT_UNSENT = 5;
 
 /** A trace to verify: a generated case, or the one `--from`/`--to` names (which has no path kind). */
 type Wanted = Omit<LabCase, 'kind'> & { readonly kind?: LabCase['kind'] };
@@ -31,7 +34,7 @@ function requestedCases(values: Readonly<Record<string, string | boolean | undef
   if (proto !== undefined && proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') throw new UsageError('--proto takes tcp, udp or icmp');
   const portNumber = typeof port === 'string' ? Number(port) : undefined;
   if (portNumber !== undefined && !(Number.isInteger(portNumber) && portNumber >= 1 && portNumber <= 65535)) throw new UsageError('--port takes 1-65535');
-  return [{ label: `${from} -> ${to}`, request: { from, to, ...(proto ? { proto } : {}), ...(portNumber ? { port: portNumber } : {}), sport: 40001 } }];
+  return [{ label: `${from} -> ${to}`, request: { from, to, ...(proto ? { proto } : {}), ...(portNumber ? { port: portNumber } : {}), sport: FIRST_SPORT } }];
 }
 
 /** The lab already up under this prefix, when every namespace it recorded still exists. */
@@ -72,15 +75,23 @@ export async function runVerify(topology: Topology, file: string, prefix: string
     plan = up.plan;
   }
   try {
-    const { traces, saves } = await verifyAll(topology, plan, asked ?? labCases(topology));
-    const ok = traces.every(traceMatches) && saves.every((s) => !s.error && s.differences.length === 0);
-    if (values.json) io.out(JSON.stringify({ match: ok, traces: traces.map((t) => ({ ...t, match: traceMatches(t) })), rules: saves, gaps: plan.gaps }, null, 2));
+    const wanted = asked ?? labCases(topology);
+    // Every run sends from ports no earlier run in this lab used (the lab's state keeps the count).
+    const state = readState(topology.cluster.name, prefix);
+    const cases = sourcePortsFrom(wanted, state ? claimSourcePorts(state, wanted.length) : FIRST_SPORT);
+    const { traces, saves } = await verifyAll(topology, plan, cases);
+    const rulesDiffer = saves.some((s) => s.error || s.differences.length > 0);
+    const verdict = runVerdict([...traces.map(traceVerdict), ...(rulesDiffer ? (['differ'] as const) : [])]);
+    // `match` only where something was compared: a probe that was not sent is neither.
+    const matchOf = (v: Verdict): { match?: boolean } => (v === 'could not send' ? {} : { match: v === 'match' });
+    if (values.json) io.out(JSON.stringify({ verdict, ...matchOf(verdict), traces: traces.map((t) => ({ ...t, verdict: traceVerdict(t), ...matchOf(traceVerdict(t)) })), rules: saves, gaps: plan.gaps }, null, 2));
     else {
       io.out(renderText(traces));
       io.out(renderSaveReports(saves));
       for (const g of plan.gaps) io.out(`not reproduced: ${g.netns}: ${g.what}`);
     }
-    return ok ? EXIT_OK : EXIT_DIFFER;
+    for (const t of traces) if (t.unsent !== undefined) io.err(`packetwalk lab: ${t.label}: could not send: ${t.unsent}`);
+    return verdict === 'match' ? EXIT_OK : verdict === 'differ' ? EXIT_DIFFER : EXIT_UNSENT;
   } finally {
     if (ownLab) teardown(topology.cluster.name, prefix);
   }

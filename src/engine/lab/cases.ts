@@ -2,7 +2,9 @@
  * The traces `lab verify` sends when none is named: one per kind of path the topology has, so a
  * single run holds every way a packet can cross this cluster against the kernel. Pure: the
  * topology in, trace requests out. Each case gets its own source port, so the conntrack entry one
- * case leaves behind never decides the fate of the next.
+ * case leaves behind never decides the fate of the next, and a lab that stays up hands every run
+ * ports no earlier run used (`sourcePortsFrom`): a finished connection's socket holds its port in
+ * TIME-WAIT for a minute, and a probe bound to it would never be sent.
  */
 
 import type { NetworkPolicyPort, Pod, Service, Topology } from '../model/types';
@@ -34,6 +36,23 @@ export interface LabCase {
 export const LAB_PORT = 9000;
 /** The first source port; case i sends from FIRST_SPORT + i. */
 export const FIRST_SPORT = 40001;
+/** The last source port a probe uses, the top of Linux's ephemeral range (net.ipv4.ip_local_port_range). */
+export const LAST_SPORT = 60999;
+
+/**
+ * Where a run of `count` probes starts, given the lab's next unused port (undefined for a lab that
+ * has sent nothing yet): that port, or FIRST_SPORT again once the run would pass LAST_SPORT. A
+ * port comes round again only after some 21,000 probes, long after its TIME-WAIT has ended.
+ */
+export function firstSourcePort(next: number | undefined, count: number): number {
+  const first = next ?? FIRST_SPORT;
+  return first < FIRST_SPORT || first + count - 1 > LAST_SPORT ? FIRST_SPORT : first;
+}
+
+/** The cases renumbered to send from `first`, `first + 1`, … in order; the walk predicts with the same ports. */
+export function sourcePortsFrom<C extends { readonly request: TraceRequest }>(cases: readonly C[], first: number): C[] {
+  return cases.map((c, i) => ({ ...c, request: { ...c.request, sport: first + i } }));
+}
 
 const podRef = (p: Pod): string => `pod/${p.namespace}/${p.name}`;
 

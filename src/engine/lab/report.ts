@@ -39,6 +39,11 @@ export interface TraceReport {
   /** Why the trace could not be sent at all (an unknown endpoint, a lab that failed). */
   readonly error?: string;
   /**
+   * Why the probe never left its source (the sending tool could not bind its port, a capture never
+   * started): nothing was compared, so this is neither a match nor a difference.
+   */
+  readonly unsent?: string;
+  /**
    * For a packet the CNI's policy rules deny: the link it would have left by, and how many packets
    * of the flow were captured there (0 when the kernel dropped it where the walk says).
    */
@@ -47,8 +52,22 @@ export interface TraceReport {
   readonly unchecked?: string;
 }
 
+/** What one trace came to: the kernel agreed, it disagreed, or the probe never left so nothing was held against it. */
+export type Verdict = 'match' | 'differ' | 'could not send';
+
+export function traceVerdict(r: TraceReport): Verdict {
+  if (r.unsent !== undefined) return 'could not send';
+  const agrees = !r.error && [...r.hops, ...(r.reply ?? [])].every((h) => h.differences.length === 0) && (!r.outcome || r.outcome.predicted === r.outcome.observed) && (r.silence?.seen ?? 0) === 0;
+  return agrees ? 'match' : 'differ';
+}
+
 export function traceMatches(r: TraceReport): boolean {
-  return !r.error && [...r.hops, ...(r.reply ?? [])].every((h) => h.differences.length === 0) && (!r.outcome || r.outcome.predicted === r.outcome.observed) && (r.silence?.seen ?? 0) === 0;
+  return traceVerdict(r) === 'match';
+}
+
+/** A run's verdict: any difference found among the probes sent, else any probe that could not be sent, else a match. */
+export function runVerdict(verdicts: readonly Verdict[]): Verdict {
+  return verdicts.includes('differ') ? 'differ' : verdicts.includes('could not send') ? 'could not send' : 'match';
 }
 
 const rejectCodes: Readonly<Record<string, number>> = {
@@ -150,8 +169,11 @@ export function renderText(reports: readonly TraceReport[]): string {
   const out: string[] = [];
   for (const r of reports) {
     const alt = r.alternative ? ` [kube-proxy chose endpoint ${r.alternative.index + 1} of ${r.alternative.of}]` : '';
-    out.push(`${traceMatches(r) ? (r.unchecked && r.hops.length === 0 ? 'UNCHECKED' : 'MATCH') : 'DIFFER'}  ${r.kind ? `${r.kind}: ` : ''}${r.label}  ${r.disposition}${alt}`);
+    const verdict = traceVerdict(r);
+    const head = verdict === 'could not send' ? 'NOT SENT' : verdict === 'differ' ? 'DIFFER' : r.unchecked && r.hops.length === 0 ? 'UNCHECKED' : 'MATCH';
+    out.push(`${head}  ${r.kind ? `${r.kind}: ` : ''}${r.label}  ${r.disposition}${alt}`);
     if (r.error) out.push(`  error: ${r.error}`);
+    if (r.unsent !== undefined) out.push(`  could not send: ${r.unsent}`);
     if (r.unchecked) out.push(`  not checked: ${r.unchecked}`);
     for (const [leg, hops] of [['hop', r.hops], ['reply hop', r.reply ?? []]] as const) {
       for (const h of hops) {
@@ -162,7 +184,9 @@ export function renderText(reports: readonly TraceReport[]): string {
     if (r.silence) out.push(`  after the deny, on ${r.silence.where}: ${r.silence.seen === 0 ? 'nothing, as predicted' : `${r.silence.seen} packet${r.silence.seen === 1 ? '' : 's'} of the flow, predicted none`}`);
     if (r.outcome) out.push(`  outcome: ${r.outcome.predicted === r.outcome.observed ? `match (${r.outcome.observed})` : `predicted ${r.outcome.predicted}, observed ${r.outcome.observed}`}`);
   }
-  const bad = reports.filter((r) => !traceMatches(r)).length;
-  out.push(`${reports.length} trace${reports.length === 1 ? '' : 's'}, ${reports.reduce((n, r) => n + r.hops.length + (r.reply?.length ?? 0), 0)} hops: ${bad === 0 ? 'all match' : `${bad} differ`}`);
+  const bad = reports.filter((r) => traceVerdict(r) === 'differ').length;
+  const unsent = reports.filter((r) => traceVerdict(r) === 'could not send').length;
+  const found = [...(bad ? [`${bad} differ`] : []), ...(unsent ? [`${unsent} could not be sent`] : [])];
+  out.push(`${reports.length} trace${reports.length === 1 ? '' : 's'}, ${reports.reduce((n, r) => n + r.hops.length + (r.reply?.length ?? 0), 0)} hops: ${found.length === 0 ? 'all match' : found.join(', ')}`);
   return `${out.join('\n')}\n`;
 }
