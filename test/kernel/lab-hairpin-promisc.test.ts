@@ -20,6 +20,8 @@ import { labRefusal, run } from '../../src/cli/lab/kernel';
 import { counters } from './counters';
 import { teardown } from '../../src/cli/lab/state';
 import { labUp } from '../../src/cli/lab/up';
+import { bound, startCapture } from '../../src/cli/lab/verify';
+import { waitFor } from '../../src/cli/lab/waitFor';
 import { parseTcpdump } from '../../src/engine/lab/tcpdump';
 import { createEngine, tryTraceFlow } from '../../src/engine/index';
 import { loadTopology } from '../../src/engine/model/load';
@@ -31,7 +33,8 @@ const prefix = `pwhp${process.pid % 100000}-`;
 const refusal = labRefusal(['ip', 'bridge', 'sysctl', 'iptables-restore', 'iptables-save', 'tcpdump', 'nc', 'nfacct', 'ipset']);
 const file = path.join(__dirname, '..', '..', '..', 'samples', 'kubenet.yaml');
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** How long a capture or a listener may take to come up, and the capture to print, on a loaded machine. */
+const READY_MS = 30_000;
 
 test('lab: a pod reaching itself through its Service over promiscuous cbr0 is dropped in FORWARD as INVALID, as the walk says', { skip: refusal }, async () => {
   const topology = loadTopology({ path: file, text: readFileSync(file, 'utf8') }, nodeHost).value!;
@@ -42,6 +45,8 @@ test('lab: a pod reaching itself through its Service over promiscuous cbr0 is dr
     const pod = up.plan.netnsNames.get('pod/default/web-0')!;
     const node = up.plan.netnsNames.get('node/aks-nodepool1-31718369-vmss000000')!;
     assert.match(run(['ip', '-n', node, 'link', 'show', 'cbr0']).stdout, /PROMISC/, 'the lab made cbr0 promiscuous');
+    const gateway = /^default via (\S+)/m.exec(run(['ip', '-n', pod, 'route', 'show', 'default']).stdout)?.[1];
+    assert.ok(gateway, "web-0 has a default route");
     for (let attempt = 0; ; attempt++) {
       const sport = 40011 + attempt;
       const walked = tryTraceFlow(engine, { from: 'pod/default/web-0', to: 'svc/default/web:80', proto: 'tcp', sport, endpointIndex: 0 });
@@ -52,17 +57,24 @@ test('lab: a pod reaching itself through its Service over promiscuous cbr0 is dr
       const dnat = [...named].find((k) => k.startsWith('nat -A KUBE-SEP-') && k.includes('-j DNAT'))!;
       const before = counters(node);
       const listener = spawn('ip', ['netns', 'exec', pod, 'nc', '-l', '-k', '-p', '80'], { stdio: 'ignore' });
-      const capture = spawn('ip', ['netns', 'exec', pod, 'tcpdump', '-p', '-i', 'eth0', '-e', '-vv', '-n', '-l', '-U', 'tcp'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let text = '';
-      capture.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      const closed = new Promise<void>((done) => capture.on('close', () => done()));
-      await sleep(1000);
-      const nc = run(['ip', 'netns', 'exec', pod, 'nc', '-z', '-w', '2', '-p', String(sport), '10.0.182.41', '80']);
-      await sleep(300);
-      capture.kill('SIGINT');
-      listener.kill();
-      await closed;
-      const after = counters(node);
+      const capture = await startCapture(pod, 'eth0');
+      let nc: ReturnType<typeof run>;
+      let after: Map<string, number>;
+      let text: string;
+      try {
+        assert.ok(typeof capture !== 'string', capture as string);
+        assert.ok(await waitFor(() => bound(pod, 80, false), READY_MS), 'the listener on web-0:80 came up');
+        nc = run(['ip', 'netns', 'exec', pod, 'nc', '-z', '-w', '2', '-p', String(sport), '10.0.182.41', '80']);
+        after = counters(node);
+        // A barrier for the capture: the gateway's echo reply reaches eth0 after every SYN and any
+        // copy of one, so once tcpdump has printed it, it has printed all of those.
+        assert.equal(run(['ip', 'netns', 'exec', pod, 'ping', '-c', '1', '-W', '5', gateway]).status, 0, `web-0 reaches its gateway ${gateway}`);
+        const replied = (): boolean => parseTcpdump(capture.text()).some((p) => p.headers.some((h) => h.layer === 'icmp' && h.type === 'echo reply'));
+        assert.ok(await waitFor(replied, READY_MS), 'the capture printed the echo reply after the SYNs');
+      } finally {
+        text = typeof capture === 'string' ? '' : await capture.stop();
+        listener.kill();
+      }
       const moved = (k: string): number => (after.get(k) ?? 0) - (before.get(k) ?? 0);
       const toSelf = moved(dnat);
       if (toSelf === 0 && attempt < 8) continue;
@@ -82,7 +94,7 @@ test('lab: a pod reaching itself through its Service over promiscuous cbr0 is dr
       }
       // No listener on web-1: a SYN balanced there is refused; one kept by web-0 times out.
       assert.notEqual(nc.status, 0, 'the connection fails');
-      const packets = parseTcpdump(text);
+      const packets = parseTcpdump(text).filter((p) => p.headers.some((h) => h.layer === 'tcp'));
       const ip = (h: (typeof packets)[number]): Ipv4Header | undefined => h.headers.find((x): x is Ipv4Header => x.layer === 'ipv4');
       assert.equal(packets.filter((p) => ip(p)?.src === '10.244.0.2' && ip(p)?.dst === '10.244.0.2').length, 0, 'no copy of its own SYN reaches web-0');
       const sent = trace.hops[0]!.headers.find((x): x is Ipv4Header => x.layer === 'ipv4')!;
