@@ -3,7 +3,8 @@
  * for real from its source namespace (a listener waiting where it should be delivered), read the
  * captures back, and compare each hop with the packet seen on its link. Where kube-proxy picks an
  * endpoint at random (`-m statistic --mode random`), every alternative is walked and captured,
- * and the one the kernel took is the one compared.
+ * and the one the kernel took is the one compared. A probe that never left its source (the tool
+ * could not bind its port, a capture never started) is reported as not sent, never as a difference.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
