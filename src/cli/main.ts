@@ -3,10 +3,31 @@ import type { Command, Io } from './command';
 import { commands } from './commands';
 import { EXIT_USAGE, UsageError } from './usage';
 
-const io: Io = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-};
+/** sysexits' EX_IOERR: the output could not be written for a reason other than a reader that left. */
+const EXIT_OUTPUT = 74;
+
+/**
+ * The one place the CLI writes. A reader that goes away (`packetwalk rules … | head -1`) is the
+ * ordinary end of a pipeline: Node ignores SIGPIPE and reports EPIPE as an 'error' event, which
+ * unhandled ends the process with a stack trace. Here it only stops the output; the command
+ * finishes and exits with its own status, as it would have with every line read. Any other
+ * write failure (a full disk) is one line on stderr and a failing status.
+ */
+function processIo(): Io {
+  const closed = { out: false, err: false };
+  const line = (text: string): string => (text.endsWith('\n') ? text : `${text}\n`);
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    closed.out = true;
+    if (e.code === 'EPIPE') return;
+    if (!closed.err) process.stderr.write(`packetwalk: cannot write the output: ${e.message}\n`);
+    process.exitCode = EXIT_OUTPUT;
+  });
+  process.stderr.on('error', () => { closed.err = true; });
+  return {
+    out: (text) => { if (!closed.out) process.stdout.write(line(text)); },
+    err: (text) => { if (!closed.err) process.stderr.write(line(text)); },
+  };
+}
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -28,7 +49,7 @@ function commandHelp(c: Command): string {
   return [`usage: packetwalk ${c.synopsis}`, '', c.summary, ...(c.optionHelp.length ? ['', 'options:', ...c.optionHelp.map((l) => `  ${l}`)] : [])].join('\n');
 }
 
-export async function main(argv: readonly string[], out: Io = io): Promise<number> {
+export async function main(argv: readonly string[], out: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out.out(topHelp());
@@ -60,8 +81,8 @@ export async function main(argv: readonly string[], out: Io = io): Promise<numbe
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
+  main(process.argv.slice(2), processIo()).then(
+    (code) => { process.exitCode ??= code; },
     (e: unknown) => { process.stderr.write(`packetwalk: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`); process.exitCode = 70; },
   );
 }
