@@ -38,6 +38,8 @@ export const codes = {
   badMac: { code: 'PW3005', name: 'bad-mac', severity: 'error' },
   outOfRange: { code: 'PW3006', name: 'out-of-range', severity: 'error' },
   nodePortRange: { code: 'PW3007', name: 'nodeport-range', severity: 'warning' },
+  badName: { code: 'PW3008', name: 'invalid-name', severity: 'error' },
+  badLabel: { code: 'PW3009', name: 'invalid-label', severity: 'error' },
   // Relations between objects (PW4xxx).
   podOutsidePodCidr: { code: 'PW4001', name: 'pod-ip-outside-podcidr', severity: 'error' },
   podCidrOverlap: { code: 'PW4002', name: 'podcidr-overlap', severity: 'error' },

@@ -5,6 +5,7 @@
  * the general path, so drafts and diagnostics never depend on which path read them.
  */
 
+import { metaAccepted, nameFormatOf } from './apiNames';
 import { metadataFields, type FieldSet } from './k8sFields';
 import type { Meta } from './meta';
 import { acceptedNames, isRecord, onlyNames } from './reader';
@@ -35,8 +36,8 @@ export function plainStrings(v: unknown): Record<string, string> | undefined {
   return v as Record<string, string>;
 }
 
-/** `metadata` as `readMeta` reads it (name required), when it would report nothing. */
-export function plainMeta(meta: unknown): Meta | undefined {
+/** `metadata` of a `kind` object as `readMeta` reads it (name required), when it would report nothing. */
+export function plainMeta(meta: unknown, kind: string): Meta | undefined {
   if (!isRecord(meta) || !onlyNames(meta, metadataNames)) return undefined;
   const name = meta.name;
   const namespace = meta.namespace;
@@ -45,5 +46,6 @@ export function plainMeta(meta: unknown): Meta | undefined {
   if (!labels) return undefined;
   const annotations = meta.annotations;
   if (!absent(annotations) && !plainStrings(annotations)) return undefined;
+  if (!metaAccepted(nameFormatOf(kind), name, namespace ?? undefined, labels)) return undefined;
   return { name, namespace: namespace ?? 'default', labels, annotations: (annotations as Record<string, string> | null | undefined) ?? noAnnotations };
 }

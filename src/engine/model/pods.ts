@@ -191,7 +191,7 @@ function plainReady(status: Json | undefined): boolean | undefined {
 function plainPod(r: Reader): PodDraft | undefined {
   const doc = r.doc.value;
   if (!isRecord(doc)) return undefined;
-  const meta = plainMeta(doc.metadata);
+  const meta = plainMeta(doc.metadata, 'Pod');
   if (!meta) return undefined;
   const spec = doc.spec;
   if (!isRecord(spec) || !onlyNames(spec, podSpecNames)) return undefined;

@@ -200,7 +200,7 @@ function plainLoadBalancerIps(spec: Record<string, unknown>, status: unknown): s
 function plainService(r: Reader): ServiceDraft | undefined {
   const doc = r.doc.value;
   if (!isRecord(doc)) return undefined;
-  const meta = plainMeta(doc.metadata);
+  const meta = plainMeta(doc.metadata, 'Service');
   const spec = doc.spec;
   if (!meta || !isRecord(spec) || !onlyNames(spec, specNames)) return undefined;
   const type = plainChoice(spec.type, serviceTypes, 'ClusterIP');
