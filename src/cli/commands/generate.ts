@@ -1,4 +1,5 @@
 import { generatedCnis, generateLimits, generateTopology, type GeneratedCni } from '../../engine/generate/topology';
+import { generateJson } from '../../engine/generate/json';
 import type { Command } from '../command';
 import { EXIT_OK, UsageError } from '../usage';
 
@@ -15,7 +16,7 @@ function count(values: Readonly<Record<string, unknown>>, name: string, fallback
 
 export const generate: Command = {
   name: 'generate',
-  synopsis: 'generate --nodes N --pods-per-node P --services S --endpoints-per-service E [--policies K] [--cni C] [--proxy M] [--seed N]',
+  synopsis: 'generate --nodes N --pods-per-node P --services S --endpoints-per-service E [--policies K] [--cni C] [--proxy M] [--seed N] [--json]',
   summary: 'Write a large deterministic topology to stdout (the same options always give the same file).',
   optionHelp: [
     '--nodes N                   cluster nodes',
@@ -26,10 +27,11 @@ export const generate: Command = {
     `--cni C                     ${generatedCnis.join(' | ')} (default flannel/vxlan)`,
     '--proxy M                   iptables (default) | ipvs',
     '--seed N                    placement seed (default 1)',
+    '--json                      the same topology as a JSON List (kubectl get -o json style) instead of YAML',
   ],
   options: {
     nodes: { type: 'string' }, 'pods-per-node': { type: 'string' }, services: { type: 'string' }, 'endpoints-per-service': { type: 'string' },
-    policies: { type: 'string' }, cni: { type: 'string' }, proxy: { type: 'string' }, seed: { type: 'string' },
+    policies: { type: 'string' }, cni: { type: 'string' }, proxy: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
   },
   positionals: [0, 0],
   run: ({ values, io }) => {
@@ -47,7 +49,8 @@ export const generate: Command = {
       throw new UsageError(`${services} services × ${endpointsPerService} endpoints need ${services * endpointsPerService} pods; --nodes × --pods-per-node gives ${nodes * podsPerNode}`);
     }
     if (policies > 0 && cni.startsWith('flannel')) throw new UsageError('flannel does not enforce NetworkPolicy; with --policies choose a calico CNI');
-    for (const chunk of generateTopology({ nodes, podsPerNode, services, endpointsPerService, policies, cni, proxy, seed })) io.out(chunk.replace(/\n$/, ''));
+    const options = { nodes, podsPerNode, services, endpointsPerService, policies, cni, proxy, seed } as const;
+    for (const chunk of (values.json ? generateJson : generateTopology)(options)) io.out(chunk.replace(/\n$/, ''));
     return EXIT_OK;
   },
 };

@@ -27,7 +27,7 @@ export const lab: Command = {
     '            external-to-NodePort on each node',
     '--proto P   tcp (default), udp or icmp, with --from/--to',
     '--port N    destination port when DST carries none (default 80), with --from/--to',
-    '--json      verify: the per-hop comparison as JSON',
+    '--json      verify: the per-hop comparison as JSON; up --dry-run: {commands: [{argv, stdin}], gaps} as JSON',
     '--prefix P  namespace name prefix (default pw + 4 hex digits of the cluster name + -)',
     '--dry-run   with up: print the commands instead of running them',
     'Each verify sends from source ports no earlier probe in that lab used, so runs repeat.',
@@ -48,6 +48,10 @@ export const lab: Command = {
     if (!/^[A-Za-z0-9_.-]{1,16}$/.test(prefix)) throw new UsageError('--prefix takes up to 16 letters, digits, _ . or -');
     if (action === 'up' && values['dry-run']) {
       const plan = planFor(topology, prefix);
+      if (values.json) {
+        io.out(JSON.stringify({ commands: plan.commands, gaps: plan.gaps }, null, 2));
+        return EXIT_OK;
+      }
       for (const c of plan.commands) io.out(c.stdin === undefined ? quote(c.argv) : `${quote(c.argv)} <<'EOF'\n${c.stdin}EOF`);
       for (const g of plan.gaps) io.err(`# not reproduced: ${g.netns}: ${g.what}`);
       return EXIT_OK;

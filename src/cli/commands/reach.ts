@@ -1,7 +1,7 @@
 import type { Protocol } from '../../engine/model/types';
 import { buildPolicyIndex } from '../../engine/policy/policyIndex';
 import { computeReach } from '../../engine/policy/reach';
-import { formatReachLines, formatTruthTable } from '../../engine/policy/reachText';
+import { formatReachLines, formatTruthTable, reachJson } from '../../engine/policy/reachText';
 import type { Command } from '../command';
 import { loadOrReport } from '../loadFile';
 import { EXIT_OK, UsageError } from '../usage';
@@ -22,10 +22,10 @@ function portOf(raw: string | boolean | undefined): number {
 
 export const reach: Command = {
   name: 'reach',
-  synopsis: 'reach FILE [--port N] [--proto P] [--matrix]',
+  synopsis: 'reach FILE [--port N] [--proto P] [--matrix] [--json]',
   summary: 'Print the pod-to-pod NetworkPolicy verdicts.',
-  optionHelp: ['--port N     destination port (default 80)', '--proto P    TCP (default), UDP or SCTP', '--matrix     a truth table: . allowed, X denied (rows from, columns to)'],
-  options: { port: { type: 'string' }, proto: { type: 'string' }, matrix: { type: 'boolean' } },
+  optionHelp: ['--port N     destination port (default 80)', '--proto P    TCP (default), UDP or SCTP', '--matrix     a truth table: . allowed, X denied (rows from, columns to)', '--json       {protocol, port, enforced, endpoints, allowed: [{from, to}]} as JSON'],
+  options: { port: { type: 'string' }, proto: { type: 'string' }, matrix: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
     const query = { protocol: protocolOf(values.proto), port: portOf(values.port) };
@@ -35,7 +35,8 @@ export const reach: Command = {
     if (!m.enforced) {
       io.err(`packetwalk reach: warning: ${topology.cluster.cni.plugin} does not enforce NetworkPolicy; these are the policies' verdicts, and every pair is delivered`);
     }
-    if (values.matrix) io.out(formatTruthTable(m));
+    if (values.json) io.out(JSON.stringify(reachJson(m), null, 2));
+    else if (values.matrix) io.out(formatTruthTable(m));
     else for (const line of formatReachLines(m)) io.out(line);
     return EXIT_OK;
   },

@@ -2,21 +2,24 @@ import type { Topology } from '../../engine/model/types';
 import { renderSave, restoreChunks } from '../../engine/proxy';
 import { cniNat } from '../../engine/cni/index';
 import { cniRestore } from '../../engine/lab/rules';
+import { restoreTables } from '../../engine/render/json';
 import type { Command } from '../command';
 import { loadForNode } from '../loadFile';
 import { EXIT_OK, EXIT_USAGE } from '../usage';
 
 export const rules: Command = {
   name: 'rules',
-  synopsis: 'rules FILE --node NAME [--format restore|save]',
+  synopsis: 'rules FILE --node NAME [--format restore|save] [--cni] [--json]',
   summary: "Print kube-proxy's iptables rules for a node.",
   optionHelp: [
     '--node NAME        the node',
     '--format restore   the payload kube-proxy hands to iptables-restore (default)',
     '--format save      what iptables-save prints once it is loaded',
     "--cni              the CNI's own rules instead (its NAT, Felix's NetworkPolicy chains), with their ipsets",
+    '--json             the same payload as JSON: {node, format, tables: [{name, chains: [{name, policy}], rules: [{chain, rule}]}]}',
+    '                   (with --cni also ipsets: [{name, type, members}])',
   ],
-  options: { node: { type: 'string' }, format: { type: 'string' }, cni: { type: 'boolean' } },
+  options: { node: { type: 'string' }, format: { type: 'string' }, cni: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
     const format = values.format ?? 'restore';
@@ -26,6 +29,10 @@ export const rules: Command = {
     }
     const loaded = loadForNode(positionals[0]!, values.node, io, 'rules');
     if (typeof loaded === 'number') return loaded;
+    if (values.json) {
+      io.out(JSON.stringify(rulesJson(loaded.topology, loaded.node, format, values.cni === true), null, 2));
+      return EXIT_OK;
+    }
     if (values.cni) {
       io.out(renderCniRules(loaded.topology, loaded.node));
       return EXIT_OK;
@@ -39,6 +46,17 @@ export const rules: Command = {
     return EXIT_OK;
   },
 };
+
+/** The payload `rules` prints, as tables of chains and rules (and the CNI's ipsets with --cni). */
+function rulesJson(topology: Topology, nodeName: string, format: 'restore' | 'save', cni: boolean): object {
+  if (cni) {
+    const node = topology.nodes.find((n) => n.name === nodeName)!;
+    const ipsets = cniNat(topology, node).ipsets.map((s) => ({ name: s.name, type: 'hash:net', members: s.members }));
+    return { node: nodeName, format: 'cni', tables: restoreTables(cniRestore(topology, nodeName)), ipsets };
+  }
+  const text = format === 'save' ? renderSave(topology, nodeName) : restoreChunks(topology, nodeName).join('');
+  return { node: nodeName, format, tables: restoreTables(text) };
+}
 
 /** The CNI's rules as the daemon loads them (`iptables-restore --noflush`), after the ipsets they match, as `ipset` commands. */
 function renderCniRules(topology: Topology, nodeName: string): string {

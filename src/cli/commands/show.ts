@@ -1,5 +1,6 @@
 import { deriveDataplane } from '../../engine/dataplane/derive';
 import { renderAddrs } from '../../engine/render/addrs';
+import { showRecords, showTables, toJson } from '../../engine/render/json';
 import { renderBridges } from '../../engine/render/bridges';
 import { renderFdb } from '../../engine/render/fdb';
 import { renderLinks } from '../../engine/render/links';
@@ -10,19 +11,18 @@ import type { Command } from '../command';
 import { loadOrReport } from '../loadFile';
 import { EXIT_OK, EXIT_USAGE } from '../usage';
 
-const tables = ['routes', 'neigh', 'fdb', 'links', 'addrs', 'bridges', 'rules'] as const;
 
 export const show: Command = {
   name: 'show',
-  synopsis: 'show FILE --node NAME --table routes|neigh|fdb|links|addrs|bridges|rules',
+  synopsis: 'show FILE --node NAME --table routes|neigh|fdb|links|addrs|bridges|rules [--json]',
   summary: "Print a node's Linux networking state as `ip` and `bridge` print it.",
-  optionHelp: ['--node NAME    the node (or pod/NS/NAME, ext/NAME)', '--table T      routes, neigh, fdb, links, addrs, bridges or rules (ip rule)'],
-  options: { node: { type: 'string' }, table: { type: 'string' } },
+  optionHelp: ['--node NAME    the node (or pod/NS/NAME, ext/NAME)', '--table T      routes, neigh, fdb, links, addrs, bridges or rules (ip rule)', '--json         the table as a JSON array of records, one per line `ip` would print'],
+  options: { node: { type: 'string' }, table: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
-    const table = tables.find((t) => t === values.table);
+    const table = showTables.find((t) => t === values.table);
     if (!table) {
-      io.err(`packetwalk show: --table must be one of ${tables.join(', ')}`);
+      io.err(`packetwalk show: --table must be one of ${showTables.join(', ')}`);
       return EXIT_USAGE;
     }
     if (typeof values.node !== 'string' || values.node === '') {
@@ -37,6 +37,10 @@ export const show: Command = {
     if (!ns) {
       io.err(`packetwalk show: no namespace '${values.node}' (nodes: ${topology.nodes.map((n) => n.name).join(', ')})`);
       return EXIT_USAGE;
+    }
+    if (values.json) {
+      io.out(toJson({ namespace: ns.id, table, records: showRecords(ns, table) }));
+      return EXIT_OK;
     }
     const text = {
       routes: () => renderRoutes(ns),

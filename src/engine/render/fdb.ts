@@ -16,11 +16,14 @@ export function formatFdb(e: FdbEntry): string {
 }
 
 /** Entries grouped by device in ifindex order, as the kernel dumps them. */
-export function renderFdb(ns: NetNamespace): string {
+export function fdbInDumpOrder(ns: NetNamespace): FdbEntry[] {
   const order = new Map(ns.devices.map((d) => [d.name, d.index]));
   return [...ns.fdb]
     .map((e, i) => ({ e, i }))
     .sort((a, b) => (order.get(a.e.dev) ?? 0) - (order.get(b.e.dev) ?? 0) || a.i - b.i)
-    .map(({ e }) => `${formatFdb(e)}\n`)
-    .join('');
+    .map(({ e }) => e);
+}
+
+export function renderFdb(ns: NetNamespace): string {
+  return fdbInDumpOrder(ns).map((e) => `${formatFdb(e)}\n`).join('');
 }
