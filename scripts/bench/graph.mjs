@@ -1,6 +1,6 @@
 // The topology graph of a 500-node, 5,000-pod cluster in a real browser (Debian's Chromium via
 // playwright-core, the same browser the e2e suite drives VS Code in), fed the bundled webview
-// exactly as the panel is: the host's `graph` message, built by the extension's own buildGraph.
+// exactly as the panel is: the host's `graph` message, built by the engine's buildGraph.
 // Prints, for the default view (pods collapsed to a count per node) and the fully expanded one:
 //  - first paint: `graph` message posted → the laid-out graph has been drawn (two animation
 //    frames after the webview reports its positions);
@@ -30,14 +30,14 @@ if (!existsSync('/usr/bin/chromium')) {
 }
 const { chromium } = require('playwright-core');
 const { loadTopology } = require('../../out/src/engine/model/load.js');
-const { buildGraph } = require('../../out/src/extension/graph.js');
+const { buildGraph, deriveDataplane } = require('../../out/src/engine/index.js');
 
 const frames = Number(process.env.FRAMES ?? 40);
 const text = execFileSync('node', ['dist/cli.js', 'generate', '--nodes', '500', '--pods-per-node', '10', '--services', '200', '--endpoints-per-service', '5'], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const topology = loadTopology({ path: 'generated.yaml', text }, { expandInclude: () => [], readFile: () => undefined }).value;
 const graphs = {
-  default: buildGraph(topology, { collapseThreshold: 400, expanded: new Set() }),
-  expanded: buildGraph(topology, { collapseThreshold: Infinity, expanded: new Set() }),
+  default: buildGraph(deriveDataplane(topology), { collapseThreshold: 400, expanded: new Set() }),
+  expanded: buildGraph(deriveDataplane(topology), { collapseThreshold: Infinity, expanded: new Set() }),
 };
 const css = readFileSync('media/webview.css', 'utf8');
 const script = readFileSync('dist/webview.js', 'utf8');

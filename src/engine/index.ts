@@ -33,3 +33,8 @@ export { parseEndpoint } from './trace/endpoint';
 export { deriveDataplane, segmentOf } from './dataplane/derive';
 export { cniDevices } from './cni/index';
 export type { CniDevices } from './cni/descriptor';
+export { netnsId, netnsLabel } from './dataplane/derive';
+export type { NetnsRef } from './dataplane/types';
+export { buildGraph, deviceAddresses, endpointPods, ids, type GraphOptions } from './views/graph';
+export { buildTraceView, changedFields } from './views/traceView';
+export { formatHeader, formatStep, hopWhere, renderTrace } from './render/trace';

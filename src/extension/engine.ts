@@ -55,12 +55,6 @@ export function dataplaneOf(topology: Topology): Dataplane {
   return engineOf(topology).dataplane;
 }
 
-/** The namespace at the other end of a veth (`pod/NS/NAME`), for placing hops on the pod they enter. */
-export function vethPeerOf(topology: Topology, nodeName: string, device: string): string | undefined {
-  const d = dataplaneOf(topology).namespace(`node/${nodeName}`)?.devices.find((x) => x.name === device);
-  return d?.kind === 'veth' ? d.peerNetns : undefined;
-}
-
 /** The host-side veth whose peer is the pod's eth0. */
 export function hostVethOf(topology: Topology, nodeName: string, namespace: string, name: string): string | undefined {
   const host = dataplaneOf(topology).namespace(`node/${nodeName}`);

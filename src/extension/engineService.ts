@@ -3,12 +3,11 @@ import { noIncludes } from '../engine/model/host';
 import { createIncrementalLoader, type IncrementalLoader } from '../engine/model/incremental';
 import type { Topology } from '../engine/model/types';
 import { describeAt } from './describe';
-import { hostVethOf, isUnavailable, renderNodeView, trace, vethPeerOf } from './engine';
+import { buildGraph, buildTraceView } from '../engine/index';
+import { dataplaneOf, hostVethOf, isUnavailable, renderNodeView, trace } from './engine';
 import { fsHost } from './fsHost';
-import { buildGraph } from './graph';
 import { destinationChoices, sourceChoices, type EndpointChoice } from './pick';
 import { podIpFix } from './podIpFix';
-import { buildTraceView } from './traceView';
 import type { CallRequest, CallResult, CallType, ChoicesResult, LensAnchors, LoadSummary, Params } from './workerProtocol';
 
 /** One document as the worker holds it: its incremental loader and the last topology that loaded. */
@@ -84,8 +83,9 @@ export function createEngineService(): (request: CallRequest) => unknown {
       const shown = new Set(expanded);
       // A trace's nodes are always shown in full: the neighbourhood of the path comes first.
       if (last) for (const hop of last.trace.hops) shown.add(hop.node);
-      const graph = buildGraph(topology, { collapseThreshold, expanded: shown });
-      const view = last ? buildTraceView(topology, last.trace, last.title, (node, device) => vethPeerOf(topology, node, device)) : undefined;
+      const dataplane = dataplaneOf(topology);
+      const graph = buildGraph(dataplane, { collapseThreshold, expanded: shown });
+      const view = last ? buildTraceView(dataplane, last.trace, last.title) : undefined;
       return { graph, trace: view };
     },
     rules({ doc, node, view }) {

@@ -1,19 +1,19 @@
 import type { Trace } from '../engine/trace/types';
-import { headerText, stepText } from './traceView';
+import { formatHeader, formatStep, hopWhere } from '../engine/index';
 
 /** A trace as Markdown: one section per hop, headers outer to inner, then its steps. */
 export function traceToMarkdown(title: string, trace: Trace): string {
   const lines = [`# ${title}`, '', `Disposition: **${trace.disposition}**`, ''];
   const leg = (t: Trace, prefix: string): void => {
     t.hops.forEach((hop, i) => {
-      lines.push(`## ${prefix}${i + 1}. ${hop.node} \`${hop.netns}\`${hop.in ? ` in \`${hop.in}\`` : ''} → \`${hop.out}\``, '');
-      lines.push('```', ...hop.headers.map(headerText), '```', '');
-      for (const s of hop.steps) lines.push(`- ${stepText(s)}`);
+      lines.push(`## ${prefix}${i + 1}. ${hopWhere(hop)}`, '');
+      lines.push('```', ...hop.headers.map(formatHeader), '```', '');
+      for (const s of hop.steps) lines.push(`- ${formatStep(s)}`);
       if (hop.steps.length > 0) lines.push('');
     });
     if (t.final.length > 0) {
       lines.push(`## ${prefix}final`, '');
-      for (const s of t.final) lines.push(`- ${stepText(s)}`);
+      for (const s of t.final) lines.push(`- ${formatStep(s)}`);
       lines.push('');
     }
   };

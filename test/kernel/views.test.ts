@@ -47,6 +47,7 @@ function model(): { host: NetNamespace; dp: Dataplane } {
   ];
   const host = assembleNamespace({
     id: 'node/n0',
+    ref: { kind: 'host', node: 'n0' },
     kind: 'host',
     node: 'n0',
     label: 'host',
@@ -68,6 +69,7 @@ function model(): { host: NetNamespace; dp: Dataplane } {
   });
   const podNs = assembleNamespace({
     id: 'pod/default/web',
+    ref: { kind: 'pod', node: 'n0', namespace: 'default', name: 'web' },
     kind: 'pod',
     node: 'n0',
     label: 'pod/default/web',

@@ -30,7 +30,7 @@ function cluster(cni: string, extraRoutes: readonly string[] = []): Topology {
 
 /** The same namespace with every table listed and nothing answered on demand. */
 function listed(ns: NetNamespace): NetNamespace {
-  return { id: ns.id, kind: ns.kind, node: ns.node, label: ns.label, devices: ns.devices, routes: [...ns.routes], neighbours: [...ns.neighbours], fdb: [...ns.fdb], ipForward: ns.ipForward };
+  return { id: ns.id, ref: ns.ref, kind: ns.kind, node: ns.node, label: ns.label, devices: ns.devices, routes: [...ns.routes], neighbours: [...ns.neighbours], fdb: [...ns.fdb], ipForward: ns.ipForward };
 }
 
 /** Pod and node addresses, every subnet's .0 and .1, and addresses no route names specially. */

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { generateTopology } from '../../src/engine/generate/topology';
+import { buildGraph, deriveDataplane } from '../../src/engine/index';
 import { noIncludes } from '../../src/engine/model/host';
 import { loadTopology } from '../../src/engine/model/load';
 import { EngineClient } from '../../src/extension/engineClient';
 import { isUnavailable } from '../../src/extension/engine';
 import { filterChoices } from '../../src/extension/engineService';
-import { buildGraph } from '../../src/extension/graph';
 import { anchorsInView } from '../../src/extension/lensWindow';
 import { partSize, type LensAnchors } from '../../src/extension/workerProtocol';
 
@@ -95,7 +95,7 @@ test('a graph of more elements than a part holds crosses in parts and arrives wh
   const view = await client.call('view', { doc: bigDoc, expanded: [], collapseThreshold: 400 });
   assert.ok(!isUnavailable(view));
   assert.ok(view.graph.nodes.length > partSize, `${view.graph.nodes.length} elements`);
-  const expected = buildGraph(loadTopology({ path: '/big.yaml', text: big }, noIncludes).value!, { collapseThreshold: 400, expanded: new Set() });
+  const expected = buildGraph(deriveDataplane(loadTopology({ path: '/big.yaml', text: big }, noIncludes).value!), { collapseThreshold: 400, expanded: new Set() });
   assert.deepEqual(view.graph, expected);
   await client.call('forget', { doc: bigDoc });
 });

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { buildGraph, buildTraceView, changedFields, deriveDataplane, formatStep } from '../../src/engine/index';
 import type { Trace } from '../../src/engine/trace/types';
 import { describeAt, describeCidr, freeAddress } from '../../src/extension/describe';
 import { isTopologyFileName, isTopologyText } from '../../src/extension/detect';
 import { traceToMarkdown } from '../../src/extension/exportTrace';
-import { buildGraph } from '../../src/extension/graph';
 import { podIpFix } from '../../src/extension/podIpFix';
 import { destinationChoices, recentFirst, remember, sourceChoices } from '../../src/extension/pick';
-import { buildTraceView, changedFields } from '../../src/extension/traceView';
 import { flannelTopology } from './extension-fixture';
 
 test('topology files are recognised by the Cluster apiVersion or the .packetwalk.yaml name, not by a comment', () => {
@@ -20,7 +19,7 @@ test('topology files are recognised by the Cluster apiVersion or the .packetwalk
 });
 
 test('the graph puts each node in a compound with its NIC, cni0, flannel.1 and pods, and ties the service to its endpoint pods', () => {
-  const g = buildGraph(flannelTopology(), { collapseThreshold: 100, expanded: new Set() });
+  const g = buildGraph(deriveDataplane(flannelTopology()), { collapseThreshold: 100, expanded: new Set() });
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   assert.equal(byId.get('bridge:node1')?.label, 'cni0');
   assert.equal(byId.get('bridge:node1')?.parent, 'node:node1');
@@ -34,7 +33,7 @@ test('the graph puts each node in a compound with its NIC, cni0, flannel.1 and p
 });
 
 test('over the threshold, pods collapse to a count per node, except on nodes the user expanded', () => {
-  const g = buildGraph(flannelTopology(30), { collapseThreshold: 10, expanded: new Set(['node1']) });
+  const g = buildGraph(deriveDataplane(flannelTopology(30)), { collapseThreshold: 10, expanded: new Set(['node1']) });
   assert.deepEqual(g.collapsed, ['master']);
   const agg = g.nodes.find((n) => n.id === 'pods:master');
   assert.equal(agg?.count, 30);
@@ -43,7 +42,7 @@ test('over the threshold, pods collapse to a count per node, except on nodes the
 });
 
 test('a cluster of many nodes collapses each node to one element, endpoints tied to the node, the expanded one in full', () => {
-  const g = buildGraph(flannelTopology(30), { collapseThreshold: 10, expanded: new Set(['master']), compactAbove: 1 });
+  const g = buildGraph(deriveDataplane(flannelTopology(30)), { collapseThreshold: 10, expanded: new Set(['master']), compactAbove: 1 });
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   assert.deepEqual(g.collapsed, ['node1']);
   const node1 = byId.get('node:node1');
@@ -56,7 +55,7 @@ test('a cluster of many nodes collapses each node to one element, endpoints tied
   assert.equal(byId.get('bridge:master')?.parent, 'node:master');
   assert.equal(g.nodes.filter((n) => n.kind === 'pod' && n.parent === 'node:master').length, 30);
   // At or under the node count, collapsing keeps the compound with a pod count inside.
-  const small = buildGraph(flannelTopology(30), { collapseThreshold: 10, expanded: new Set(), compactAbove: 2 });
+  const small = buildGraph(deriveDataplane(flannelTopology(30)), { collapseThreshold: 10, expanded: new Set(), compactAbove: 2 });
   assert.equal(small.nodes.find((n) => n.id === 'pods:node1')?.parent, 'node:node1');
 });
 
@@ -86,9 +85,9 @@ const inner = [
 const sampleTrace: Trace = {
   disposition: 'DELIVERED',
   hops: [
-    { node: 'master', netns: 'pod/default/client-0', out: 'eth0', headers: inner, steps: [{ kind: 'route', table: 'main', line: 'default via 10.42.0.1 dev eth0', outDevice: 'eth0', nextHop: '10.42.0.1' }] },
+    { node: 'master', netns: 'pod/default/client-0', ref: { kind: 'pod', node: 'master', namespace: 'default', name: 'client-0' }, out: 'eth0', headers: inner, steps: [{ kind: 'route', table: 'main', line: 'default via 10.42.0.1 dev eth0', outDevice: 'eth0', nextHop: '10.42.0.1' }] },
     {
-      node: 'master', netns: 'host', in: 'cni0', out: 'enp0s1',
+      node: 'master', netns: 'host', ref: { kind: 'host', node: 'master' }, in: 'cni0', out: 'enp0s1',
       headers: [
         { layer: 'eth', src: '52:54:00:00:00:04', dst: '52:54:00:00:00:03', type: 'IPv4' },
         { layer: 'ipv4', src: '192.168.205.4', dst: '192.168.205.3', ttl: 64, proto: 'udp', length: 110, df: false, tos: 0 },
@@ -118,19 +117,21 @@ test('a hop that encapsulates marks the new outer headers whole and the inner fi
 });
 
 test('trace hops are placed on graph elements and each step says where a click leads', () => {
-  const view = buildTraceView(flannelTopology(), sampleTrace, 'client → nginx');
+  const view = buildTraceView(deriveDataplane(flannelTopology()), sampleTrace, 'client → nginx');
   assert.deepEqual(view.hops.map((h) => h.path), [['pod:default/client-0'], ['nic:master']]);
   const nf = view.hops[1]!.steps[0]!;
   assert.deepEqual(nf.target, { type: 'rules', node: 'master', view: 'iptables', line: 42, search: '-A KUBE-SEP-X -p tcp -m tcp -j DNAT --to-destination 10.42.1.9:80' });
-  assert.match(view.hops[1]!.steps[1]!.text, /DNAT: dst 10\.43\.6\.58:80 → 10\.42\.1\.9:80/);
-  assert.equal(view.final[0]!.text, 'delivered to 10.42.1.9:80 (nginx-0/c)');
+  assert.equal(view.hops[1]!.title, '2. master host cni0 -> enp0s1', "the CLI's words for where the hop is");
+  assert.equal(view.hops[1]!.steps[1]!.text, formatStep(sampleTrace.hops[1]!.steps[1]!), "the CLI's line for the step");
+  assert.equal(view.hops[1]!.steps[1]!.text, 'DNAT: dst 10.43.6.58:80 -> 10.42.1.9:80');
+  assert.equal(view.final[0]!.text, 'deliver to 10.42.1.9:80 (nginx-0/c)');
 });
 
 test('the Markdown export prints each hop header outer to inner, tcpdump style', () => {
   const md = traceToMarkdown('client → nginx', sampleTrace);
   assert.match(md, /Disposition: \*\*DELIVERED\*\*/);
   const hop2 = md.slice(md.indexOf('## 2.'));
-  const order = ['IP 192.168.205.4 > 192.168.205.3', 'UDP 51000 > 8472', 'VXLAN vni 1', 'IP 10.42.0.65 > 10.42.1.9 ttl 63'].map((s) => hop2.indexOf(s));
+  const order = ['ipv4 192.168.205.4 > 192.168.205.3', 'udp 51000 > 8472', 'vxlan vni 1', 'ipv4 10.42.0.65 > 10.42.1.9 ttl 63'].map((s) => hop2.indexOf(s));
   assert.ok(order.every((i) => i > 0));
   assert.deepEqual([...order].sort((a, b) => a - b), order);
 });

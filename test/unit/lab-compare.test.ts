@@ -13,7 +13,7 @@ import { bestMatch, compareStacks } from '../../src/engine/lab/compare';
 import { observedOutcome, predictedOutcome, renderText, runVerdict, traceMatches, traceVerdict, type TraceReport } from '../../src/engine/lab/report';
 import { diffSave } from '../../src/engine/lab/saveDiff';
 import { parseTcpdump } from '../../src/engine/lab/tcpdump';
-import type { Header, HeaderStack, Trace } from '../../src/engine/trace/types';
+import type { Header, HeaderStack, Hop, Trace } from '../../src/engine/trace/types';
 import { loadTopology } from '../../src/engine/model/load';
 import { nodeHost } from '../../src/cli/nodeHost';
 
@@ -74,7 +74,7 @@ test("the outcome on the sender's link: an ICMP error is a reject with its code,
 });
 
 test('the predicted outcome follows the disposition and the REJECT rule; UDP predicts nothing', () => {
-  const hop = { node: 'master', netns: 'pod/default/a', out: 'eth0', headers: predicted.slice(4), steps: [] };
+  const hop: Hop = { node: 'master', netns: 'pod/default/a', ref: { kind: 'pod', node: 'master', namespace: 'default', name: 'a' }, out: 'eth0', headers: predicted.slice(4), steps: [] };
   const rejected: Trace = { disposition: 'REJECTED', hops: [hop], final: [{ kind: 'netfilter', table: 'filter', chain: 'KUBE-SERVICES', rule: '-A KUBE-SERVICES -d 10.43.0.99/32 -p tcp -j REJECT --reject-with icmp-host-unreachable', verdict: 'REJECT' }] };
   assert.equal(predictedOutcome(rejected), 'rejected (icmp unreachable code 1)');
   assert.equal(predictedOutcome({ ...rejected, final: [] }), 'rejected (icmp unreachable code 3)', "kube-proxy's default reject");

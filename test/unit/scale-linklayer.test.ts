@@ -32,7 +32,7 @@ const fdb: fc.Arbitrary<FdbEntry> = fc.record({
 });
 
 function namespace(neighbours: Neighbour[], entries: FdbEntry[]): NetNamespace {
-  return { id: 'node/n', kind: 'host', node: 'n', label: 'host', devices: [], routes: [], neighbours, fdb: entries, ipForward: true };
+  return { id: 'node/n', ref: { kind: 'host', node: 'n' }, kind: 'host', node: 'n', label: 'host', devices: [], routes: [], neighbours, fdb: entries, ipForward: true };
 }
 
 test('indexed lookups give the first entry a scan in table order gives', () => {

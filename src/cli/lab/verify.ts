@@ -12,16 +12,12 @@ import { bestMatch } from '../../engine/lab/compare';
 import type { LabPlan } from '../../engine/lab/plan';
 import { observedOutcome, predictedOutcome, traceMatches, type HopReport, type TraceReport } from '../../engine/lab/report';
 import { parseTcpdump, type CapturedPacket } from '../../engine/lab/tcpdump';
-import { tryTraceFlow, type Engine, type TraceRequest } from '../../engine/index';
+import { netnsId, tryTraceFlow, type Engine, type TraceRequest } from '../../engine/index';
 import type { Header, HeaderStack, Hop, Trace } from '../../engine/trace/types';
 import { run } from './kernel';
 import { waitFor } from './waitFor';
 
 export type { HopReport, TraceReport } from '../../engine/lab/report';
-
-function netnsIdOf(hop: Hop): string {
-  return hop.netns === 'host' ? `node/${hop.node}` : hop.netns;
-}
 
 function innermost<L extends Header['layer']>(stack: HeaderStack, layer: L): Extract<Header, { layer: L }> | undefined {
   for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.layer === layer) return stack[i] as Extract<Header, { layer: L }>;
@@ -196,7 +192,7 @@ interface Probe {
 function judge(probe: Probe, texts: ReadonlyMap<string, CapturedPacket[]>): TraceReport {
   const { label, kind, traces, start, silent, nsName } = probe;
   const ip = innermost(start.headers, 'ipv4')!;
-  const packetsOn = (h: Hop): CapturedPacket[] => texts.get(linkKey(nsName(netnsIdOf(h)), h.out)) ?? [];
+  const packetsOn = (h: Hop): CapturedPacket[] => texts.get(linkKey(nsName(netnsId(h.ref)), h.out)) ?? [];
   const compared = traces.map((t) => compareTrace(t, packetsOn));
   const replies = traces.map((t) => (answered(t) ? compareReply(t, packetsOn) : []));
   // The path the kernel took is the one whose links saw the packet; field differences break ties,
@@ -267,14 +263,14 @@ export async function verifyTraces(engine: Engine, plan: LabPlan, traces: readon
   if (!start) return { label, ...(kind ? { kind } : {}), disposition: base.disposition, hops: [], unchecked: 'the walk ends inside the source before any link, so there is nothing to capture' };
   const nsName = (id: string): string => plan.netnsNames.get(id) ?? id;
   const links = new Map<string, [string, string]>();
-  for (const t of traces) for (const h of [...t.hops, ...(answered(t) ? t.reply!.hops : [])]) links.set(linkKey(nsName(netnsIdOf(h)), h.out), [nsName(netnsIdOf(h)), h.out]);
+  for (const t of traces) for (const h of [...t.hops, ...(answered(t) ? t.reply!.hops : [])]) links.set(linkKey(nsName(netnsId(h.ref)), h.out), [nsName(netnsId(h.ref)), h.out]);
   // Where kube-proxy chooses among endpoints, the deny is silent on the way to each of them.
   const silentLinks = traces.flatMap((t) => (t.disposition === 'DENIED' ? [deniedLink(engine, t)] : [])).filter((l) => l !== undefined);
   const silent = silentLinks.length === traces.length ? silentLinks : undefined;
   for (const l of silent ?? []) links.set(linkKey(nsName(l.netns), l.device), [nsName(l.netns), l.device]);
   const l4 = start.headers[start.headers.length - 1];
   const sport = l4?.layer === 'tcp' || l4?.layer === 'udp' ? l4.sport : undefined;
-  const probe: Probe = { label, ...(kind ? { kind } : {}), traces, start, src: nsName(netnsIdOf(start)), ...(sport !== undefined ? { sport } : {}), ...(silent ? { silent } : {}), nsName };
+  const probe: Probe = { label, ...(kind ? { kind } : {}), traces, start, src: nsName(netnsId(start.ref)), ...(sport !== undefined ? { sport } : {}), ...(silent ? { silent } : {}), nsName };
   const notSent = (why: string): TraceReport => ({ label, ...(kind ? { kind } : {}), disposition: base.disposition, hops: [], unsent: why });
 
   const captures = new Map<string, Capture>();

@@ -4,7 +4,7 @@
  */
 
 import { broadcastOf, formatRouteDst, ipToNum, numToIp, parsePrefix, prefixOf } from '../net/ipv4';
-import type { Address, Device, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsKind, Neighbour, PeerState, Route, RoutingRule } from './types';
+import type { Address, Device, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsKind, NetnsRef, Neighbour, PeerState, Route, RoutingRule } from './types';
 
 /** An address with its `brd` filled in the way `ip addr add … brd +` and the CNIs set it. */
 export function hostAddress(cidr: string, scope: Address['scope'] = 'global'): Address {
@@ -75,6 +75,7 @@ function fibOrder(a: Route, b: Route): number {
 
 export interface NamespaceSpec {
   readonly id: NetnsId;
+  readonly ref: NetnsRef;
   readonly kind: NetnsKind;
   readonly node: string;
   readonly label: string;
@@ -107,6 +108,7 @@ export function assembleNamespace(spec: NamespaceSpec): NetNamespace {
   const kernel = kernelRoutes(devices);
   const base = {
     id: spec.id,
+    ref: spec.ref,
     kind: spec.kind,
     node: spec.node,
     label: spec.label,

@@ -27,7 +27,7 @@ export function bridgeGateway(node: NodeInfo): string {
   return prefix ? nthAddress(prefix, 1) : node.podCIDR;
 }
 
-export function podNetnsId(pod: Pod): string {
+export function podNetnsId(pod: Pick<Pod, 'namespace' | 'name'>): string {
   return `pod/${pod.namespace}/${pod.name}`;
 }
 

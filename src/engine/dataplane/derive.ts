@@ -12,7 +12,7 @@ import { formatCidr, ipToNum, prefixOf } from '../net/ipv4';
 import { assembleNamespace, hostAddress, loopback, route } from './assemble';
 import { bridgeOwnFdb, multicastFdb, podNetnsId } from './bridgePlugin';
 import { parseRouteLine } from './routeLine';
-import type { AddressOwner, CniContext, Dataplane, DeviceSpec, FdbEntry, NetNamespace, NetnsId, Route, RouterSpec } from './types';
+import type { AddressOwner, CniContext, Dataplane, DeviceSpec, FdbEntry, NetNamespace, NetnsId, NetnsRef, Route, RouterSpec } from './types';
 
 export function segmentOf(address: string, prefixLength: number): string {
   return formatCidr(prefixOf(ipToNum(address), prefixLength));
@@ -24,6 +24,29 @@ export function nodeNetnsId(node: string): NetnsId {
 
 export function externalNetnsId(name: string): NetnsId {
   return `ext/${name}`;
+}
+
+export function routerNetnsId(name: string): NetnsId {
+  return `router/${name}`;
+}
+
+/** The dataplane's id of a namespace: `node/NAME`, `pod/NS/NAME`, `ext/NAME`, `router/NAME`. */
+export function netnsId(ref: NetnsRef): NetnsId {
+  switch (ref.kind) {
+    case 'host':
+      return nodeNetnsId(ref.node);
+    case 'pod':
+      return podNetnsId(ref);
+    case 'external':
+      return externalNetnsId(ref.name);
+    case 'router':
+      return routerNetnsId(ref.name);
+  }
+}
+
+/** How a trace names a namespace (`Hop.netns`): `host` on its node, else its id. */
+export function netnsLabel(ref: NetnsRef): string {
+  return ref.kind === 'host' ? 'host' : netnsId(ref);
 }
 
 /** What `bridge fdb show` lists for a device the Cluster document adds (docker0 and the like). */
@@ -68,11 +91,13 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
   }
   // kube-proxy creates kube-ipvs0 on its first sync, before the CNI's devices exist on a new node.
   const proxyDevices = ctx.topology.cluster.kubeProxy.mode === 'ipvs' ? [ipvsDummyDevice(ctx.topology, node)] : [];
+  const ref: NetnsRef = { kind: 'host', node: node.name };
   return assembleNamespace({
-    id: nodeNetnsId(node.name),
+    id: netnsId(ref),
+    ref,
     kind: 'host',
     node: node.name,
-    label: 'host',
+    label: netnsLabel(ref),
     devices: [loopback, nic, ...extras, ...proxyDevices, ...cni.devices],
     routes: [...routes, ...cni.routes],
     neighbours: cni.neighbours,
@@ -85,11 +110,13 @@ function nodeNamespace(ctx: CniContext, node: NodeInfo): NetNamespace {
 
 function podNamespace(ctx: CniContext, pod: Pod, node: NodeInfo): NetNamespace {
   const state = cniBuilderFor(ctx.topology).pod(ctx, pod, node);
+  const ref: NetnsRef = { kind: 'pod', node: node.name, namespace: pod.namespace, name: pod.name };
   return assembleNamespace({
-    id: podNetnsId(pod),
+    id: netnsId(ref),
+    ref,
     kind: 'pod',
     node: node.name,
-    label: podNetnsId(pod),
+    label: netnsLabel(ref),
     devices: [loopback, ...(state?.devices ?? [])],
     routes: state?.routes ?? [],
     neighbours: state?.neighbours ?? [],
@@ -99,11 +126,13 @@ function podNamespace(ctx: CniContext, pod: Pod, node: NodeInfo): NetNamespace {
 }
 
 function externalNamespace(ext: ExternalHost): NetNamespace {
+  const ref: NetnsRef = { kind: 'external', name: ext.name };
   return assembleNamespace({
-    id: externalNetnsId(ext.name),
+    id: netnsId(ref),
+    ref,
     kind: 'external',
     node: ext.name,
-    label: externalNetnsId(ext.name),
+    label: netnsLabel(ref),
     devices: [loopback, { kind: 'physical', name: 'eth0', mtu: 1500, mac: ext.mac, up: true, addresses: [hostAddress(`${ext.address}/${ext.prefixLength}`)], segment: segmentOf(ext.address, ext.prefixLength) }],
     routes: [],
     neighbours: [],
@@ -112,17 +141,14 @@ function externalNamespace(ext: ExternalHost): NetNamespace {
   });
 }
 
-export function routerNetnsId(name: string): NetnsId {
-  return `router/${name}`;
-}
-
 function routerNamespace(router: RouterSpec): NetNamespace {
-  const id = routerNetnsId(router.name);
+  const ref: NetnsRef = { kind: 'router', name: router.name };
   return assembleNamespace({
-    id,
+    id: netnsId(ref),
+    ref,
     kind: 'router',
     node: router.name,
-    label: id,
+    label: netnsLabel(ref),
     devices: [loopback, ...router.interfaces.map((i): DeviceSpec => ({ kind: 'physical', name: i.name, mtu: 1500, mac: i.mac, up: true, addresses: [hostAddress(`${i.address}/${i.prefixLength}`)], segment: i.segment }))],
     routes: router.routes,
     neighbours: [],

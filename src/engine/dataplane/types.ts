@@ -11,6 +11,16 @@ import type { MacvlanMode, NodeInfo, Pod, SecondaryNetwork, Topology } from '../
 /** `node/NAME` (the node's host namespace), `pod/NS/NAME`, `ext/NAME`. */
 export type NetnsId = string;
 
+/**
+ * Which namespace, as data: the walk's hops and the faces read these fields instead of taking the
+ * id or the label apart. `netnsId` and `netnsLabel` (dataplane/derive.ts) are derived from it.
+ */
+export type NetnsRef =
+  | { readonly kind: 'host'; readonly node: string }
+  | { readonly kind: 'pod'; readonly node: string; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'external'; readonly name: string }
+  | { readonly kind: 'router'; readonly name: string };
+
 /** `router`: a router of the underlay the cluster relies on (a cloud route table, the VPC router), not a cluster node. */
 export type NetnsKind = 'host' | 'pod' | 'external' | 'router';
 
@@ -225,6 +235,7 @@ export interface RoutingRule {
 /** One network namespace: a node's host, a pod, an external host. */
 export interface NetNamespace {
   readonly id: NetnsId;
+  readonly ref: NetnsRef;
   readonly kind: NetnsKind;
   /** The cluster node it lives on, or the external host's name. */
   readonly node: string;

@@ -1,6 +1,8 @@
 /**
  * A trace as text for people: one hop per line with its header stack in tcpdump's words, the
- * steps that moved it indented under it, then the disposition and the reply leg.
+ * steps that moved it indented under it, then the disposition and the reply leg. The one trace
+ * renderer: the CLI prints it, and the editor's hop titles, step lines and Markdown export are
+ * made of the same pieces (`views/traceView.ts`, `extension/exportTrace.ts`).
  */
 
 import type { Header, Hop, Step, Trace } from '../trace/types';
@@ -64,9 +66,13 @@ export function formatStep(s: Step): string {
   }
 }
 
+/** Where a hop is: the node, the namespace, the device it came in by and the one it leaves by. */
+export function hopWhere(hop: Hop): string {
+  return `${hop.node} ${hop.netns}${hop.in ? ` ${hop.in}` : ''} -> ${hop.out}`;
+}
+
 function formatHop(hop: Hop, n: number): string[] {
-  const where = `${hop.node} ${hop.netns}${hop.in ? ` ${hop.in}` : ''} -> ${hop.out}`;
-  return [...hop.steps.map((s) => `      ${formatStep(s)}`), `  ${n}. ${where}: ${hop.headers.map(formatHeader).join(' | ')}`];
+  return [...hop.steps.map((s) => `      ${formatStep(s)}`), `  ${n}. ${hopWhere(hop)}: ${hop.headers.map(formatHeader).join(' | ')}`];
 }
 
 function formatLeg(trace: Trace, title: string): string[] {

@@ -5,6 +5,7 @@
  */
 
 import type { SourcePos } from '../diagnostics';
+import type { NetnsRef } from '../dataplane/types';
 
 export interface EthHeader {
   readonly layer: 'eth';
@@ -229,8 +230,10 @@ export type Step =
 export interface Hop {
   /** Cluster node (or external host) whose namespace sent the packet on this link. */
   readonly node: string;
-  /** Network namespace: `host`, or `pod/NS/NAME`, or `ext/NAME`. */
+  /** Network namespace as a label: `host`, or `pod/NS/NAME`, or `ext/NAME` (`netnsLabel(ref)`). */
   readonly netns: string;
+  /** The same namespace as data, for faces that place the hop or name the namespace otherwise. */
+  readonly ref: NetnsRef;
   /** Device the packet entered the namespace by (absent at the origin). */
   readonly in?: string;
   /** Device it leaves by: this hop is the packet on that device's link. */

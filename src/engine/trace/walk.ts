@@ -427,7 +427,7 @@ function bridgeForward(state: WalkState, ns: NetNamespace, bridge: Device & { ki
     if (isOutcome(hooked)) return hooked;
     p = hooked;
   }
-  const hop: Hop = { node: ns.node, netns: ns.label, in: inPort, out: outPort, headers: headerStack(eth, p, encap), steps };
+  const hop: Hop = { node: ns.node, netns: ns.label, ref: ns.ref, in: inPort, out: outPort, headers: headerStack(eth, p, encap), steps };
   const peerNs = state.ctx.dataplane.namespace(port.peerNetns);
   if (!peerNs) return finish('DROPPED', [note(`no namespace ${port.peerNetns}`)]);
   const peer = deviceOf(peerNs, port.peerDevice);
@@ -821,7 +821,7 @@ function sendOuter(state: WalkState, ns: NetNamespace, inDev: string | undefined
 }
 
 function emit(state: WalkState, ns: NetNamespace, inDev: string | undefined, dev: Device, eth: EthHeader, p: Packet, encap: Encapsulation | undefined, steps: Step[]): Outcome | { next: Position; hops: Hop[] } {
-  const hop: Hop = { node: ns.node, netns: ns.label, ...(inDev ? { in: inDev } : {}), out: dev.name, headers: headerStack(eth, p, encap), steps };
+  const hop: Hop = { node: ns.node, netns: ns.label, ref: ns.ref, ...(inDev ? { in: inDev } : {}), out: dev.name, headers: headerStack(eth, p, encap), steps };
   const received = after(hop, receive(state, ns, dev, eth, p, encap));
   if ('done' in received) return received;
   return { next: received.next, hops: [...received.hops] };

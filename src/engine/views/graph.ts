@@ -1,12 +1,16 @@
-import type { Topology } from '../engine/model/types';
-import type { GraphEdge, GraphModel, GraphNode } from '../protocol/messages';
-import { cniDevices, segmentOf } from '../engine/index';
+import { cniDevices } from '../cni/index';
+import { nodeNetnsId, segmentOf } from '../dataplane/derive';
+import type { Dataplane } from '../dataplane/types';
+import type { Topology } from '../model/types';
+import type { GraphEdge, GraphModel, GraphNode } from './types';
 
 /**
  * Topology → graph elements for the webview. Each cluster node is a compound holding its NIC,
  * bridge, tunnel device and pods; services are their own elements tied to their endpoint pods;
  * externals and nodes hang off the underlay segment they share. Ids are stable across edits
- * (they are names, not indexes), so the webview can keep positions.
+ * (they are names, not indexes), so the webview can keep positions. A bridge's and a tunnel's
+ * addresses are the node's derived devices' (what `show --table addrs` prints), read only for the
+ * nodes drawn in full.
  */
 
 export const ids = {
@@ -36,7 +40,8 @@ export interface GraphOptions {
 
 const compactAboveDefault = 100;
 
-export function buildGraph(topology: Topology, options: GraphOptions): GraphModel {
+export function buildGraph(dataplane: Dataplane, options: GraphOptions): GraphModel {
+  const topology = dataplane.topology;
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const collapsed: string[] = [];
@@ -79,12 +84,14 @@ export function buildGraph(topology: Topology, options: GraphOptions): GraphMode
     let attach = nic;
     if (devices.bridge) {
       attach = ids.bridge(node.name);
-      nodes.push({ id: attach, kind: 'bridge', label: devices.bridge, parent, detail: `${firstHost(node.podCIDR)} (gateway of ${node.podCIDR})` });
+      const detail = deviceAddresses(dataplane, node.name, devices.bridge);
+      nodes.push({ id: attach, kind: 'bridge', label: devices.bridge, parent, ...(detail ? { detail } : {}) });
       edges.push({ id: `host:${node.name}`, source: attach, target: nic, kind: 'link' });
     }
     if (devices.tunnel) {
       const tunnel = ids.tunnel(node.name);
-      nodes.push({ id: tunnel, kind: 'tunnel', label: devices.tunnel, parent });
+      const detail = deviceAddresses(dataplane, node.name, devices.tunnel);
+      nodes.push({ id: tunnel, kind: 'tunnel', label: devices.tunnel, parent, ...(detail ? { detail } : {}) });
       edges.push({ id: `encap:${node.name}`, source: tunnel, target: nic, kind: 'tunnel' });
     }
     if (collapsing && !options.expanded.has(node.name) && pods.length > 0) {
@@ -155,9 +162,12 @@ export function endpointPods(topology: Topology): Map<string, EndpointTarget[]> 
   return out;
 }
 
-function firstHost(cidr: string): string {
-  const [addr] = cidr.split('/');
-  const octets = (addr ?? '').split('.');
-  if (octets.length !== 4) return cidr;
-  return `${octets[0]}.${octets[1]}.${octets[2]}.${Number(octets[3]) + 1}`;
+/**
+ * A device's addresses on a node as `ip addr` prints them (`10.40.0.0/12`), or nothing when the
+ * node has no such device (a bridge plugin creates its bridge with the node's first pod).
+ */
+export function deviceAddresses(dataplane: Dataplane, node: string, device: string): string | undefined {
+  const found = dataplane.namespace(nodeNetnsId(node))?.devices.find((d) => d.name === device);
+  const text = found?.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(', ');
+  return text || undefined;
 }
