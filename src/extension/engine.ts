@@ -1,7 +1,7 @@
 import type { Result } from '../engine/diagnostics';
 import { withDataplaneDiagnostics } from '../engine/dataplane/diagnose';
 import type { Dataplane } from '../engine/dataplane/types';
-import { createEngine, tryTraceFlow, type Engine } from '../engine/index';
+import { createEngine, netnsId, tryTraceFlow, type Engine } from '../engine/index';
 import type { LoadHost } from '../engine/model/host';
 import { loadTopology } from '../engine/model/load';
 import type { Topology } from '../engine/model/types';
@@ -57,8 +57,8 @@ export function dataplaneOf(topology: Topology): Dataplane {
 
 /** The host-side veth whose peer is the pod's eth0. */
 export function hostVethOf(topology: Topology, nodeName: string, namespace: string, name: string): string | undefined {
-  const host = dataplaneOf(topology).namespace(`node/${nodeName}`);
-  const podNs = `pod/${namespace}/${name}`;
+  const host = dataplaneOf(topology).namespace(netnsId({ kind: 'host', node: nodeName }));
+  const podNs = netnsId({ kind: 'pod', node: nodeName, namespace, name });
   for (const d of host?.devices ?? []) if (d.kind === 'veth' && d.peerNetns === podNs) return d.name;
   return undefined;
 }
@@ -86,7 +86,7 @@ export function renderNodeView(topology: Topology, node: string, view: RuleView)
     case 'routes':
     case 'neigh':
     case 'fdb': {
-      const ns = dataplaneOf(topology).namespace(`node/${node}`);
+      const ns = dataplaneOf(topology).namespace(netnsId({ kind: 'host', node }));
       if (!ns) return { unavailable: `no node named ${node}` };
       return view === 'routes' ? renderRoutes(ns) : view === 'neigh' ? renderNeighbours(ns) : renderFdb(ns);
     }
