@@ -2,16 +2,32 @@
  * Which CNI a cluster runs, and with which settings, from what its agents leave in the API: the
  * CNI's DaemonSet (or its pods, where a dump has no DaemonSets), the ConfigMap or environment the
  * agent reads, Calico's IPPools and the operator's Installation. A CNI the simulator does not
- * model is stood in for by the one whose wire it matches, and says so. The values are the ones the
- * loader would take from the same objects in a stream (model/cniManifest.ts, model/calicoPools.ts);
- * the importer writes them into the Cluster document, each with where it was found.
+ * model is stood in for by the one whose wire it matches, and says so. Each setting means what the
+ * loader takes it to mean in a stream: both read its parsing and default from model/cniSettings.ts.
+ * The importer writes the values into the Cluster document, each with where it was found.
  */
 
 import { calicoBackends } from '../model/clusterFields';
-import { WEAVE_IPALLOC_RANGE } from '../model/cni';
-import { goBool } from '../model/cniManifest';
+import {
+  AWS_EXTERNAL_SNAT_DEFAULT,
+  CALICO_DEFAULT_BACKEND,
+  CALICO_ENV_MODE_DEFAULT,
+  CALICO_ENV_NAT_DEFAULT,
+  calicoEnvBool,
+  calicoEnvMode,
+  FLANNEL_CONFIGMAPS,
+  FLANNEL_MANIFEST_BACKEND,
+  goBool,
+  IPPOOL_DEFAULTS,
+  OPERATOR_DEFAULT_ENCAPSULATION,
+  OPERATOR_ENCAPSULATIONS,
+  operatorNatOutgoing,
+  parseNetConf,
+  WEAVE_IPALLOC_RANGE,
+  weaveNoFastdp,
+} from '../model/cniSettings';
 import type { KubeObject } from './objects';
-import { containersOf, embedded, envOf, flagOf, get, nameOf, namespaceOf, refOf, str, type Container, type Found } from './evidence';
+import { containersOf, envOf, flagOf, get, nameOf, namespaceOf, refOf, str, type Container, type Found } from './evidence';
 
 export interface InferredCni {
   /** plugin first, then the plugin's fields in the order the Cluster document lists them. */
@@ -70,9 +86,10 @@ function agentFrom(a: Agent): string {
 
 /** flannel's net-conf.json, from the ConfigMap the agent mounts (kube-flannel-cfg, canal-config). */
 function netConf(objects: readonly KubeObject[], a: Agent): { conf: Record<string, unknown>; from: string } | undefined {
-  const cms = objects.filter((o) => o.kind === 'ConfigMap' && ['kube-flannel-cfg', 'canal-config'].includes(nameOf(o)));
+  const cms = objects.filter((o) => o.kind === 'ConfigMap' && FLANNEL_CONFIGMAPS.includes(nameOf(o)));
   const cm = cms.find((o) => namespaceOf(o) === namespaceOf(a.o)) ?? cms[0];
-  const conf = cm ? embedded(cm, 'net-conf.json') : undefined;
+  const text = str(get(cm, 'data', 'net-conf.json'));
+  const conf = text === undefined ? undefined : parseNetConf(text).conf;
   return cm && conf ? { conf, from: `${refOf(cm)}, net-conf.json` } : undefined;
 }
 
@@ -81,7 +98,7 @@ function flannelFields(objects: readonly KubeObject[], a: Agent, fields: [string
   const type = str(get(net?.conf, 'Backend', 'Type'));
   if (type !== undefined) fields.push(['backend', { value: type, from: `${net!.from} Backend.Type` }]);
   else {
-    fields.push(['backend', { value: 'vxlan', from: net ? `${net.from} names no Backend.Type; vxlan as in flannel's install manifest` : "not in the dump (no net-conf.json); vxlan, the backend of flannel's install manifest" }]);
+    fields.push(['backend', { value: FLANNEL_MANIFEST_BACKEND, from: net ? `${net.from} names no Backend.Type; vxlan as in flannel's install manifest` : "not in the dump (no net-conf.json); vxlan, the backend of flannel's install manifest" }]);
     if (!net) notes.push(`flannel's net-conf.json is not in the input, so its backend is taken to be vxlan; add the ConfigMap ${a.plugin === 'canal' ? 'canal-config' : 'kube-flannel-cfg'} to the input or set spec.cni.backend`);
   }
   for (const [key, field] of [['VNI', 'vni'], ['Port', 'port'], ['DirectRouting', 'directRouting']] as const) {
@@ -95,13 +112,6 @@ function flannelFields(objects: readonly KubeObject[], a: Agent, fields: [string
   return network ? { value: network, from: `${net!.from} Network` } : undefined;
 }
 
-/** Calico's encapsulation names as the IPPool API spells them; calico-node reads "off" and "" as Never. */
-function encapMode(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  const low = v.toLowerCase();
-  return low === 'always' ? 'Always' : low === 'crosssubnet' || low === 'cross-subnet' ? 'CrossSubnet' : low === 'never' || low === 'off' || low === '' ? 'Never' : undefined;
-}
-
 function calicoFields(objects: readonly KubeObject[], a: Agent, fields: [string, Found<unknown>][]): Found<string> | undefined {
   const configMaps = objects.filter((o) => o.kind === 'ConfigMap');
   const env = (name: string): Found<string> | undefined => envOf(a.o, a.c, name, configMaps);
@@ -109,40 +119,40 @@ function calicoFields(objects: readonly KubeObject[], a: Agent, fields: [string,
   const calicoConfig = configMaps.find((o) => nameOf(o) === 'calico-config');
   const configured = calicoConfig ? str(get(calicoConfig, 'data', 'calico_backend')) : undefined;
   const backend = env('CALICO_NETWORKING_BACKEND') ?? (configured !== undefined ? { value: configured, from: `${refOf(calicoConfig!)}, data.calico_backend` } : undefined);
-  fields.push(['backend', backend && (calicoBackends as readonly string[]).includes(backend.value) ? backend : { value: 'bird', from: `${agentFrom(a)} sets no CALICO_NETWORKING_BACKEND (calico-node runs BIRD)` }]);
+  fields.push(['backend', backend && (calicoBackends as readonly string[]).includes(backend.value) ? backend : { value: CALICO_DEFAULT_BACKEND, from: `${agentFrom(a)} sets no CALICO_NETWORKING_BACKEND (calico-node runs BIRD)` }]);
   const pool = objects.find((o) => o.kind === 'IPPool' && str(get(o, 'spec', 'cidr'))?.includes('.') && get(o, 'spec', 'disabled') !== true);
   const installation = objects.find((o) => o.kind === 'Installation');
   const opPool = (get(installation, 'spec', 'calicoNetwork', 'ipPools') as unknown[] | undefined)?.find((p) => str(get(p, 'cidr'))?.includes('.'));
   if (pool) {
     // Fields an IPPool leaves out take the API's defaults (projectcalico.org/v3 IPPoolSpec): no encapsulation, no NAT.
     const at = (k: string): string => `${refOf(pool)}, spec.${k}`;
-    fields.push(['ipipMode', { value: encapMode(str(get(pool, 'spec', 'ipipMode'))) ?? 'Never', from: get(pool, 'spec', 'ipipMode') === undefined ? `${refOf(pool)} sets no ipipMode (the IPPool API's default is Never)` : at('ipipMode') }]);
-    fields.push(['vxlanMode', { value: encapMode(str(get(pool, 'spec', 'vxlanMode'))) ?? 'Never', from: get(pool, 'spec', 'vxlanMode') === undefined ? `${refOf(pool)} sets no vxlanMode (the IPPool API's default is Never)` : at('vxlanMode') }]);
-    fields.push(['natOutgoing', { value: get(pool, 'spec', 'natOutgoing') === true, from: get(pool, 'spec', 'natOutgoing') === undefined ? `${refOf(pool)} sets no natOutgoing (the IPPool API's default is false)` : at('natOutgoing') }]);
+    const mode = (v: unknown) => (typeof v === 'string' ? calicoEnvMode(v) : undefined);
+    const nat = get(pool, 'spec', 'natOutgoing');
+    fields.push(['ipipMode', { value: mode(get(pool, 'spec', 'ipipMode')) ?? IPPOOL_DEFAULTS.ipipMode, from: get(pool, 'spec', 'ipipMode') === undefined ? `${refOf(pool)} sets no ipipMode (the IPPool API's default is Never)` : at('ipipMode') }]);
+    fields.push(['vxlanMode', { value: mode(get(pool, 'spec', 'vxlanMode')) ?? IPPOOL_DEFAULTS.vxlanMode, from: get(pool, 'spec', 'vxlanMode') === undefined ? `${refOf(pool)} sets no vxlanMode (the IPPool API's default is Never)` : at('vxlanMode') }]);
+    fields.push(['natOutgoing', { value: typeof nat === 'boolean' ? nat : IPPOOL_DEFAULTS.natOutgoing, from: nat === undefined ? `${refOf(pool)} sets no natOutgoing (the IPPool API's default is false)` : at('natOutgoing') }]);
     const block = get(pool, 'spec', 'blockSize');
     if (typeof block === 'number') fields.push(['blockSize', { value: block, from: at('blockSize') }]);
     return { value: str(get(pool, 'spec', 'cidr'))!, from: at('cidr') };
   }
   if (opPool !== undefined) {
     const where = `${refOf(installation!)}, spec.calicoNetwork.ipPools`;
-    const encap = str(get(opPool, 'encapsulation')) ?? 'IPIP';
-    // The operator's encapsulation names one mode for both fields (operator API: IPIP, IPIPCrossSubnet, VXLAN, VXLANCrossSubnet, None).
-    const mode = encap.endsWith('CrossSubnet') ? 'CrossSubnet' : encap === 'None' ? 'Never' : 'Always';
-    fields.push(['ipipMode', { value: encap.startsWith('IPIP') ? mode : 'Never', from: `${where} encapsulation ${encap}` }]);
-    fields.push(['vxlanMode', { value: encap.startsWith('VXLAN') ? mode : 'Never', from: `${where} encapsulation ${encap}` }]);
-    fields.push(['natOutgoing', { value: str(get(opPool, 'natOutgoing')) !== 'Disabled', from: `${where} natOutgoing ${str(get(opPool, 'natOutgoing')) ?? '(the operator enables it by default)'}` }]);
+    const encap = str(get(opPool, 'encapsulation')) ?? OPERATOR_DEFAULT_ENCAPSULATION;
+    const modes = OPERATOR_ENCAPSULATIONS[encap] ?? OPERATOR_ENCAPSULATIONS[OPERATOR_DEFAULT_ENCAPSULATION]!;
+    fields.push(['ipipMode', { value: modes.ipip, from: `${where} encapsulation ${encap}` }]);
+    fields.push(['vxlanMode', { value: modes.vxlan, from: `${where} encapsulation ${encap}` }]);
+    fields.push(['natOutgoing', { value: operatorNatOutgoing(str(get(opPool, 'natOutgoing'))), from: `${where} natOutgoing ${str(get(opPool, 'natOutgoing')) ?? '(the operator enables it by default)'}` }]);
     const block = get(opPool, 'blockSize');
     if (typeof block === 'number') fields.push(['blockSize', { value: block, from: `${where} blockSize` }]);
     return { value: str(get(opPool, 'cidr'))!, from: `${where} cidr` };
   }
-  // No pool in the dump: calico-node creates the default pool from its environment (calico node's
-  // startup: an unset or "off" CALICO_IPV4POOL_IPIP / _VXLAN means Never).
+  // No pool in the dump: calico-node creates the default pool from its environment.
   for (const [key, name] of [['ipipMode', 'CALICO_IPV4POOL_IPIP'], ['vxlanMode', 'CALICO_IPV4POOL_VXLAN']] as const) {
     const e = env(name);
-    fields.push([key, e ? { value: encapMode(e.value) ?? 'Never', from: e.from } : { value: 'Never', from: `${agentFrom(a)} sets no ${name} (calico-node then creates its pool with Never)` }]);
+    fields.push([key, e ? { value: calicoEnvMode(e.value) ?? CALICO_ENV_MODE_DEFAULT, from: e.from } : { value: CALICO_ENV_MODE_DEFAULT, from: `${agentFrom(a)} sets no ${name} (calico-node then creates its pool with Never)` }]);
   }
   const nat = env('CALICO_IPV4POOL_NAT_OUTGOING');
-  fields.push(['natOutgoing', nat ? { value: nat.value.toLowerCase() !== 'false', from: nat.from } : { value: true, from: `${agentFrom(a)} sets no CALICO_IPV4POOL_NAT_OUTGOING (calico-node's default pool masquerades)` }]);
+  fields.push(['natOutgoing', nat ? { value: calicoEnvBool(nat.value), from: nat.from } : { value: CALICO_ENV_NAT_DEFAULT, from: `${agentFrom(a)} sets no CALICO_IPV4POOL_NAT_OUTGOING (calico-node's default pool masquerades)` }]);
   const block = env('CALICO_IPV4POOL_BLOCK_SIZE');
   if (block && /^\d+$/.test(block.value)) fields.push(['blockSize', { value: Number(block.value), from: block.from }]);
   return env('CALICO_IPV4POOL_CIDR');
@@ -167,15 +177,14 @@ export function inferCni(objects: readonly KubeObject[], routedByCloud: Found<bo
         break;
       case 'weave': {
         const noFastdp = envOf(agent.o, agent.c, 'WEAVE_NO_FASTDP', configMaps);
-        fields.push(['mode', noFastdp && noFastdp.value !== '' ? { value: 'sleeve', from: noFastdp.from } : { value: 'fastdp', from: `${agentFrom(agent)} sets no WEAVE_NO_FASTDP (weave uses fast datapath)` }]);
+        fields.push(['mode', noFastdp && weaveNoFastdp(noFastdp.value) ? { value: 'sleeve', from: noFastdp.from } : { value: 'fastdp', from: `${agentFrom(agent)} sets no WEAVE_NO_FASTDP (weave uses fast datapath)` }]);
         network = envOf(agent.o, agent.c, 'IPALLOC_RANGE', configMaps) ?? { value: WEAVE_IPALLOC_RANGE, from: `${agentFrom(agent)} sets no IPALLOC_RANGE; weave's default range` };
         break;
       }
       case 'aws-vpc': {
         const snat = envOf(agent.o, agent.c, 'AWS_VPC_K8S_CNI_EXTERNALSNAT', configMaps);
-        // aws-node reads it with strconv.ParseBool; anything else keeps the default, false.
         const parsed = snat ? goBool(snat.value) : undefined;
-        fields.push(['externalSnat', snat && parsed !== undefined ? { value: parsed, from: snat.from } : { value: false, from: `${agentFrom(agent)} sets no AWS_VPC_K8S_CNI_EXTERNALSNAT that parses (the plugin's default is false)` }]);
+        fields.push(['externalSnat', snat && parsed !== undefined ? { value: parsed, from: snat.from } : { value: AWS_EXTERNAL_SNAT_DEFAULT, from: `${agentFrom(agent)} sets no AWS_VPC_K8S_CNI_EXTERNALSNAT that parses (the plugin's default is false)` }]);
         break;
       }
     }

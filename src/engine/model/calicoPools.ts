@@ -19,6 +19,7 @@ import { parseCidr, type Cidr } from '../net/cidr';
 import type { CalicoEncapMode } from './types';
 import { calicoEncapModes } from './clusterFields';
 import { containerEnv, type Written } from './cniManifest';
+import { CALICO_DEFAULT_BLOCK_SIZE, CALICO_ENV_MODE_DEFAULT, CALICO_ENV_NAT_DEFAULT, calicoEnvBool, calicoEnvMode, IPPOOL_DEFAULTS, OPERATOR_DEFAULT_ENCAPSULATION, OPERATOR_ENCAPSULATIONS, operatorNatOutgoing } from './cniSettings';
 import type { Path } from './path';
 import { isRecord, type Reader } from './reader';
 import { readCidr } from './values';
@@ -33,10 +34,6 @@ export interface CalicoPool {
   readonly blockSize: Written<number>;
 }
 
-/** calico-node's DEFAULT_IPV4_POOL_CIDR and DEFAULT_IPV4_POOL_BLOCK_SIZE. */
-export const CALICO_DEFAULT_POOL = '192.168.0.0/16';
-const DEFAULT_BLOCK_SIZE = 26;
-
 const at = <T>(value: T, reader: Reader, path: Path): Written<T> => ({ value, reader, path });
 
 export function readIpPool(r: Reader): CalicoPool {
@@ -48,21 +45,12 @@ export function readIpPool(r: Reader): CalicoPool {
   return {
     what: `IPPool ${String(r.get(['metadata', 'name']) ?? '')}`.trim(),
     ...(c ? { cidr: at(c.cidr, r, [...spec, 'cidr']) } : {}),
-    ipipMode: field('ipipMode', mode('ipipMode'), 'Never'),
-    vxlanMode: field('vxlanMode', mode('vxlanMode'), 'Never'),
-    natOutgoing: field('natOutgoing', r.bool([...spec, 'natOutgoing']), false),
-    blockSize: field('blockSize', r.int([...spec, 'blockSize'], 20, 32), DEFAULT_BLOCK_SIZE),
+    ipipMode: field('ipipMode', mode('ipipMode'), IPPOOL_DEFAULTS.ipipMode),
+    vxlanMode: field('vxlanMode', mode('vxlanMode'), IPPOOL_DEFAULTS.vxlanMode),
+    natOutgoing: field('natOutgoing', r.bool([...spec, 'natOutgoing']), IPPOOL_DEFAULTS.natOutgoing),
+    blockSize: field('blockSize', r.int([...spec, 'blockSize'], 20, 32), CALICO_DEFAULT_BLOCK_SIZE),
   };
 }
-
-/** The operator's `encapsulation` as the IPPool modes it creates. */
-const encapsulations: Readonly<Record<string, { ipip: CalicoEncapMode; vxlan: CalicoEncapMode }>> = {
-  IPIP: { ipip: 'Always', vxlan: 'Never' },
-  IPIPCrossSubnet: { ipip: 'CrossSubnet', vxlan: 'Never' },
-  VXLAN: { ipip: 'Never', vxlan: 'Always' },
-  VXLANCrossSubnet: { ipip: 'Never', vxlan: 'CrossSubnet' },
-  None: { ipip: 'Never', vxlan: 'Never' },
-};
 
 /** The pools an Installation asks the operator for; none when it lists an empty `ipPools`. */
 export function installationPools(r: Reader): CalicoPool[] {
@@ -71,14 +59,15 @@ export function installationPools(r: Reader): CalicoPool[] {
   const what = 'the Installation';
   if (!Array.isArray(list)) {
     const where = ['spec'];
-    return [{ what, ipipMode: at('Always', r, where), vxlanMode: at('Never', r, where), natOutgoing: at(true, r, where), blockSize: at(DEFAULT_BLOCK_SIZE, r, where) }];
+    const encap = OPERATOR_ENCAPSULATIONS[OPERATOR_DEFAULT_ENCAPSULATION]!;
+    return [{ what, ipipMode: at(encap.ipip, r, where), vxlanMode: at(encap.vxlan, r, where), natOutgoing: at(operatorNatOutgoing(undefined), r, where), blockSize: at(CALICO_DEFAULT_BLOCK_SIZE, r, where) }];
   }
   return list.flatMap((item: unknown, i): CalicoPool[] => {
     if (!isRecord(item)) return [];
     const p = [...base, i];
     const c = item.cidr === undefined ? undefined : readCidr(r, [...p, 'cidr']);
-    const encapText = r.get([...p, 'encapsulation']) === undefined ? undefined : r.oneOf([...p, 'encapsulation'], Object.keys(encapsulations), 'IPIP', 'badCniSetting');
-    const encap = encapsulations[encapText ?? 'IPIP']!;
+    const encapText = r.get([...p, 'encapsulation']) === undefined ? undefined : r.oneOf([...p, 'encapsulation'], Object.keys(OPERATOR_ENCAPSULATIONS), OPERATOR_DEFAULT_ENCAPSULATION, 'badCniSetting');
+    const encap = OPERATOR_ENCAPSULATIONS[encapText ?? OPERATOR_DEFAULT_ENCAPSULATION]!;
     const encapAt = encapText === undefined ? p : [...p, 'encapsulation'];
     const nat = r.get([...p, 'natOutgoing']) === undefined ? undefined : r.oneOf([...p, 'natOutgoing'], ['Enabled', 'Disabled'], 'Enabled', 'badCniSetting');
     const block = r.int([...p, 'blockSize'], 20, 32);
@@ -87,27 +76,10 @@ export function installationPools(r: Reader): CalicoPool[] {
       ...(c ? { cidr: at(c.cidr, r, [...p, 'cidr']) } : {}),
       ipipMode: at(encap.ipip, r, encapAt),
       vxlanMode: at(encap.vxlan, r, encapAt),
-      natOutgoing: at(nat !== 'Disabled', r, nat === undefined ? p : [...p, 'natOutgoing']),
-      blockSize: at(block ?? DEFAULT_BLOCK_SIZE, r, block === undefined ? p : [...p, 'blockSize']),
+      natOutgoing: at(operatorNatOutgoing(nat), r, nat === undefined ? p : [...p, 'natOutgoing']),
+      blockSize: at(block ?? CALICO_DEFAULT_BLOCK_SIZE, r, block === undefined ? p : [...p, 'blockSize']),
     }];
   });
-}
-
-/** createIPPool's reading of CALICO_IPV4POOL_IPIP and _VXLAN; undefined where calico-node terminates. */
-function envMode(text: string): CalicoEncapMode | undefined {
-  switch (text.toLowerCase()) {
-    case '':
-    case 'off':
-    case 'never':
-      return 'Never';
-    case 'crosssubnet':
-    case 'cross-subnet':
-      return 'CrossSubnet';
-    case 'always':
-      return 'Always';
-    default:
-      return undefined;
-  }
 }
 
 /** The default pool calico-node would create from its container's environment. */
@@ -119,8 +91,8 @@ export function envPool(node: Reader, configMaps: readonly Reader[]): CalicoPool
   const what = "calico-node's environment";
   const mode = (name: string): Written<CalicoEncapMode> => {
     const w = env.get(name);
-    if (!w) return at('Never', node, envAt);
-    const m = envMode(w.value);
+    if (!w) return at(CALICO_ENV_MODE_DEFAULT, node, envAt);
+    const m = calicoEnvMode(w.value);
     if (m === undefined) {
       w.reader.report('badCniSetting', w.path, `${name} "${w.value}" is not a mode calico-node knows ("Unrecognized IPIP mode", it exits); use Always, CrossSubnet or Never`);
       return at('Never', w.reader, w.path);
@@ -138,8 +110,7 @@ export function envPool(node: Reader, configMaps: readonly Reader[]): CalicoPool
     ...(cidrText && typeof cidr === 'object' ? { cidr: at(cidr, cidrText.reader, cidrText.path) } : {}),
     ipipMode: mode('CALICO_IPV4POOL_IPIP'),
     vxlanMode: mode('CALICO_IPV4POOL_VXLAN'),
-    // evaluateENVBool: only false, 0, no, n and f (any case) turn it off.
-    natOutgoing: nat ? at(!['false', '0', 'no', 'n', 'f'].includes(nat.value.toLowerCase()), nat.reader, nat.path) : at(true, node, envAt),
-    blockSize: Number.isInteger(block) && block >= 20 && block <= 32 ? at(block, blockText!.reader, blockText!.path) : at(DEFAULT_BLOCK_SIZE, node, envAt),
+    natOutgoing: nat ? at(calicoEnvBool(nat.value), nat.reader, nat.path) : at(CALICO_ENV_NAT_DEFAULT, node, envAt),
+    blockSize: Number.isInteger(block) && block >= 20 && block <= 32 ? at(block, blockText!.reader, blockText!.path) : at(CALICO_DEFAULT_BLOCK_SIZE, node, envAt),
   };
 }

@@ -9,8 +9,9 @@
 
 import { cidrWithin, formatCidr, parseCidr, type Cidr } from '../net/cidr';
 import type { AwsVpcConfig, CalicoConfig, CalicoEncapMode, CniConfig, FlannelConfig, WeaveConfig } from './types';
-import { CALICO_DEFAULT_POOL, envPool, installationPools, readIpPool, type CalicoPool } from './calicoPools';
-import { containerEnv, daemonSet, detectCni, goBool, type DetectedCni, type Written } from './cniManifest';
+import { envPool, installationPools, readIpPool, type CalicoPool } from './calicoPools';
+import { containerEnv, daemonSet, detectCni, type DetectedCni, type Written } from './cniManifest';
+import { AWS_EXTERNAL_SNAT_DEFAULT, CALICO_DEFAULT_BACKEND, CALICO_DEFAULT_POOL, FLANNEL_CONFIGMAPS, goBool, parseNetConf, WEAVE_IPALLOC_RANGE, weaveNoFastdp } from './cniSettings';
 import { calicoBackends, calicoEncapModes, clusterFields, cniFieldsByPlugin, cniPlugins, flannelBackends, flannelUnsimulated, weaveModes } from './clusterFields';
 import { describeJsonError } from './jsonError';
 import { nearest, oneOf } from './nearest';
@@ -32,14 +33,12 @@ export function readNetConf(r: Reader): NetConf | undefined {
   const path = ['data', 'net-conf.json'];
   const text = r.str(path);
   if (text === undefined) return undefined;
-  let conf: unknown;
-  try {
-    conf = JSON.parse(text);
-  } catch (e) {
-    r.report('badNetConf', path, `net-conf.json is not valid JSON (${describeJsonError(text, e)}); flanneld would refuse to start, fix the JSON`);
+  const { conf, error } = parseNetConf(text);
+  if (error !== undefined) {
+    r.report('badNetConf', path, `net-conf.json is not valid JSON (${describeJsonError(text, error)}); flanneld would refuse to start, fix the JSON`);
     return undefined;
   }
-  if (!isRecord(conf)) {
+  if (!conf) {
     r.report('badNetConf', path, 'net-conf.json must be a JSON object such as {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}');
     return undefined;
   }
@@ -61,9 +60,6 @@ function conflict(r: Reader, path: Path, what: string, clusterValue: unknown, ot
   const real = realIs ? ` (${realIs}: a real cluster follows ${JSON.stringify(otherValue)})` : '';
   r.report('cniConflict', path, `${what} says ${JSON.stringify(otherValue)} but the Cluster document says ${JSON.stringify(clusterValue)}${real}; the simulation follows the Cluster document, make them agree`);
 }
-
-/** launch.sh's default for IPALLOC_RANGE. */
-export const WEAVE_IPALLOC_RANGE = '10.32.0.0/12';
 
 function readFlannel(r: Reader | undefined, net: NetConf | undefined, plugin: 'flannel' | 'canal'): Omit<FlannelConfig, 'plugin'> {
   const p = ['spec', 'cni'];
@@ -119,8 +115,6 @@ export interface CniSources {
   /** aws-node's environment (pkg/networkutils/network.go). */
   readonly awsEnv: ReadonlyMap<string, Written>;
 }
-
-const FLANNEL_CONFIGMAPS = ['kube-flannel-cfg', 'canal-config'];
 
 /** Reads the CNI's manifests among the documents of the stream, by kind. */
 export function readCniSources(byKind: (kind: string) => readonly Reader[]): CniSources {
@@ -213,8 +207,8 @@ function resolveCalico(r: Reader | undefined, sources: CniSources): CniResolutio
     written.reader.report('badBackend', written.path, `calico_backend "${written.value}" is not one calico-node runs; use ${oneOf(calicoBackends.map((b) => `"${b}"`))}`);
   }
   const manifestBackend = written && (calicoBackends as readonly string[]).includes(written.value) ? (written as Written<CalicoConfig['backend']>) : undefined;
-  const clusterBackend = r?.get([...p, 'backend']) === undefined ? undefined : r!.oneOf([...p, 'backend'], calicoBackends, 'bird', 'badBackend');
-  const backend = pick(clusterBackend, manifestBackend, 'calico_backend', 'calico-node runs BIRD only with "bird"') ?? 'bird';
+  const clusterBackend = r?.get([...p, 'backend']) === undefined ? undefined : r!.oneOf([...p, 'backend'], calicoBackends, CALICO_DEFAULT_BACKEND, 'badBackend');
+  const backend = pick(clusterBackend, manifestBackend, 'calico_backend', 'calico-node runs BIRD only with "bird"') ?? CALICO_DEFAULT_BACKEND;
   const mode = (key: 'ipipMode' | 'vxlanMode', fallback: CalicoEncapMode): CalicoEncapMode => {
     const fromCluster = r?.get([...p, key]) === undefined ? undefined : r!.oneOf([...p, key], calicoEncapModes, fallback);
     return pick(fromCluster, pool?.[key], `${pool?.what ?? 'the pool'} ${key}`, 'Felix encapsulates as the pool says') ?? fallback;
@@ -243,11 +237,11 @@ function resolveCalico(r: Reader | undefined, sources: CniSources): CniResolutio
   return network ? { cni, network } : { cni };
 }
 
-/** launch.sh: `[ -z "$WEAVE_NO_FASTDP" ] || echo --no-fastdp`, so any non-empty value, even "false", turns fastdp off. */
+/** weave-net's mode and pod range from its environment (prog/weave-kube/launch.sh). */
 function resolveWeave(r: Reader | undefined, env: ReadonlyMap<string, Written>): CniResolution {
   const p = ['spec', 'cni'];
   const noFastdp = env.get('WEAVE_NO_FASTDP');
-  const envMode: Written<WeaveConfig['mode']> | undefined = noFastdp ? { ...noFastdp, value: noFastdp.value === '' ? 'fastdp' : 'sleeve' } : undefined;
+  const envMode: Written<WeaveConfig['mode']> | undefined = noFastdp ? { ...noFastdp, value: weaveNoFastdp(noFastdp.value) ? 'sleeve' : 'fastdp' } : undefined;
   const clusterMode = r?.get([...p, 'mode']) === undefined ? undefined : r!.oneOf([...p, 'mode'], weaveModes, 'fastdp');
   const mode = pick(clusterMode, envMode, 'WEAVE_NO_FASTDP', 'weaver runs with --no-fastdp whenever the variable is not empty') ?? 'fastdp';
   const range = env.get('IPALLOC_RANGE');
@@ -266,7 +260,7 @@ function resolveAwsVpc(r: Reader | undefined, env: ReadonlyMap<string, Written>)
   const p = ['spec', 'cni'];
   const ext = env.get('AWS_VPC_K8S_CNI_EXTERNALSNAT');
   const envExternal = ext && goBool(ext.value) !== undefined ? { ...ext, value: goBool(ext.value)! } : undefined;
-  const externalSnat = pick(r?.bool([...p, 'externalSnat']), envExternal, 'AWS_VPC_K8S_CNI_EXTERNALSNAT', 'aws-node writes no SNAT rule when it is true') ?? false;
+  const externalSnat = pick(r?.bool([...p, 'externalSnat']), envExternal, 'AWS_VPC_K8S_CNI_EXTERNALSNAT', 'aws-node writes no SNAT rule when it is true') ?? AWS_EXTERNAL_SNAT_DEFAULT;
   // parseCIDRString: comma-separated, each trimmed; aws-node logs and skips what is not an IPv4 CIDR.
   const exclude = env.get('AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS');
   const excludeSnatCidrs = externalSnat || !exclude ? [] : exclude.value.split(',').map((c) => parseCidr(c.trim())).filter((c): c is Cidr => typeof c === 'object').map(formatCidr);

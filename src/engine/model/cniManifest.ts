@@ -79,10 +79,3 @@ export function containerEnv(workload: Reader, container: string, configMaps: re
   });
   return env;
 }
-
-/** `strconv.ParseBool`, which aws-node's getBoolEnvVar uses: anything else keeps the default. */
-export function goBool(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
-}
