@@ -10,11 +10,13 @@
 import { calicoBackends } from '../model/clusterFields';
 import {
   AWS_EXTERNAL_SNAT_DEFAULT,
+  CALICO_BACKEND_KEY,
   CALICO_DEFAULT_BACKEND,
   CALICO_ENV_MODE_DEFAULT,
   CALICO_ENV_NAT_DEFAULT,
   calicoEnvBool,
   calicoEnvMode,
+  CNI_AGENTS,
   FLANNEL_CONFIGMAPS,
   FLANNEL_MANIFEST_BACKEND,
   goBool,
@@ -45,10 +47,10 @@ interface Agent {
 }
 
 const has = (o: KubeObject, test: (c: Container) => boolean): Container | undefined => containersOf(o).find(test);
-const isCalicoNode = (c: Container): boolean => c.name === 'calico-node' || /calico\/node[:@]/.test(c.image);
-const isFlanneld = (c: Container): boolean => c.name === 'kube-flannel' || (/flannel/.test(c.image) && !/cni-plugin/.test(c.image) && c.argv.some((a) => a.includes('flanneld')));
-const isWeave = (c: Container): boolean => c.name === 'weave' || /weave-kube/.test(c.image);
-const isAwsNode = (c: Container): boolean => c.name === 'aws-node' || /amazon-k8s-cni(?!-init)/.test(c.image);
+const isCalicoNode = (c: Container): boolean => c.name === CNI_AGENTS.calico.container || /calico\/node[:@]/.test(c.image);
+const isFlanneld = (c: Container): boolean => c.name === CNI_AGENTS.flannel.container || (/flannel/.test(c.image) && !/cni-plugin/.test(c.image) && c.argv.some((a) => a.includes('flanneld')));
+const isWeave = (c: Container): boolean => c.name === CNI_AGENTS.weave.container || /weave-kube/.test(c.image);
+const isAwsNode = (c: Container): boolean => c.name === CNI_AGENTS['aws-vpc'].container || /amazon-k8s-cni(?!-init)/.test(c.image);
 
 /** CNIs the simulator does not model, and the one standing in for each: the same packets on the wire. */
 const standIns: readonly { readonly test: (c: Container) => boolean; readonly name: string; readonly plugin: string; readonly backend: string; readonly why: string }[] = [
@@ -99,7 +101,7 @@ function flannelFields(objects: readonly KubeObject[], a: Agent, fields: [string
   if (type !== undefined) fields.push(['backend', { value: type, from: `${net!.from} Backend.Type` }]);
   else {
     fields.push(['backend', { value: FLANNEL_MANIFEST_BACKEND, from: net ? `${net.from} names no Backend.Type; vxlan as in flannel's install manifest` : "not in the dump (no net-conf.json); vxlan, the backend of flannel's install manifest" }]);
-    if (!net) notes.push(`flannel's net-conf.json is not in the input, so its backend is taken to be vxlan; add the ConfigMap ${a.plugin === 'canal' ? 'canal-config' : 'kube-flannel-cfg'} to the input or set spec.cni.backend`);
+    if (!net) notes.push(`flannel's net-conf.json is not in the input, so its backend is taken to be vxlan; add the ConfigMap ${a.plugin === 'canal' ? CNI_AGENTS.canal.configMap : CNI_AGENTS.flannel.configMap} to the input or set spec.cni.backend`);
   }
   for (const [key, field] of [['VNI', 'vni'], ['Port', 'port'], ['DirectRouting', 'directRouting']] as const) {
     const v = get(net?.conf, 'Backend', key);
@@ -116,9 +118,9 @@ function calicoFields(objects: readonly KubeObject[], a: Agent, fields: [string,
   const configMaps = objects.filter((o) => o.kind === 'ConfigMap');
   const env = (name: string): Found<string> | undefined => envOf(a.o, a.c, name, configMaps);
   // calico-node reads CALICO_NETWORKING_BACKEND, which Calico's manifest takes from calico-config's calico_backend.
-  const calicoConfig = configMaps.find((o) => nameOf(o) === 'calico-config');
-  const configured = calicoConfig ? str(get(calicoConfig, 'data', 'calico_backend')) : undefined;
-  const backend = env('CALICO_NETWORKING_BACKEND') ?? (configured !== undefined ? { value: configured, from: `${refOf(calicoConfig!)}, data.calico_backend` } : undefined);
+  const calicoConfig = configMaps.find((o) => nameOf(o) === CNI_AGENTS.calico.configMap);
+  const configured = calicoConfig ? str(get(calicoConfig, 'data', CALICO_BACKEND_KEY)) : undefined;
+  const backend = env('CALICO_NETWORKING_BACKEND') ?? (configured !== undefined ? { value: configured, from: `${refOf(calicoConfig!)}, data.${CALICO_BACKEND_KEY}` } : undefined);
   fields.push(['backend', backend && (calicoBackends as readonly string[]).includes(backend.value) ? backend : { value: CALICO_DEFAULT_BACKEND, from: `${agentFrom(a)} sets no CALICO_NETWORKING_BACKEND (calico-node runs BIRD)` }]);
   const pool = objects.find((o) => o.kind === 'IPPool' && str(get(o, 'spec', 'cidr'))?.includes('.') && get(o, 'spec', 'disabled') !== true);
   const installation = objects.find((o) => o.kind === 'Installation');

@@ -19,7 +19,7 @@ import { parseCidr, type Cidr } from '../net/cidr';
 import type { CalicoEncapMode } from './types';
 import { calicoEncapModes } from './clusterFields';
 import { containerEnv, type Written } from './cniManifest';
-import { CALICO_DEFAULT_BLOCK_SIZE, CALICO_ENV_MODE_DEFAULT, CALICO_ENV_NAT_DEFAULT, calicoEnvBool, calicoEnvMode, IPPOOL_DEFAULTS, OPERATOR_DEFAULT_ENCAPSULATION, OPERATOR_ENCAPSULATIONS, operatorNatOutgoing } from './cniSettings';
+import { CNI_AGENTS, CALICO_DEFAULT_BLOCK_SIZE, CALICO_ENV_MODE_DEFAULT, CALICO_ENV_NAT_DEFAULT, calicoEnvBool, calicoEnvMode, IPPOOL_DEFAULTS, OPERATOR_DEFAULT_ENCAPSULATION, OPERATOR_ENCAPSULATIONS, operatorNatOutgoing } from './cniSettings';
 import type { Path } from './path';
 import { isRecord, type Reader } from './reader';
 import { readCidr } from './values';
@@ -84,9 +84,9 @@ export function installationPools(r: Reader): CalicoPool[] {
 
 /** The default pool calico-node would create from its container's environment. */
 export function envPool(node: Reader, configMaps: readonly Reader[]): CalicoPool {
-  const env = containerEnv(node, 'calico-node', configMaps);
+  const env = containerEnv(node, CNI_AGENTS.calico.container, configMaps);
   const containers = node.get(['spec', 'template', 'spec', 'containers']);
-  const index = Array.isArray(containers) ? Math.max(0, containers.findIndex((c) => isRecord(c) && c.name === 'calico-node')) : 0;
+  const index = Array.isArray(containers) ? Math.max(0, containers.findIndex((c) => isRecord(c) && c.name === CNI_AGENTS.calico.container)) : 0;
   const envAt = ['spec', 'template', 'spec', 'containers', index, 'env'];
   const what = "calico-node's environment";
   const mode = (name: string): Written<CalicoEncapMode> => {

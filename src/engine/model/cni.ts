@@ -4,14 +4,15 @@
  * (calicoPools.ts) and `calico-config`, the environment of weave-net and aws-node. Without
  * `spec.cni.plugin` the plugin is the one the manifest installs. The Cluster document wins where
  * both say something; a disagreement is a warning, since a real cluster would follow the manifest
- * and the simulation should not silently differ.
+ * and the simulation should not silently differ. What each setting means (its parsing and default)
+ * is in cniSettings.ts, which the importer reads too.
  */
 
 import { cidrWithin, formatCidr, parseCidr, type Cidr } from '../net/cidr';
 import type { AwsVpcConfig, CalicoConfig, CalicoEncapMode, CniConfig, FlannelConfig, WeaveConfig } from './types';
 import { envPool, installationPools, readIpPool, type CalicoPool } from './calicoPools';
 import { containerEnv, daemonSet, detectCni, type DetectedCni, type Written } from './cniManifest';
-import { AWS_EXTERNAL_SNAT_DEFAULT, CALICO_DEFAULT_BACKEND, CALICO_DEFAULT_POOL, FLANNEL_CONFIGMAPS, goBool, parseNetConf, WEAVE_IPALLOC_RANGE, weaveNoFastdp } from './cniSettings';
+import { AWS_EXTERNAL_SNAT_DEFAULT, CALICO_BACKEND_KEY, CALICO_DEFAULT_BACKEND, CALICO_DEFAULT_POOL, CNI_AGENTS, FLANNEL_CONFIGMAPS, goBool, parseNetConf, WEAVE_IPALLOC_RANGE, weaveNoFastdp } from './cniSettings';
 import { calicoBackends, calicoEncapModes, clusterFields, cniFieldsByPlugin, cniPlugins, flannelBackends, flannelUnsimulated, weaveModes } from './clusterFields';
 import { describeJsonError } from './jsonError';
 import { nearest, oneOf } from './nearest';
@@ -122,10 +123,10 @@ export function readCniSources(byKind: (kind: string) => readonly Reader[]): Cni
   const named = (name: string) => configMaps.find((r) => r.get(['metadata', 'name']) === name);
   const ipPools = byKind('IPPool').map(readIpPool);
   const installation = byKind('Installation')[0];
-  const calicoNode = daemonSet(byKind, 'calico-node');
+  const calicoNode = daemonSet(byKind, CNI_AGENTS.calico.daemonSet);
   const pools = ipPools.length ? ipPools : installation ? installationPools(installation) : calicoNode ? [envPool(calicoNode, configMaps)] : [];
-  const calicoConfig = named('calico-config');
-  const backend = calicoConfig?.get(['data', 'calico_backend']);
+  const calicoConfig = named(CNI_AGENTS.calico.configMap);
+  const backend = calicoConfig?.get(['data', CALICO_BACKEND_KEY]);
   const detected = detectCni(byKind);
   const env = (ds: string, container: string) => {
     const r = daemonSet(byKind, ds);
@@ -136,9 +137,9 @@ export function readCniSources(byKind: (kind: string) => readonly Reader[]): Cni
     pools,
     ipPoolObjects: ipPools.length,
     ...(detected ? { detected } : {}),
-    ...(calicoConfig && typeof backend === 'string' ? { calicoBackend: { value: backend, reader: calicoConfig, path: ['data', 'calico_backend'] } } : {}),
-    weaveEnv: env('weave-net', 'weave'),
-    awsEnv: env('aws-node', 'aws-node'),
+    ...(calicoConfig && typeof backend === 'string' ? { calicoBackend: { value: backend, reader: calicoConfig, path: ['data', CALICO_BACKEND_KEY] } } : {}),
+    weaveEnv: env(CNI_AGENTS.weave.daemonSet, CNI_AGENTS.weave.container),
+    awsEnv: env(CNI_AGENTS['aws-vpc'].daemonSet, CNI_AGENTS['aws-vpc'].container),
   };
 }
 

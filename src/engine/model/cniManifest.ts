@@ -6,6 +6,7 @@
  */
 
 import type { CniPlugin } from './types';
+import { CNI_AGENTS } from './cniSettings';
 import type { Path } from './path';
 import { isRecord, type Reader } from './reader';
 
@@ -29,13 +30,13 @@ export interface DetectedCni {
  * calico-node container, but in a DaemonSet named canal, with flannel beside it.
  */
 const detectors: readonly { kind: string; name: string; plugin: CniPlugin }[] = [
-  { kind: 'DaemonSet', name: 'canal', plugin: 'canal' },
-  { kind: 'DaemonSet', name: 'calico-node', plugin: 'calico' },
+  { kind: 'DaemonSet', name: CNI_AGENTS.canal.daemonSet, plugin: 'canal' },
+  { kind: 'DaemonSet', name: CNI_AGENTS.calico.daemonSet, plugin: 'calico' },
   { kind: 'Installation', name: 'default', plugin: 'calico' },
-  { kind: 'DaemonSet', name: 'weave-net', plugin: 'weave' },
-  { kind: 'DaemonSet', name: 'aws-node', plugin: 'aws-vpc' },
-  { kind: 'DaemonSet', name: 'kube-flannel-ds', plugin: 'flannel' },
-  { kind: 'ConfigMap', name: 'kube-flannel-cfg', plugin: 'flannel' },
+  { kind: 'DaemonSet', name: CNI_AGENTS.weave.daemonSet, plugin: 'weave' },
+  { kind: 'DaemonSet', name: CNI_AGENTS['aws-vpc'].daemonSet, plugin: 'aws-vpc' },
+  { kind: 'DaemonSet', name: CNI_AGENTS.flannel.daemonSet, plugin: 'flannel' },
+  { kind: 'ConfigMap', name: CNI_AGENTS.flannel.configMap, plugin: 'flannel' },
 ];
 
 export function detectCni(byKind: (kind: string) => readonly Reader[]): DetectedCni | undefined {

@@ -8,6 +8,19 @@
 import { isRecord } from './reader';
 import type { CalicoEncapMode } from './types';
 
+/**
+ * The agent of each CNI as its upstream install manifest names it: the DaemonSet and the container
+ * that reads the settings below (Calico's calico.yaml and canal.yaml, flannel's kube-flannel.yml,
+ * weave's daemonset, aws-k8s-cni.yaml). Canal runs calico-node and kube-flannel in one DaemonSet.
+ */
+export const CNI_AGENTS = {
+  canal: { daemonSet: 'canal', configMap: 'canal-config' },
+  calico: { daemonSet: 'calico-node', container: 'calico-node', configMap: 'calico-config' },
+  flannel: { daemonSet: 'kube-flannel-ds', container: 'kube-flannel', configMap: 'kube-flannel-cfg' },
+  weave: { daemonSet: 'weave-net', container: 'weave' },
+  'aws-vpc': { daemonSet: 'aws-node', container: 'aws-node' },
+} as const;
+
 /** `strconv.ParseBool`, which aws-node's getBoolEnvVar uses: anything else keeps the default. */
 export function goBool(text: string): boolean | undefined {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
@@ -21,6 +34,9 @@ export const AWS_EXTERNAL_SNAT_DEFAULT = false;
 /** calico-node's DEFAULT_IPV4_POOL_CIDR and DEFAULT_IPV4_POOL_BLOCK_SIZE. */
 export const CALICO_DEFAULT_POOL = '192.168.0.0/16';
 export const CALICO_DEFAULT_BLOCK_SIZE = 26;
+
+/** calico-config's key that Calico's manifest passes to calico-node as CALICO_NETWORKING_BACKEND. */
+export const CALICO_BACKEND_KEY = 'calico_backend';
 
 /** calico-node's backend when CALICO_NETWORKING_BACKEND is unset: it runs BIRD. */
 export const CALICO_DEFAULT_BACKEND = 'bird';
@@ -87,7 +103,7 @@ export const WEAVE_IPALLOC_RANGE = '10.32.0.0/12';
 export const FLANNEL_MANIFEST_BACKEND = 'vxlan';
 
 /** The ConfigMaps whose net-conf.json flanneld reads: flannel's own, and Canal's. */
-export const FLANNEL_CONFIGMAPS: readonly string[] = ['kube-flannel-cfg', 'canal-config'];
+export const FLANNEL_CONFIGMAPS: readonly string[] = [CNI_AGENTS.flannel.configMap, CNI_AGENTS.canal.configMap];
 
 /**
  * flannel's net-conf.json as flanneld reads it: JSON (pkg/subnet/config.go ParseConfig,
