@@ -10,6 +10,7 @@
  */
 
 import type { NetworkPolicyPort, Pod, Protocol } from '../model/types';
+import { ipBlockMatches } from './ipBlock';
 import type { CompiledRule, PolicyIndex } from './policyIndex';
 
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -98,9 +99,28 @@ function hasNamedPort(rule: CompiledRule): boolean {
   return rule.rule.ports.some((p) => typeof p.port === 'string');
 }
 
+/**
+ * One side of a pair: an endpoint of the index, or an address outside it (an external range,
+ * represented by its first address; the ranges are cut so every ipBlock treats them as one).
+ */
+export interface Side {
+  readonly endpoint?: number;
+  readonly ip: string;
+  readonly ipNum: number;
+  readonly pod?: Pod;
+}
+
 export interface ConnectionAnalysis {
   /** The allowed connections from endpoint `from` to endpoint `to` (indices into `index.endpoints`). */
   pair(from: number, to: number): ConnectionSet;
+  /** The same between two sides, either of which may be an address outside the index. */
+  between(from: Side, to: Side): ConnectionSet;
+}
+
+/** Whether a rule's peers select `side`: by the index's sets for an endpoint, by ipBlock for an address. */
+function ruleSelects(rule: CompiledRule, side: Side): boolean {
+  if (side.endpoint !== undefined) return rule.bits.has(side.endpoint);
+  return rule.peers.length === 0 || rule.peers.some((p) => p.ipBlock !== undefined && ipBlockMatches(p.ipBlock, side.ipNum));
 }
 
 /**
@@ -109,9 +129,11 @@ export interface ConnectionAnalysis {
  */
 export function analyseConnections(index: PolicyIndex): ConnectionAnalysis {
   const { endpoints } = index;
+  // A rule without named ports allows the same set towards every destination; one with named
+  // ports is resolved per destination pod (key -1: a destination that is no pod, where no name resolves).
   const fixed = new Map<CompiledRule, ConnectionSet>();
   const named = new Map<CompiledRule, Map<number, ConnectionSet>>();
-  const portSet = (rule: CompiledRule, dst: number): ConnectionSet => {
+  const portSet = (rule: CompiledRule, dst: Side): ConnectionSet => {
     if (!hasNamedPort(rule)) {
       let s = fixed.get(rule);
       if (!s) fixed.set(rule, (s = rulePortSet(rule.rule.ports, undefined)));
@@ -119,32 +141,41 @@ export function analyseConnections(index: PolicyIndex): ConnectionAnalysis {
     }
     let perDst = named.get(rule);
     if (!perDst) named.set(rule, (perDst = new Map()));
-    let s = perDst.get(dst);
-    if (!s) perDst.set(dst, (s = rulePortSet(rule.rule.ports, endpoints[dst]!.pod)));
+    const key = dst.pod && dst.endpoint !== undefined ? dst.endpoint : -1;
+    let s = perDst.get(key);
+    if (!s) perDst.set(key, (s = rulePortSet(rule.rule.ports, key === -1 ? undefined : dst.pod)));
     return s;
   };
 
   /** What the isolation of `subject` in one direction allows with `other`, the destination being `dst`. */
-  const direction = (dir: 'ingress' | 'egress', subject: number, other: number, dst: number): ConnectionSet => {
-    const pod = endpoints[subject]!.pod;
-    const policies = (dir === 'ingress' ? index.ingressPolicies : index.egressPolicies)[subject]!;
-    if (!pod || policies.length === 0) return ALL_CONNECTIONS;
+  const direction = (dir: 'ingress' | 'egress', subject: Side, other: Side, dst: Side): ConnectionSet => {
+    const pod = subject.pod;
+    if (!pod || subject.endpoint === undefined) return ALL_CONNECTIONS;
+    const policies = (dir === 'ingress' ? index.ingressPolicies : index.egressPolicies)[subject.endpoint]!;
+    if (policies.length === 0) return ALL_CONNECTIONS;
     // Traffic between a pod and its own node is always allowed (see evaluate.ts).
-    if (index.nodeAddresses.get(pod.nodeName)?.has(endpoints[other]!.ip)) return ALL_CONNECTIONS;
+    if (index.nodeAddresses.get(pod.nodeName)?.has(other.ip)) return ALL_CONNECTIONS;
     let out = NO_CONNECTIONS;
     for (const policy of policies) {
       for (const rule of (dir === 'ingress' ? policy.ingress : policy.egress)!) {
-        if (rule.bits.has(other)) out = unionSets(out, portSet(rule, dst));
+        if (ruleSelects(rule, other)) out = unionSets(out, portSet(rule, dst));
       }
     }
     return out;
   };
 
-  return {
-    pair: (from, to) => {
-      const egress = direction('egress', from, to, to);
-      if (isEmptySet(egress)) return NO_CONNECTIONS;
-      return intersectSets(egress, direction('ingress', to, from, to));
-    },
+  const between = (from: Side, to: Side): ConnectionSet => {
+    const egress = direction('egress', from, to, to);
+    if (isEmptySet(egress)) return NO_CONNECTIONS;
+    return intersectSets(egress, direction('ingress', to, from, to));
   };
+  const side = (i: number): Side => ({ ...endpoints[i]!, endpoint: i });
+  return { between, pair: (from, to) => between(side(from), side(to)) };
+}
+
+/** The part of `s` on `protocol` (all three when absent) and `port` (every port when absent). */
+export function restrictSet(s: ConnectionSet, protocol: Protocol | undefined, port: number | undefined): ConnectionSet {
+  const range: readonly PortRange[] = [port === undefined ? [MIN_PORT, MAX_PORT] : [port, port]];
+  const on = (p: Protocol): readonly PortRange[] => (protocol === undefined || protocol === p ? range : []);
+  return intersectSets(s, { TCP: on('TCP'), UDP: on('UDP'), SCTP: on('SCTP') });
 }
