@@ -147,6 +147,9 @@ export function analyseConnections(index: PolicyIndex): ConnectionAnalysis {
     return s;
   };
 
+  const ruleIds = new Map<CompiledRule, number>();
+  const unions = new Map<string, ConnectionSet>();
+
   /** What the isolation of `subject` in one direction allows with `other`, the destination being `dst`. */
   const direction = (dir: 'ingress' | 'egress', subject: Side, other: Side, dst: Side): ConnectionSet => {
     const pod = subject.pod;
@@ -155,19 +158,37 @@ export function analyseConnections(index: PolicyIndex): ConnectionAnalysis {
     if (policies.length === 0) return ALL_CONNECTIONS;
     // Traffic between a pod and its own node is always allowed (see evaluate.ts).
     if (index.nodeAddresses.get(pod.nodeName)?.has(other.ip)) return ALL_CONNECTIONS;
-    let out = NO_CONNECTIONS;
+    // Most pairs match one rule or none; several matching rules are unioned once per combination.
+    let first: CompiledRule | undefined;
+    let more: CompiledRule[] | undefined;
     for (const policy of policies) {
       for (const rule of (dir === 'ingress' ? policy.ingress : policy.egress)!) {
-        if (ruleSelects(rule, other)) out = unionSets(out, portSet(rule, dst));
+        if (!ruleSelects(rule, other)) continue;
+        if (rule.rule.ports.length === 0) return ALL_CONNECTIONS;
+        if (first === undefined) first = rule;
+        else (more ??= [first]).push(rule);
       }
     }
-    return out;
+    if (!first) return NO_CONNECTIONS;
+    if (!more) return portSet(first, dst);
+    // The union depends on the destination only through named ports.
+    let key = more.some(hasNamedPort) ? `${dst.endpoint ?? -1}` : '';
+    for (const rule of more) {
+      let id = ruleIds.get(rule);
+      if (id === undefined) ruleIds.set(rule, (id = ruleIds.size));
+      key += `,${id}`;
+    }
+    let union = unions.get(key);
+    if (!union) unions.set(key, (union = more.map((r) => portSet(r, dst)).reduce(unionSets)));
+    return union;
   };
 
   const between = (from: Side, to: Side): ConnectionSet => {
     const egress = direction('egress', from, to, to);
     if (isEmptySet(egress)) return NO_CONNECTIONS;
-    return intersectSets(egress, direction('ingress', to, from, to));
+    const ingress = direction('ingress', to, from, to);
+    if (egress === ALL_CONNECTIONS) return ingress;
+    return ingress === ALL_CONNECTIONS ? egress : intersectSets(egress, ingress);
   };
   const side = (i: number): Side => ({ ...endpoints[i]!, endpoint: i });
   return { between, pair: (from, to) => between(side(from), side(to)) };
