@@ -11,12 +11,12 @@ import type { Connectivity } from './connectivity';
 export const FORMATS = ['txt', 'json', 'csv', 'md', 'dot'] as const;
 export type Format = (typeof FORMATS)[number];
 
-function csvField(text: string): string {
+export function csvField(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** Graphviz's quoted ID: only `"` needs escaping (and a backslash, to stay literal). */
-function dotId(text: string): string {
+export function dotId(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
