@@ -2,19 +2,12 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { analyseConnectivity } from '../../engine/policy/connectivity';
 import { diffConnectivity, formatDiff } from '../../engine/policy/connectivityDiff';
-import { FORMATS, type Format } from '../../engine/policy/connectivityText';
 import { buildPolicyIndex } from '../../engine/policy/policyIndex';
 import type { Topology } from '../../engine/model/types';
 import type { Command, Io } from '../command';
 import { loadOrReport, loadSourceOrReport } from '../loadFile';
+import { formatOf } from './reach';
 import { EXIT_INPUT, EXIT_OK, UsageError } from '../usage';
-
-function formatOf(raw: string | boolean | undefined, json: boolean): Format {
-  if (raw === undefined) return json ? 'json' : 'txt';
-  const f = FORMATS.find((x) => x === raw);
-  if (!f) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not '${String(raw)}'`);
-  return f;
-}
 
 /** FILE as git has it at REF (`git show REF:./FILE`, run in the file's folder). */
 function loadAtRevision(file: string, ref: string, io: Io): Topology | number {

@@ -24,7 +24,8 @@ function portOf(raw: string | boolean | undefined): number | undefined {
   return n;
 }
 
-function formatOf(raw: string | boolean | undefined, json: boolean): Format {
+/** `--format`, or json for `--json`; txt by default. Shared with diff. */
+export function formatOf(raw: string | boolean | undefined, json: boolean): Format {
   if (raw === undefined) return json ? 'json' : 'txt';
   const f = FORMATS.find((x) => x === raw);
   if (!f) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not '${String(raw)}'`);
