@@ -23,7 +23,12 @@ export function readOrReport(file: string, io: Io): SourceFile | number {
  */
 export function loadOrReport(file: string, io: Io): Topology | number {
   const source = readOrReport(file, io);
-  if (typeof source === 'number') return source;
+  return typeof source === 'number' ? source : loadSourceOrReport(source, io);
+}
+
+/** The same for a source already read (a file's text at a git revision, say). */
+export function loadSourceOrReport(source: SourceFile, io: Io): Topology | number {
+  const file = source.path;
   const result = loadTopology(source, nodeHost);
   const errors = result.diagnostics.filter((d) => d.severity === 'error').sort(compareDiagnostics);
   for (const d of errors) io.err(formatDiagnostic(d));

@@ -103,11 +103,11 @@ test('show --json: one record per line of each table, with the fields `ip` print
   }
 });
 
-test('reach --json: the allowed pairs are the lines reach prints', async () => {
+test('reach --json: the connections are the lines reach prints', async () => {
   const { text, json } = await both(['reach', sample('netpol-xyz.yaml')]);
-  const j = json as { protocol: string; port: number; enforced: boolean; allowed: { from: string; to: string }[] };
+  const j = json as { enforced: boolean; connections: { src: string; dst: string; conn: string }[] };
   assert.equal(j.enforced, true);
-  assert.deepEqual(j.allowed.map((p) => `${p.from} => ${p.to} : ${j.protocol} ${j.port}`), text.split('\n').filter((l) => l !== ''));
+  assert.deepEqual(j.connections.map((c) => `${c.src} => ${c.dst} : ${c.conn}`), text.split('\n').filter((l) => l !== '' && !l.startsWith('note: ')));
 });
 
 test('generate --json: the same topology as the YAML, read back through the loader', async () => {

@@ -64,8 +64,8 @@ test('canal-policy.yaml: reach allows only the backend to the database on 5432; 
   const c = capture();
   assert.equal(await main(['reach', path.join(samples, 'canal-policy.yaml'), '--port', '5432'], c.io), 0);
   const lines = c.out.join('\n').split('\n');
-  assert.ok(lines.includes('shop/backend => shop/db : TCP 5432'));
-  assert.ok(!lines.includes('shop/frontend => shop/db : TCP 5432'));
+  assert.ok(lines.includes('shop/backend[Pod] => shop/db[Pod] : TCP 5432'));
+  assert.ok(!lines.some((l) => l.startsWith('shop/frontend[Pod] => shop/db[Pod]')));
   assert.deepEqual(c.err, []);
 
   const f = capture();

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { check } from './check';
+import { diff } from './diff';
 import { generate } from './generate';
 import { importCommand } from './import';
 import { lab } from './lab';
@@ -17,6 +18,7 @@ export const commands: readonly Command[] = [
   ipvs,
   show,
   reach,
+  diff,
   lab,
   generate,
   importCommand,

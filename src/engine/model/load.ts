@@ -247,6 +247,7 @@ export function loadTopology(file: SourceFile, host: LoadHost): Result<Topology 
       secondaryInterfaces: secondary.get(p) ?? noInterfaces,
     };
     if (p.ownerKind) pod.ownerKind = p.ownerKind;
+    if (p.ownerName) pod.ownerName = p.ownerName;
     pods.push(pod);
   }
 

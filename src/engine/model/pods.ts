@@ -26,6 +26,7 @@ export interface PodDraft {
   readonly ip?: string;
   readonly ready: boolean;
   readonly ownerKind?: string;
+  readonly ownerName?: string;
 }
 
 export interface PodSpecDraft {

@@ -212,6 +212,8 @@ export interface Pod extends Sourced {
   readonly secondaryInterfaces: readonly PodSecondaryInterface[];
   /** Set when the pod was expanded from a workload (Deployment, DaemonSet…). */
   readonly ownerKind?: string;
+  /** The workload's name, set with ownerKind. */
+  readonly ownerName?: string;
 }
 
 export interface ServicePort {

@@ -32,7 +32,7 @@ export function expandWorkload(r: Reader, kind: WorkloadKind, nodes: readonly No
   if (!tmeta) return { pods: [] };
   const spec = readPodSpec(r, [...tp, 'spec']);
   const labels = { ...tmeta.labels };
-  const base = { reader: r, path: tp, source: r.doc.pos, namespace: meta.namespace, annotations: tmeta.annotations, ...spec, ready: true, ownerKind: kind };
+  const base = { reader: r, path: tp, source: r.doc.pos, namespace: meta.namespace, annotations: tmeta.annotations, ...spec, ready: true, ownerKind: kind, ownerName: meta.name };
   if (kind === 'DaemonSet') {
     // CNI agents and kube-proxy run as host-network DaemonSets: their pods add no endpoint of their own to walk to.
     if (spec.hostNetwork) return { pods: [], skipped: 'it runs on the host network (a CNI agent or kube-proxy), so its pods are not expanded' };

@@ -18,18 +18,6 @@ export function formatReachLines(m: ReachMatrix): string[] {
   return lines;
 }
 
-/** The allowed pairs `formatReachLines` prints, as data: every endpoint, then each allowed ordered pair. */
-export function reachJson(m: ReachMatrix): { protocol: string; port: number; enforced: boolean; endpoints: string[]; allowed: { from: string; to: string }[] } {
-  const allowed: { from: string; to: string }[] = [];
-  m.endpoints.forEach((from, f) => {
-    const row = m.rows[f]!;
-    m.endpoints.forEach((to, t) => {
-      if (isReachPair(m, f, t) && row.has(t)) allowed.push({ from: from.id, to: to.id });
-    });
-  });
-  return { protocol: m.query.protocol, port: m.query.port, enforced: m.enforced, endpoints: m.endpoints.map((e) => e.id), allowed };
-}
-
 export function formatTruthTable(m: ReachMatrix): string {
   const ids = m.endpoints.map((e) => e.id);
   const lines = [['-\t', ...ids].join('\t')];
