@@ -13,7 +13,8 @@ import type { NetfilterHook, PolicyHook } from './hooks';
 import { newPacket, replyPacket, type L4Proto } from './packet';
 import type { Trace } from './types';
 import { validateTrace } from './validate';
-import { walk, type WalkContext } from './walk';
+import { walk } from './walk';
+import type { WalkContext } from './walkState';
 
 /** What a trace needs; `createEngine` in `src/engine/index.ts` builds one. */
 export interface Engine {
