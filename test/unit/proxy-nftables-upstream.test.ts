@@ -10,8 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderNftTransaction, upstreamTestEnvironment } from '../../src/engine/proxy';
+import { createEngine, tryTraceFlow } from '../../src/engine/index';
+import { renderNftTransaction, renderRestore, upstreamTestEnvironment } from '../../src/engine/proxy';
 import { upstreamBaseline } from '../harness/baseline';
+import { loadTopologyFile } from '../fixtures/load';
 import { loadProxyFixture as load } from '../fixtures/proxy/load';
 
 /** helpers_test.go's objectOrder: higher sorts earlier. */
@@ -52,4 +54,15 @@ test('the transaction is in the order knftables\' fake dumps it: table, chains, 
 test('the comparison can fail: a changed endpoint shows', () => {
   const changed = dump().replace('dnat to 10.180.0.1:80', 'dnat to 10.180.0.9:80');
   assert.notEqual(sortNFTablesTransaction(changed), sortNFTablesTransaction(upstreamBaseline('proxy/upstream-nft-overall.nft')));
+});
+
+test('the nftables sample: no iptables payload, no KUBE- rule walked, each kube-proxy hook says nftables is not evaluated', () => {
+  const topo = loadTopologyFile('samples/kube-proxy-nftables.yaml');
+  assert.equal(renderRestore(topo, 'master'), '', 'kube-proxy writes no iptables payload in nftables mode');
+  assert.match(renderNftTransaction(topo, 'master'), /^add table ip kube-proxy /);
+  const r = tryTraceFlow(createEngine(topo), { from: 'pod/default/client', to: 'svc/default/web:80' });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  const steps = [...r.value.trace.hops.flatMap((h) => h.steps), ...r.value.trace.final];
+  assert.ok(!steps.some((s) => s.kind === 'netfilter' && s.chain.startsWith('KUBE-')), 'no iptables rule of kube-proxy stands in for its nftables');
+  assert.ok(steps.some((s) => s.kind === 'note' && s.text.includes('does not evaluate nftables')), 'the trace says what it leaves out');
 });
