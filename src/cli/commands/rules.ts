@@ -1,5 +1,5 @@
 import type { Topology } from '../../engine/model/types';
-import { renderSave, restoreChunks } from '../../engine/proxy';
+import { renderNftTransaction, renderSave, restoreChunks } from '../../engine/proxy';
 import { cniNat } from '../../engine/cni/index';
 import { cniRestore } from '../../engine/lab/rules';
 import { restoreTables } from '../../engine/render/json';
@@ -9,12 +9,13 @@ import { EXIT_OK, EXIT_USAGE } from '../usage';
 
 export const rules: Command = {
   name: 'rules',
-  synopsis: 'rules FILE --node NAME [--format restore|save] [--cni] [--json]',
-  summary: "Print kube-proxy's iptables rules for a node.",
+  synopsis: 'rules FILE --node NAME [--format restore|save|nft] [--cni] [--json]',
+  summary: "Print kube-proxy's rules for a node (iptables, or nftables in nftables mode).",
   optionHelp: [
     '--node NAME        the node',
     '--format restore   the payload kube-proxy hands to iptables-restore (default)',
     '--format save      what iptables-save prints once it is loaded',
+    "--format nft       nftables mode: the transaction kube-proxy sends (the default in that mode)",
     "--cni              the CNI's own rules instead (its NAT, Felix's NetworkPolicy chains), with their ipsets",
     '--json             the same payload as JSON: {node, format, tables: [{name, chains: [{name, policy}], rules: [{chain, rule}]}]}',
     '                   (with --cni also ipsets: [{name, type, members}])',
@@ -22,19 +23,34 @@ export const rules: Command = {
   options: { node: { type: 'string' }, format: { type: 'string' }, cni: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: [1, 1],
   run: ({ positionals, values, io }) => {
-    const format = values.format ?? 'restore';
-    if (format !== 'restore' && format !== 'save') {
-      io.err(`packetwalk rules: --format must be restore or save, not '${String(format)}'`);
+    if (values.format !== undefined && values.format !== 'restore' && values.format !== 'save' && values.format !== 'nft') {
+      io.err(`packetwalk rules: --format must be restore, save or nft, not '${String(values.format)}'`);
       return EXIT_USAGE;
     }
     const loaded = loadForNode(positionals[0]!, values.node, io, 'rules');
     if (typeof loaded === 'number') return loaded;
+    const nftMode = loaded.topology.cluster.kubeProxy.mode === 'nftables';
+    const format = values.format ?? (nftMode && !values.cni ? 'nft' : 'restore');
+    if (!values.cni && (format === 'nft') !== nftMode) {
+      io.err(nftMode
+        ? `packetwalk rules: kube-proxy runs in nftables mode and writes no iptables rules; use --format nft`
+        : `packetwalk rules: --format nft needs kubeProxy: {mode: nftables}; this cluster's kube-proxy runs in ${loaded.topology.cluster.kubeProxy.mode} mode`);
+      return EXIT_USAGE;
+    }
     if (values.json) {
+      if (format === 'nft') {
+        io.err('packetwalk rules: --json is not available for --format nft yet; drop --json to print the transaction');
+        return EXIT_USAGE;
+      }
       io.out(JSON.stringify(rulesJson(loaded.topology, loaded.node, format, values.cni === true), null, 2));
       return EXIT_OK;
     }
     if (values.cni) {
       io.out(renderCniRules(loaded.topology, loaded.node));
+      return EXIT_OK;
+    }
+    if (format === 'nft') {
+      io.out(renderNftTransaction(loaded.topology, loaded.node));
       return EXIT_OK;
     }
     if (format === 'save') {

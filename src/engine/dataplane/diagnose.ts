@@ -56,7 +56,17 @@ function finding(note: CniNote, topology: Topology): DataplaneFinding {
 /** Every CNI note of the topology, in the builder's order. */
 export function dataplaneFindings(topology: Topology): DataplaneFinding[] {
   const notes = cniBuilderFor(topology).notes?.(cniContext(topology)) ?? [];
-  return notes.map((n) => finding(n, topology));
+  return [...notes, ...proxyNotes(topology)].map((n) => finding(n, topology));
+}
+
+/** What the walk leaves out of kube-proxy's mode. */
+function proxyNotes(topology: Topology): CniNote[] {
+  if (topology.cluster.kubeProxy.mode !== 'nftables') return [];
+  return [{
+    code: 'nftablesNotWalked',
+    subject: { kind: 'cluster' },
+    message: "kube-proxy mode 'nftables': `packetwalk rules --format nft` prints its rules, but a trace does not evaluate them yet, so Service addresses are not translated in the walk; use mode 'iptables' or 'ipvs' to trace Service traffic.",
+  }];
 }
 
 export function diagnoseDataplane(topology: Topology): Diagnostic[] {

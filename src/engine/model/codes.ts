@@ -79,6 +79,7 @@ export const codes = {
   kubenetNoGateway: { code: 'PW6008', name: 'kubenet-no-gateway', severity: 'warning' },
   awsPodWithoutEni: { code: 'PW6009', name: 'aws-pod-without-eni-ip', severity: 'warning' },
   awsEniSubnetRoute: { code: 'PW6010', name: 'aws-eni-subnet-route', severity: 'info' },
+  nftablesNotWalked: { code: 'PW6011', name: 'nftables-not-walked', severity: 'warning' },
 } as const satisfies Record<string, { code: string; name: string; severity: Severity }>;
 
 export type CodeKey = keyof typeof codes;

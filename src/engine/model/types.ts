@@ -88,7 +88,7 @@ export type CniConfig = FlannelConfig | CalicoConfig | CanalConfig | WeaveConfig
 export type CniPlugin = CniConfig['plugin'];
 
 export interface KubeProxyConfig {
-  readonly mode: 'iptables' | 'ipvs';
+  readonly mode: 'iptables' | 'ipvs' | 'nftables';
   /** Bit of the fwmark used for KUBE-MARK-MASQ; kube-proxy's default is 14 (0x4000). */
   readonly masqueradeBit: number;
   readonly masqueradeAll: boolean;

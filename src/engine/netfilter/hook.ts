@@ -213,6 +213,8 @@ function ipvsLookup(state: IpvsState): IpvsLookup {
   };
 }
 
+const NFT_NOT_WALKED = "kube-proxy runs in nftables mode and the walk does not evaluate nftables yet: its table 'ip kube-proxy' (packetwalk rules --format nft) is not applied here, so no Service DNAT, masquerade mark or kube-proxy filtering happens in this trace";
+
 export function createNetfilterHook(topology: Topology): NetfilterHook {
   const nodes = new Map(topology.nodes.map((n) => [n.name, n]));
   let keyOf: ((node: NodeInfo) => string) | undefined;
@@ -220,6 +222,7 @@ export function createNetfilterHook(topology: Topology): NetfilterHook {
   const cache = new Map<string, RuleLookup>();
   const ipvsCache = new Map<string, { sets: IpsetLookup | undefined; ipvs?: IpvsLookup }>();
   const ipvsMode = topology.cluster.kubeProxy.mode === 'ipvs';
+  const nftMode = topology.cluster.kubeProxy.mode === 'nftables';
   return {
     run(input: NetfilterInput): NetfilterResult {
       const node = nodes.get(input.node);
@@ -239,7 +242,12 @@ export function createNetfilterHook(topology: Topology): NetfilterHook {
         extra = { sets: joinIpsets(state && ipsetLookup(state), cniSets), ...(state ? { ipvs: ipvsLookup(state) } : {}) };
         ipvsCache.set(input.node, extra);
       }
-      return evaluateHook(rules, input, node.address, extra.sets, extra.ipvs);
+      const result = evaluateHook(rules, input, node.address, extra.sets, extra.ipvs);
+      // kube-proxy's nat chains sit on these two hooks; say what the walk leaves out rather than pass silently.
+      if (nftMode && input.newConnection && (input.hook === 'PREROUTING' || input.hook === 'OUTPUT')) {
+        return { ...result, steps: [{ kind: 'note', text: NFT_NOT_WALKED }, ...result.steps] };
+      }
+      return result;
     },
   };
 }

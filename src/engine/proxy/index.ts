@@ -26,7 +26,8 @@ const CHUNK_BLOCKS = 2048;
  */
 export function restoreChunks(topology: Topology, nodeName: string, env: ProxyEnvironment = defaultEnvironment): string[] {
   const node = findNode(topology, nodeName);
-  if (!node) return [];
+  // In nftables mode kube-proxy writes no iptables payload at all (see ./nftables).
+  if (!node || topology.cluster.kubeProxy.mode === 'nftables') return [];
   const blocks: string[] = [];
   if (topology.cluster.kubeProxy.mode === 'ipvs') blocks.push(...ipvsRestoreLines(topology, node, buildIpvs(topology, node), env));
   else {
@@ -83,4 +84,5 @@ export function renderSave(topology: Topology, nodeName: string, env: ProxyEnvir
   return renderSaveTables([...tables.values()]);
 }
 
+export { renderNftTransaction } from './nftables';
 export { buildIpvs, IPVS_DUMMY_DEVICE, ipvsDummyDevice, renderIpsetList, renderIpvsadm, type IpvsState, type VirtualServer } from './ipvs';

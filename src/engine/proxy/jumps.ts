@@ -52,8 +52,9 @@ function ruleOf(j: Jump): string {
   return `-A ${j.chain} ${j.ctNew ? '-m conntrack --ctstate NEW ' : ''}-m comment --comment "${j.comment}" -j ${j.target}`;
 }
 
-/** Base-chain rules in the order the kernel holds them. */
-export function jumpRules(mode: 'iptables' | 'ipvs', kubeletFirewall: boolean): JumpRule[] {
+/** Base-chain rules in the order the kernel holds them; none in nftables mode, whose base chains are its own. */
+export function jumpRules(mode: 'iptables' | 'ipvs' | 'nftables', kubeletFirewall: boolean): JumpRule[] {
+  if (mode === 'nftables') return [];
   const list = mode === 'ipvs' ? ipvsJumps : proxyJumps;
   const out: JumpRule[] = [];
   for (const j of [...list].reverse()) out.push({ table: j.table, chain: j.chain, rule: ruleOf(j) });
