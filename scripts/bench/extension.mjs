@@ -8,6 +8,7 @@
 // answers (its renderer drawing 15,000 graph elements, a 420,000-line rules document) is not here.
 // `node scripts/bench/extension.mjs [nodes]` (default 5000); `npm run build && npx tsc -b` first.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -85,4 +86,21 @@ const at = text.indexOf('containerPort: 8080', text.indexOf('{name: pod-21,'));
 const edited = `${text.slice(0, at)}containerPort: 8081${text.slice(at + 'containerPort: 8080'.length)}`;
 const again = await watched('edit one pod: incremental re-load', () => client.call('load', { doc, path: file, text: edited, onDisk: false }));
 console.log(`    worker ${ms(again.workMs)}, ${again.errors} errors`);
+
+// A keystroke in a seed sample with a trace open (the e2e suite's live-update step): after the
+// debounce (packetwalk.diagnostics.debounceMs, 300 ms by default) the host has the file re-loaded,
+// the same walk done again over it and the graph with the trace built, then posts it to the panel.
+const seedFile = path.resolve('samples/seed000-flannel-vxlan.yaml');
+const seedText = readFileSync(seedFile, 'utf8');
+const seed = { doc: `file://${seedFile}`, path: seedFile, onDisk: false };
+const seedRequest = { from: 'pod/default/nginx-worker2', to: 'svc/kube-system/kube-dns:53', proto: 'udp', port: 53 };
+await client.call('load', { ...seed, text: seedText });
+await client.call('trace', { doc: seed.doc, request: seedRequest });
+const renamed = seedText.replace(/^ {2}name: seed000-flannel-vxlan$/m, '  name: seed000-flannel-vxlanx');
+const seedGraph = await watched('seed000, one keystroke: re-load, walk, graph', async () => {
+  await client.call('load', { ...seed, text: renamed });
+  const walked = await client.call('trace', { doc: seed.doc, request: seedRequest });
+  return client.call('view', { doc: seed.doc, expanded: [], collapseThreshold: 400, ...('trace' in walked ? { trace: { trace: walked.trace, title: 't' } } : {}) });
+});
+console.log(`    ${seedGraph.graph.title}: ${seedGraph.graph.nodes.length} elements, trace ${seedGraph.trace ? seedGraph.trace.disposition : 'none'} (plus the debounce before it)`);
 client.dispose();
