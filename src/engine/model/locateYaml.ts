@@ -105,7 +105,8 @@ function scalarEnd(text: string, at: number, flow: boolean): number {
 function findKey(text: string, start: number, end: number, key: string, children: readonly OffsetSpan[]): number | undefined {
   const matchesAt = (p: number): boolean => {
     let i = p;
-    const q = text[i] === '"' || text[i] === "'" ? text[i] : '';
+    const first = text[i];
+    const q = first === '"' || first === "'" ? first : '';
     if (q) i++;
     if (!text.startsWith(key, i)) return false;
     i += key.length + q.length;
