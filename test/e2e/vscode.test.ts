@@ -5,117 +5,24 @@
  * cannot be installed (scripts/e2e-setup.sh).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
-import { freePort } from './freePort';
+import type { Frame, Page } from 'playwright-core';
+import { inputBox, openQuickInput, out, palette, pickRow, quickPick, root, run, start, typeUntilOffered, webviewFrame, type Session } from './codeServer';
 import { coldStartMs, stepMs, until } from './until';
 
-const root = path.resolve(__dirname, '../../..');
-const out = path.join(root, 'test-results', 'e2e');
 const sample = 'seed000-flannel-vxlan.yaml';
 const heldOut = path.join(root, 'test', 'fixtures', 'heldout');
 
 let skipReason: string | undefined;
-let cache = '';
-let browser: Browser | undefined;
-let server: ChildProcess | undefined;
+let session: Session | undefined;
 let page: Page;
-let userData = '';
 let workspace = '';
-let port = 0;
-
-function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(out, `${name}.png`) });
-}
-
-/** The topology webview's inner frame (webviews live in nested iframes) for a document whose name ends with `file`. */
-async function webviewFrame(file = sample, timeout = stepMs): Promise<Frame> {
-  return until(`the topology webview of ${file}`, timeout, async () => {
-    for (const f of page.frames()) {
-      // A frame navigating away throws: it is not the one.
-      if (await f.$(`body[data-document$="${file}"] #graph`).catch(() => null)) return f;
-    }
-    return undefined;
-  });
-}
-
-/**
- * Keys for the workbench (a quick input, a panel toggle) go where the focus is: in a webview's
- * iframe the workbench never sees them. A click on the empty middle of the status bar takes the
- * focus back, as a user's would, when a webview holds it.
- */
-async function focusWorkbench(): Promise<void> {
-  if (await page.evaluate(() => document.activeElement?.tagName !== 'IFRAME')) return;
-  const bar = page.locator('.part.statusbar').first();
-  const box = await bar.boundingBox();
-  await bar.click({ position: { x: (box?.width ?? 800) / 2, y: 5 } });
-  await page.waitForFunction(() => document.activeElement?.tagName !== 'IFRAME');
-}
-
-/**
- * Opens a quick input (Quick Open, the command palette, Go to Line) with its shortcut.
- * This is the suite's one retry, for input the browser loses: a webview takes the focus when its
- * panel is revealed or redrawn, and a key pressed in the moment between `focusWorkbench` and the
- * press is delivered to the webview's iframe, where the workbench never sees it (seen under load:
- * no quick input opened). Escape first, so a quick input that did open late is not asked twice.
- */
-async function openQuickInput(key: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  // One left open (by a step that failed) would take what is typed next.
-  if (await input.isVisible()) {
-    await page.keyboard.press('Escape');
-    await input.waitFor({ state: 'hidden' });
-  }
-  for (let attempt = 1; ; attempt++) {
-    await focusWorkbench();
-    await page.keyboard.press(key);
-    if (await input.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) return;
-    if (attempt === 3) throw new Error(`${key} opened no quick input in three tries`);
-    await page.keyboard.press('Escape');
-  }
-}
-
-/**
- * Answers the open quick pick: waits until it is the one titled `title` (each step of a command has
- * its own: a key typed before the next pick replaced the last one would go to the last one), types
- * `text`, and picks the first row that contains it once the list shows one.
- */
-async function quickPick(text: string, title?: string, timeout = stepMs): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  if (title) await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout });
-  await input.fill(text);
-  await pickRow(text.replace(/^>/, ''), timeout);
-}
-
-/**
- * Picks the first row of the open quick pick that contains `text` (any case): Enter when it is the
- * focused one, else a click on it (the best match by VS Code's fuzzy score, focused first, may be
- * another row: "Browse Color Themes" comes before "Color Theme").
- */
-async function pickRow(text: string, timeout = stepMs): Promise<void> {
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
-  await row.waitFor({ timeout });
-  if (await row.evaluate((e) => e.classList.contains('focused'))) await page.keyboard.press('Enter');
-  else await row.click();
-}
-
-/** Answers the open input box titled `title` (no list to filter: the value is what is accepted). */
-async function inputBox(title: string, text: string): Promise<void> {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(text);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'hidden' });
 }
 
 /** The line the extension logged that matches `pattern` (its output channel is a log file under the user data folder). */
@@ -136,21 +43,21 @@ function logFiles(): string[] {
       else if (e.name.endsWith('.log')) files.push(path.join(d, e.name));
     }
   };
-  if (existsSync(path.join(userData, 'logs'))) walk(path.join(userData, 'logs'));
+  if (session && existsSync(path.join(session.userData, 'logs'))) walk(path.join(session.userData, 'logs'));
   return files;
 }
 
 before(async () => {
-  mkdirSync(out, { recursive: true });
-  const setup = run('bash', ['scripts/e2e-setup.sh']);
-  const lines = setup.out.trim().split('\n');
-  cache = lines[lines.length - 1] ?? '';
-  if (!setup.ok || !existsSync(path.join(cache, 'cs/node_modules/.bin/code-server')) || !existsSync('/usr/bin/chromium')) {
-    skipReason = `code-server or chromium could not be installed: ${lines.slice(-3).join(' | ')}`;
+  const started = await start((ws) => {
+    copyFileSync(path.join(root, 'samples', sample), path.join(ws, sample));
+    if (existsSync(heldOut)) for (const f of readdirSync(heldOut)) copyFileSync(path.join(heldOut, f), path.join(ws, f));
+  });
+  if (typeof started === 'string') {
+    skipReason = started;
     return;
   }
-  const pack = run('npm', ['run', 'package']);
-  assert.ok(pack.ok, `npm run package failed:\n${pack.out.slice(-2000)}`);
+  session = started;
+  ({ page, workspace } = started);
   const vsix = path.join(root, 'packet-walk.vsix');
   const size = statSync(vsix).size;
   writeFileSync(path.join(out, 'vsix-size.txt'), `${size}\n`);
@@ -162,35 +69,12 @@ before(async () => {
     assert.ok(!files.some((f) => /^extension\/(src|test|out|webview)\//.test(f)), 'no sources or tests in the vsix');
     assert.ok(files.includes('extension/dist/webview.js') && files.includes('extension/media/icon.png'));
   }
-
-  workspace = mkdtempSync(path.join(tmpdir(), 'pw-e2e-ws-'));
-  copyFileSync(path.join(root, 'samples', sample), path.join(workspace, sample));
-  if (existsSync(heldOut)) for (const f of readdirSync(heldOut)) copyFileSync(path.join(heldOut, f), path.join(workspace, f));
-  userData = mkdtempSync(path.join(tmpdir(), 'pw-e2e-ud-'));
-  const extensions = mkdtempSync(path.join(tmpdir(), 'pw-e2e-ext-'));
-  mkdirSync(path.join(userData, 'User'), { recursive: true });
-  // No workspace-trust modal, no welcome page: both would cover the editor.
-  writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'editor.minimap.enabled': false, 'workbench.editorLargeFileConfirmation': 1024 }));
-  const cs = path.join(cache, 'cs/node_modules/.bin/code-server');
-  const install = run(cs, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix, '--force']);
-  assert.ok(install.ok, install.out);
-  port = await freePort();
-  server = spawn(cs, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', extensions, workspace], { stdio: 'ignore', detached: false });
-  await until('code-server to answer', coldStartMs, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-  page = await browser.newPage({ viewport: { width: 1800, height: 1000 } });
-  // Every wait that names no deadline of its own gets a step's.
-  page.setDefaultTimeout(stepMs);
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-  await page.waitForSelector('.monaco-workbench', { timeout: coldStartMs });
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
   // The extension's own log, kept for whoever reads a failure.
-  if (userData) writeFileSync(path.join(out, 'packetwalk.log'), logFiles().filter((f) => /packet.?walk/i.test(f)).map((f) => readFileSync(f, 'utf8')).join(''));
-  for (const d of [workspace, userData]) if (d) rmSync(d, { recursive: true, force: true });
+  if (session) writeFileSync(path.join(out, 'packetwalk.log'), logFiles().filter((f) => /packet.?walk/i.test(f)).map((f) => readFileSync(f, 'utf8')).join(''));
+  await session?.close();
 });
 
 afterEach(async (t) => {
@@ -205,7 +89,7 @@ function guard(t: { skip(message?: string): void }): boolean {
 
 /** Moves the cursor of the active editor to a 1-based line (Go to Line), which scrolls it into view. */
 async function gotoLine(line: number): Promise<void> {
-  await openQuickInput('Control+G');
+  await openQuickInput(page, 'Control+G');
   await page.keyboard.type(String(line));
   await page.waitForFunction((v) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === v, `:${line}`);
   await page.keyboard.press('Enter');
@@ -266,10 +150,10 @@ test('opening a seed sample shows CodeLenses on its pods and services', { timeou
 test('a trace from a pod CodeLens draws the highlighted cross-node path in the graph', { timeout: 5 * stepMs }, async (t) => {
   if (guard(t)) return;
   await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Trace to…' }).first().click();
-  await quickPick('nginx-worker1', 'to (destination)');
-  await quickPick('tcp', 'Protocol');
-  await inputBox('Destination port', '80');
-  const frame = await webviewFrame();
+  await quickPick(page, 'nginx-worker1', 'to (destination)');
+  await quickPick(page, 'tcp', 'Protocol');
+  await inputBox(page, 'Destination port', '80');
+  const frame = await webviewFrame(page, sample);
   await frame.waitForSelector('body[data-graph="ready"]');
   await frame.waitForSelector('.hop-badge');
   const disposition = await frame.textContent('.disposition');
@@ -283,7 +167,7 @@ test('a trace from a pod CodeLens draws the highlighted cross-node path in the g
 
 test('hovering the hop that crosses the underlay shows the outer VXLAN headers and the inner ones', { timeout: 5 * stepMs }, async (t) => {
   if (guard(t)) return;
-  const frame = await webviewFrame();
+  const frame = await webviewFrame(page, sample);
   const badges = frame.locator('.hop-badge');
   const n = await badges.count();
   let text = '';
@@ -309,11 +193,11 @@ test('hovering the hop that crosses the underlay shows the outer VXLAN headers a
 test('a trace from the command palette replaces the one shown', { timeout: 5 * stepMs }, async (t) => {
   if (guard(t)) return;
   await page.locator('.tabs-container .tab', { hasText: sample }).first().click();
-  await palette('Packet Walk: Trace Packet');
-  await quickPick('nginx-worker2', 'Trace from (source)');
-  await quickPick('kube-dns:53', 'to (destination)');
-  await quickPick('udp', 'Protocol');
-  const frame = await webviewFrame();
+  await palette(page, 'Packet Walk: Trace Packet');
+  await quickPick(page, 'nginx-worker2', 'Trace from (source)');
+  await quickPick(page, 'kube-dns:53', 'to (destination)');
+  await quickPick(page, 'udp', 'Protocol');
+  const frame = await webviewFrame(page, sample);
   await frame.waitForFunction(() => document.querySelector('.disposition')?.textContent?.includes('kube-dns'));
   const disposition = (await frame.textContent('.disposition')) ?? '';
   assert.match(disposition, /pod\/default\/nginx-worker2 → svc\/kube-system\/kube-dns:53 udp\/53: DELIVERED/);
@@ -322,7 +206,7 @@ test('a trace from the command palette replaces the one shown', { timeout: 5 * s
 
 test('a netfilter step opens the iptables preview with the rules the trace hit decorated', { timeout: 5 * stepMs }, async (t) => {
   if (guard(t)) return;
-  const frame = await webviewFrame();
+  const frame = await webviewFrame(page, sample);
   const stepLink = frame.locator('#trace .step-netfilter.link').first();
   if ((await stepLink.count()) === 0) {
     // The current hop has no rule: step through the hops until one does.
@@ -371,9 +255,9 @@ test('a held-out topology (upstream guestbook manifests on Calico) shows lenses,
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await gotoLine(lineOf(path.join(workspace, file), /^kind: Service$/) + 3);
   await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Trace from a pod…' }).first().click();
-  await quickPick('frontend', 'Trace from (source)');
-  await quickPick('tcp', 'Protocol');
-  const frame = await webviewFrame(file);
+  await quickPick(page, 'frontend', 'Trace from (source)');
+  await quickPick(page, 'tcp', 'Protocol');
+  const frame = await webviewFrame(page, file);
   await frame.waitForSelector('body[data-graph="ready"]');
   await frame.waitForFunction(() => document.querySelector('.disposition')?.textContent?.includes('redis-leader'));
   const status = (await frame.textContent('#status')) ?? '';
@@ -396,51 +280,37 @@ async function editorShows(pattern: RegExp, timeout = stepMs): Promise<string> {
 
 /** Brings a workspace file to the front through Quick Open (its tab may be scrolled out of sight). */
 async function focusFile(name: string, timeout = stepMs): Promise<void> {
-  await openQuickInput('Control+P');
-  // Quick Open answers from the workspace's file list as it was when one last finished loading (it
-  // starts loading a fresh one as it opens): a file written since is listed once that has loaded,
-  // and the list is asked again only when the text changes. So the name is typed again until then.
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first();
-  await until(`Quick Open to list ${name}`, timeout, async () => {
-    await input.fill('');
-    await input.fill(name);
-    return row.waitFor({ timeout: 2000 }).then(() => true, () => false);
-  });
-  await pickRow(name);
+  await openQuickInput(page, 'Control+P');
+  await typeUntilOffered(page, name, timeout);
+  await pickRow(page, name);
   await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor({ timeout });
-}
-
-async function palette(command: string): Promise<void> {
-  await openQuickInput('Control+Shift+P');
-  await quickPick(`>${command}`);
 }
 
 test('Export Trace writes the last trace as Markdown and as JSON', { timeout: 5 * stepMs }, async (t) => {
   if (guard(t)) return;
   await focusFile('guestbook.packetwalk.yaml');
-  await palette('Packet Walk: Export Trace');
-  await quickPick('Markdown', 'Export the trace as');
+  await palette(page, 'Packet Walk: Export Trace');
+  await quickPick(page, 'Markdown', 'Export the trace as');
   await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor();
   const md = await editorShows(/Disposition: /);
   assert.match(md, /# pod\/default\/frontend-\S+ → svc\/default\/redis-leader:6379 tcp\/6379/);
   assert.match(md, /Disposition: \*\*[A-Z_]+\*\*/);
   await shot('8-export-markdown');
   await focusFile('guestbook.packetwalk.yaml');
-  await palette('Packet Walk: Export Trace');
-  await quickPick('JSON', 'Export the trace as');
+  await palette(page, 'Packet Walk: Export Trace');
+  await quickPick(page, 'JSON', 'Export the trace as');
   assert.match(await editorShows(/"disposition"/), /"hops": \[/);
 });
 
 test('Open Sample… lists the bundled samples and opens the one picked', { timeout: 5 * stepMs }, async (t) => {
   if (guard(t)) return;
-  await palette('Packet Walk: Open Sample');
+  await palette(page, 'Packet Walk: Open Sample');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Open a sample topology' }).waitFor();
   const rows = page.locator('.quick-input-list .monaco-list-row');
   await rows.first().waitFor();
   const names = await rows.allTextContents();
   assert.ok(names.some((n) => n.includes('seed000-flannel-vxlan.yaml')), `samples offered: ${names.join(', ')}`);
-  await quickPick('calico-ipip', 'Open a sample topology');
+  await quickPick(page, 'calico-ipip', 'Open a sample topology');
   await page.locator('.tabs-container .tab.active', { hasText: 'calico-ipip.yaml' }).waitFor();
   await editorShows(/packetwalk\.io\/v1alpha1/);
 });
@@ -479,7 +349,7 @@ test('editing the YAML updates the open graph and walks its trace again', { time
   await gotoLine(lineOf(path.join(workspace, sample), /^\s+clusterCIDR:/));
   await page.keyboard.press('End');
   await page.keyboard.press('Backspace');
-  const frame = await webviewFrame();
+  const frame = await webviewFrame(page, sample);
   await frame.waitForFunction(() => !/error/.test(document.getElementById('status')?.textContent ?? 'error'));
   const before = (await frame.textContent('#trace .disposition')) ?? '';
   // Rename the cluster: the graph's title follows as the user types. (How soon is `npm run bench`'s
@@ -495,8 +365,8 @@ test('editing the YAML updates the open graph and walks its trace again', { time
 test('the graph exports as PNG and SVG through the save dialog', { timeout: 5 * stepMs }, async (t) => {
   if (guard(t)) return;
   await focusFile(sample);
-  await palette('Packet Walk: Show Topology');
-  const frame = await webviewFrame();
+  await palette(page, 'Packet Walk: Show Topology');
+  const frame = await webviewFrame(page, sample);
   for (const format of ['png', 'svg'] as const) {
     const target = path.join(workspace, `graph.${format}`);
     await frame.locator('vscode-button', { hasText: format.toUpperCase() }).click();
@@ -522,9 +392,9 @@ test('the graph exports as PNG and SVG through the save dialog', { timeout: 5 * 
 
 /** Picks a colour theme as a user does: Preferences: Color Theme from the palette, then its label. */
 async function pickTheme(label: string): Promise<void> {
-  await palette('Preferences: Color Theme');
+  await palette(page, 'Preferences: Color Theme');
   await page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor();
-  await quickPick(label);
+  await quickPick(page, label);
 }
 
 /**
@@ -565,7 +435,7 @@ function legibility(): { lowest: number; worst: string; currentMarked: boolean }
 
 test('the graph and its trace stay legible in light, dark and both high contrast themes', { timeout: 10 * stepMs }, async (t) => {
   if (guard(t)) return;
-  const frame = await webviewFrame();
+  const frame = await webviewFrame(page, sample);
   await frame.waitForSelector('.hop-item.current');
   const figures: string[] = [];
   for (const [name, label, kind] of [
@@ -598,7 +468,7 @@ test('after a window reload the topology panel comes back by itself with its gra
   await page.reload();
   await page.waitForSelector('.monaco-workbench', { timeout: coldStartMs });
   // VS Code revives the visible panel at once (hidden ones when first shown): any topology will do.
-  const frame = await webviewFrame('.yaml', coldStartMs);
+  const frame = await webviewFrame(page, '.yaml', coldStartMs);
   await frame.waitForSelector('body[data-graph="ready"]', { timeout: coldStartMs });
   assert.match((await frame.textContent('#status')) ?? '', /^[\w.-]+: \d+ nodes, \d+ pods shown/);
   await shot('13-restored');
@@ -624,8 +494,8 @@ test('a 1 MB topology loads in the load worker and shows its counts and its grap
   assert.match((await counts.textContent()) ?? '', /50 nodes · 4500 pods · 150 services/);
   const loaded = await logged(new RegExp(`Loaded ${path.join(workspace, file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in`));
   assert.match(loaded, /in \d+ ms in the load worker: 4500 pods, 0 errors/, `the load worker took the file: ${loaded}`);
-  await palette('Packet Walk: Show Topology');
-  const frame = await webviewFrame(file);
+  await palette(page, 'Packet Walk: Show Topology');
+  const frame = await webviewFrame(page, file);
   await frame.waitForSelector('body[data-graph="ready"]');
   assert.match((await frame.textContent('#status')) ?? '', /^generated-50: 50 nodes, \d+ pods? shown, 150 services/);
   // Reported, not judged: the worker's own figure, as the extension logged it.
@@ -664,7 +534,7 @@ test('a 5,000-node topology (150,000 pods, 37 MB) loads, traces from the palette
   await focusFile(file, coldStartMs);
   await page.waitForFunction(() => Array.from(document.querySelectorAll('.statusbar-item')).some((e) => /5000 nodes · 150000 pods · 10000 services/.test(e.textContent ?? '')), undefined, { timeout: coldStartMs });
   // VS Code draws no CodeLenses on a file this large (its large-file optimisations): the palette it is.
-  await palette('Packet Walk: Trace Packet');
+  await palette(page, 'Packet Walk: Trace Packet');
   // 155,000 sources: the pick lists the first ones and says so; what is typed is searched in the worker.
   await page.waitForFunction(() => /type to search 155,001 endpoints/.test((document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.placeholder ?? ''), undefined, { timeout: coldStartMs });
   await page.locator('.quick-input-widget input').fill('pod-123456');
@@ -673,10 +543,10 @@ test('a 5,000-node topology (150,000 pods, 37 MB) loads, traces from the palette
   await page.keyboard.press('Enter');
   // The destination pick reuses the same widget: typed before it has replaced the source pick,
   // the text would go to the closing one.
-  await quickPick('svc-1:80', 'to (destination)', coldStartMs);
+  await quickPick(page, 'svc-1:80', 'to (destination)', coldStartMs);
   // Typed before the protocol pick replaced it, "tcp" would search the destinations again.
-  await quickPick('tcp', 'Protocol', coldStartMs);
-  const frame = await webviewFrame(file, coldStartMs);
+  await quickPick(page, 'tcp', 'Protocol', coldStartMs);
+  const frame = await webviewFrame(page, file, coldStartMs);
   await frame.waitForSelector('body[data-graph="ready"]', { timeout: coldStartMs });
   await frame.waitForFunction(() => /pod\/default\/pod-123456 → svc\/default\/svc-1:80 tcp\/80: [A-Z_]+/.test(document.querySelector('.disposition')?.textContent ?? ''), undefined, { timeout: coldStartMs });
   assert.match((await frame.textContent('#status')) ?? '', /^generated-5000: 5000 nodes/);
