@@ -99,7 +99,10 @@ export function setModel(cy: cytoscape.Core, model: GraphModel, saved: Positions
     cy.fit(undefined, 30);
     return;
   }
-  const fixed = leaves.flatMap((n) => (known[n.id] ? [{ nodeId: n.id, position: known[n.id]! }] : []));
+  const fixed = leaves.flatMap((n) => {
+    const position = known[n.id];
+    return position ? [{ nodeId: n.id, position }] : [];
+  });
   const layout = cy.layout({
     name: 'fcose',
     quality: cy.elements().length > draftAbove ? 'draft' : 'default',

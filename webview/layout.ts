@@ -71,22 +71,23 @@ export function gridLayout(model: GraphModel): Positions {
  */
 export function placeBeside(model: GraphModel, missing: readonly GraphNode[], known: Positions, centres: Positions): Positions {
   const out: Positions = {};
-  const byParent = new Map<string, GraphNode[]>();
+  const byParent = new Map<string, { around: Point; news: GraphNode[] }>();
   const rest: GraphNode[] = [];
   for (const n of missing) {
     const at = centres[n.id];
+    const around = n.parent ? (known[n.parent] ?? centres[n.parent]) : undefined;
     if (at) out[n.id] = at;
-    else if (n.parent && (known[n.parent] ?? centres[n.parent])) {
-      const list = byParent.get(n.parent);
-      if (list) list.push(n);
-      else byParent.set(n.parent, [n]);
+    else if (n.parent && around) {
+      const group = byParent.get(n.parent);
+      if (group) group.news.push(n);
+      else byParent.set(n.parent, { around, news: [n] });
     } else rest.push(n);
   }
   const members = membersOf(model);
-  for (const [parent, news] of byParent) {
+  for (const [parent, { around, news }] of byParent) {
     const all = members.get(parent) ?? news;
     // Known siblings keep their places; only the new ones go in the grid around the parent.
-    gridAround(all.length === news.length ? all : news, known[parent] ?? centres[parent]!, out);
+    gridAround(all.length === news.length ? all : news, around, out);
   }
   if (rest.length > 0) {
     let x1 = Infinity;

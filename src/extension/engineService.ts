@@ -29,11 +29,13 @@ export function createEngineService(): (request: CallRequest) => unknown {
   const docs = new Map<string, Held>();
   let generations = 0;
 
-  const loaded = (doc: string): Topology => {
-    const topology = docs.get(doc)?.topology;
-    if (!topology) throw new Error(`no topology loaded for ${doc}`);
-    return topology;
+  /** The document as held, with the topology it loaded last; throws if none has loaded. */
+  const holding = (doc: string): { held: Held; topology: Topology } => {
+    const held = docs.get(doc);
+    if (!held?.topology) throw new Error(`no topology loaded for ${doc}`);
+    return { held, topology: held.topology };
   };
+  const loaded = (doc: string): Topology => holding(doc).topology;
 
   const handlers: Handlers = {
     load({ doc, path, text, onDisk }): LoadSummary {
@@ -64,10 +66,9 @@ export function createEngineService(): (request: CallRequest) => unknown {
       return null;
     },
     choices({ doc, side, filter, recent, limit, exclude }): ChoicesResult {
-      const held = docs.get(doc);
-      const topology = loaded(doc);
+      const { held, topology } = holding(doc);
       // Both lists are made once per topology: 150,000 pods are worth keeping, not rebuilding per keystroke.
-      const lists = (held!.choices ??= { source: sourceChoices(topology, []), destination: destinationChoices(topology, []) });
+      const lists = (held.choices ??= { source: sourceChoices(topology, []), destination: destinationChoices(topology, []) });
       return filterChoices(lists[side], filter, recent, limit, exclude);
     },
     nodes({ doc }) {
