@@ -28,7 +28,7 @@ async function both(args: readonly string[]): Promise<{ text: string; json: unkn
 }
 
 test('every command that prints data lists --json in its help', async () => {
-  for (const name of ['check', 'trace', 'rules', 'ipvs', 'show', 'reach', 'lab', 'generate']) {
+  for (const name of ['check', 'trace', 'rules', 'ipvs', 'show', 'reach', 'lab', 'generate', 'import']) {
     assert.match((await run([name, '--help'])).out, /--json/, `${name} --help`);
   }
 });

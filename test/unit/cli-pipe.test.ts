@@ -34,6 +34,7 @@ const runs: readonly { readonly args: readonly string[]; readonly status: number
   { args: ['reach', sample('netpol-xyz.yaml')], status: 0 },
   { args: ['lab', 'up', sample('seed002-flannel-vxlan.yaml'), '--dry-run'], status: 0 },
   { args: ['import', ...['nodes', 'kube-system__pods', 'default__services'].map((f) => path.join(root, 'test/fixtures/upstream/TonyChengTW+k8s-ha', `cluster-info__${f}.json`))], status: 0 },
+  { args: ['import', ...['nodes', 'kube-system__pods', 'default__services'].map((f) => path.join(root, 'test/fixtures/upstream/TonyChengTW+k8s-ha', `cluster-info__${f}.json`)), '--json'], status: 0 },
   { args: ['generate', '--nodes', '100', '--pods-per-node', '30', '--services', '500', '--endpoints-per-service', '5'], status: 0 },
 ];
 

@@ -47,6 +47,37 @@ for (const dump of dumps) {
   });
 }
 
+test('import --json loads as the same topology as the YAML on a real dump, checks clean, and carries each value\'s source', async () => {
+  const dump = dumps[0]!;
+  const dir = dumpFolder(dump);
+  const yamlOut = path.join(dir, 'imported.yaml');
+  const jsonOut = path.join(dir, 'imported.json');
+  for (const [args, out] of [[[], yamlOut], [['--json'], jsonOut]] as const) {
+    const c = capture();
+    assert.equal(await main(['import', dir, '-o', out, ...args], c.io), 0, c.err.join('\n'));
+  }
+  const json = readFileSync(jsonOut, 'utf8');
+  const list = JSON.parse(json) as { kind: string; items: { kind: string; metadata: { annotations?: Record<string, string> } }[] };
+  assert.equal(list.kind, 'List');
+  assert.equal(list.items[0]?.kind, 'Cluster');
+  const sources = JSON.parse(list.items[0]?.metadata.annotations?.['packetwalk.io/sources'] ?? '{}') as Record<string, string>;
+  assert.match(sources['spec.clusterCIDR'] ?? '', /\S/);
+  assert.match(sources['spec.cni.plugin'] ?? '', /\S/);
+  const check = capture();
+  assert.equal(await main(['check', jsonOut, '--quiet'], check.io), 0, check.out.join('\n'));
+  assert.deepEqual(check.out, []);
+  const fromYaml = loadTopology({ path: yamlOut, text: readFileSync(yamlOut, 'utf8') }, noIncludes).value;
+  const fromJson = loadTopology({ path: jsonOut, text: json }, noIncludes).value;
+  assert.ok(fromYaml && fromJson);
+  const shape = (t: typeof fromYaml) => ({
+    nodes: t.nodes.map((n) => [n.name, n.address, n.podCIDR]),
+    cluster: [t.cluster.clusterCIDR, t.cluster.serviceCIDR, t.cluster.cni],
+    pods: t.pods.length, services: t.services.length,
+  });
+  assert.equal(fromJson.nodes.length, dump.nodes);
+  assert.deepEqual(shape(fromJson), shape(fromYaml));
+});
+
 test('import reads the same cluster from a folder and from its files named one by one', async () => {
   const dir = dumpFolder(dumps[1]!);
   const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { clusterName, importTopology } from '../../engine/import';
+import { clusterName, importJson, importTopology } from '../../engine/import';
 import type { SourceFile } from '../../engine/model/host';
 import type { Command, Io } from '../command';
 import { KubectlError, readCluster } from '../kubectl';
@@ -37,7 +37,7 @@ function readInputs(paths: readonly string[], io: Io): SourceFile[] | undefined 
 
 export const importCommand: Command = {
   name: 'import',
-  synopsis: 'import (DUMP… | DIR | --context C [--kubeconfig F]) [-o FILE]',
+  synopsis: 'import (DUMP… | DIR | --context C [--kubeconfig F]) [-o FILE] [--json]',
   summary: 'Write a topology from a cluster: kubectl get -o yaml|json output, a cluster-info dump folder, or a live cluster through kubectl.',
   optionHelp: [
     'DUMP…            kubectl get nodes,namespaces,pods,services,endpointslices,networkpolicies,daemonsets,configmaps -A -o yaml (or json) output, one file or several',
@@ -45,8 +45,9 @@ export const importCommand: Command = {
     '--context C      read the cluster of kube context C by running kubectl',
     '--kubeconfig F   the kubeconfig kubectl reads (with --context)',
     '-o, --output F   write the topology to F rather than to stdout',
+    '--json           the same topology as a JSON List (kubectl get -o json style) instead of commented YAML; where each inferred value came from is in the Cluster\'s packetwalk.io/sources annotation, a JSON object keyed by field path',
   ],
-  options: { context: { type: 'string' }, kubeconfig: { type: 'string' }, output: { type: 'string', short: 'o' } },
+  options: { context: { type: 'string' }, kubeconfig: { type: 'string' }, output: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
   positionals: [0, 10_000],
   run: async ({ positionals, values, io }) => {
     const context = values.context as string | undefined;
@@ -75,11 +76,12 @@ export const importCommand: Command = {
     const result = importTopology(files, { name: clusterName(name), sources });
     for (const n of result.notes) io.err(`packetwalk import: note: ${n}`);
     if (result.text === undefined) return EXIT_INPUT;
+    const text = values.json ? [...importJson(result.text, result.cluster)].join('') : result.text;
     const output = values.output as string | undefined;
     if (output) {
-      writeFileSync(output, result.text);
+      writeFileSync(output, text);
       io.err(`packetwalk import: wrote ${output}: ${result.counts.nodes} nodes, ${result.counts.pods} pods, ${result.counts.services} services`);
-    } else io.out(result.text.replace(/\n$/, ''));
+    } else io.out(text.replace(/\n$/, ''));
     return EXIT_OK;
   },
 };

@@ -10,7 +10,8 @@ import type { SourceFile } from '../model/host';
 import { nameOf, namespaceOf, str, get } from './evidence';
 import { inferCluster, type InferredCluster } from './infer';
 import { readObjects, type KubeObject } from './objects';
-import { renderTopology } from './render';
+import { jsonList } from '../generate/json';
+import { renderTopology, sourcesOf, SOURCES_ANNOTATION } from './render';
 
 export interface ImportOptions {
   /** metadata.name of the Cluster: the kube context, or the dump's folder or file name. */
@@ -86,4 +87,17 @@ export function importTopology(files: readonly SourceFile[], options: ImportOpti
   if (cluster.nodes.length === 0) return { cluster, notes: [...notes, 'the input holds no Node and no scheduled Pod, so there is no node to build a topology on'], counts };
   const text = renderTopology({ name: clusterName(options.name), sources: options.sources, cluster, objects: written, leftOut: leftOutLines });
   return { text, cluster, notes, counts };
+}
+
+/**
+ * The imported topology as one JSON List the loader reads (as `generate --json` writes it): the
+ * Cluster first, carrying in its `packetwalk.io/sources` annotation, as a JSON object, where each
+ * inferred value came from, since JSON has no comments.
+ */
+export function importJson(text: string, cluster: InferredCluster): Generator<string> {
+  return jsonList([text], (doc) => {
+    const metadata = (doc as { metadata: Record<string, unknown> }).metadata;
+    metadata.annotations = { [SOURCES_ANNOTATION]: JSON.stringify(sourcesOf(cluster)) };
+    return doc;
+  });
 }

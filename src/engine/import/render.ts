@@ -34,6 +34,29 @@ export interface RenderInput {
   readonly leftOut: readonly string[];
 }
 
+/** The annotation `import --json` puts on the Cluster: JSON has no comments to say where each value came from. */
+export const SOURCES_ANNOTATION = 'packetwalk.io/sources';
+
+/**
+ * Where each inferred value came from, keyed by its path in the Cluster document (`spec.cni.type`,
+ * `spec.nodes.node-1.address`): the comments the YAML carries, as data a script can read.
+ */
+export function sourcesOf(c: InferredCluster): Record<string, string> {
+  const out: Record<string, string> = { 'spec.clusterCIDR': c.clusterCIDR.from, 'spec.serviceCIDR': c.serviceCIDR.from };
+  for (const [k, f] of c.cni) out[`spec.cni.${k}`] = f.from;
+  for (const [k, f] of c.kubeProxy) out[`spec.kubeProxy.${k}`] = f.from;
+  for (const n of c.nodes) {
+    const at = `spec.nodes.${n.name}`;
+    out[`${at}.address`] = n.address.from;
+    if (n.podCIDR) out[`${at}.podCIDR`] = n.podCIDR.from;
+    out[`${at}.prefixLength`] = n.prefixLength.from;
+    out[`${at}.interface`] = n.interface.from;
+    if (n.gateway) out[`${at}.gateway`] = n.gateway.from;
+    if (n.eni) out[`${at}.enis`] = n.eni.from;
+  }
+  return out;
+}
+
 export function renderTopology(input: RenderInput): string {
   const c = input.cluster;
   const out: string[] = [
