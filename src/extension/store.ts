@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Diagnostic } from '../engine/diagnostics';
 import type { PacketWalkConfig } from './config';
+import { AnchorMemory } from './anchorMemory';
 import { isTopologyFileName, isTopologyText, scanLimit } from './detect';
 import { EngineClient } from './engineClient';
 import type { LensAnchors, LoadSummary } from './workerProtocol';
@@ -33,6 +34,7 @@ export interface Analysis {
  */
 export class TopologyStore implements vscode.Disposable {
   private readonly analyses = new Map<string, Analysis>();
+  private readonly anchors = new AnchorMemory();
   private readonly inFlight = new Map<string, { version: number; done: Promise<Analysis | undefined> }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly changed = new vscode.EventEmitter<Analysis>();
@@ -42,7 +44,10 @@ export class TopologyStore implements vscode.Disposable {
 
   constructor(private readonly config: () => PacketWalkConfig, workerScript: string, private readonly log: (message: string) => void) {
     // A worker that died took every topology with it: forget the analyses so the next ask reloads.
-    this.engine = new EngineClient(workerScript, () => this.analyses.clear());
+    this.engine = new EngineClient(workerScript, () => {
+      this.analyses.clear();
+      this.anchors.clear();
+    });
   }
 
   static pathOf(uri: vscode.Uri): string {
@@ -106,10 +111,10 @@ export class TopologyStore implements vscode.Disposable {
       this.log(`Could not load ${file}: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     }
-    // An edit that arrived while loading wins: its own analysis follows.
+    // An edit that arrived while loading wins: its own analysis follows, maybe with this answer's generation and anchors.
+    this.anchors.note(key, summary);
     if (doc.version !== version && !doc.isClosed) return this.analyses.get(key);
-    const previous = this.analyses.get(key);
-    const anchors = summary.anchors ?? (previous?.generation === summary.generation ? previous.anchors : undefined);
+    const anchors = this.anchors.of(key, summary.generation);
     const analysis: Analysis = { uri: doc.uri, version, path: file, diagnostics: summary.diagnostics, errors: summary.errors, generation: summary.generation, counts: summary.counts, anchors, loadMs: Date.now() - started };
     this.analyses.set(key, analysis);
     this.publish(analysis);
@@ -119,6 +124,7 @@ export class TopologyStore implements vscode.Disposable {
 
   forget(uri: vscode.Uri): void {
     this.analyses.delete(uri.toString());
+    this.anchors.forget(uri.toString());
     void this.engine.call('forget', { doc: uri.toString() }).catch(() => undefined);
     this.diagnostics.delete(uri);
   }

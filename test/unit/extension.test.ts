@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { buildGraph, buildTraceView, changedFields, deriveDataplane, formatStep } from '../../src/engine/index';
 import type { Trace } from '../../src/engine/trace/types';
 import { describeAt, describeCidr, freeAddress } from '../../src/extension/describe';
+import { AnchorMemory } from '../../src/extension/anchorMemory';
 import { isTopologyFileName, isTopologyText } from '../../src/extension/detect';
 import { traceToMarkdown } from '../../src/extension/exportTrace';
 import { podIpFix } from '../../src/extension/podIpFix';
@@ -178,4 +179,19 @@ test('quick picks offer recent choices first, services per port as destinations'
   assert.equal(dst[0]!.port, 80);
   assert.deepEqual(recentFirst(dst, ['node/master']).map((c) => c.spec)[0], 'node/master');
   assert.deepEqual(remember(['a', 'b', 'c'], 'c', 2), ['c', 'a']);
+});
+
+test('lens anchors of an answer thrown away (an edit came while loading) stay for the next answer of the same generation', () => {
+  const memory = new AnchorMemory();
+  const doc = 'file:///c.packetwalk.yaml';
+  const anchors = { kinds: new Uint8Array([0]), lines: new Uint32Array([12]), ports: new Uint32Array([0]), names: 'default\ta\t', firstNode: 'n1' };
+  // Edit 1's answer: a new topology (generation 2) with its anchors, arriving after edit 2 was made.
+  memory.note(doc, { generation: 2, anchors });
+  // Edit 2 has errors: the worker keeps generation 2 and sends no anchors.
+  memory.note(doc, { generation: 2, anchors: undefined });
+  assert.equal(memory.of(doc, 2), anchors);
+  // A later topology without anchors of its own has none of the old ones.
+  assert.equal(memory.of(doc, 3), undefined);
+  memory.forget(doc);
+  assert.equal(memory.of(doc, 2), undefined);
 });
