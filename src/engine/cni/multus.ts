@@ -46,7 +46,7 @@ export function findNetwork(topology: Topology, pod: Pod, iface: PodSecondaryInt
 }
 
 function prefixLength(iface: PodSecondaryInterface, network: SecondaryNetwork): number {
-  return iface.prefixLength ?? (network.subnet ? parsePrefix(network.subnet)?.length : undefined) ?? 24;
+  return iface.prefixLength ?? (network.subnet ? parsePrefix(network.subnet)?.prefix : undefined) ?? 24;
 }
 
 /** The devices an interface's delegate plugin adds to the pod, or nothing for kinds not modelled. */

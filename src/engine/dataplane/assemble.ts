@@ -70,7 +70,7 @@ function kernelRoutes(devices: readonly Device[]): { main: Route[]; local: Route
 
 /** Orders a table as the kernel's FIB trie dumps it: by destination address, longer prefix first, then metric. */
 function fibOrder(a: Route, b: Route): number {
-  return a.prefix.base - b.prefix.base || b.prefix.length - a.prefix.length || (a.metric ?? 0) - (b.metric ?? 0);
+  return a.prefix.base - b.prefix.base || b.prefix.prefix - a.prefix.prefix || (a.metric ?? 0) - (b.metric ?? 0);
 }
 
 export interface NamespaceSpec {

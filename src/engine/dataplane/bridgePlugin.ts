@@ -46,7 +46,7 @@ export function bridgeHostDevices(node: NodeInfo, pods: readonly Pod[], options:
     mtu: options.mtu,
     mac: bridgeMac,
     up: true,
-    addresses: [hostAddress(`${bridgeGateway(node)}/${prefix.length}`)],
+    addresses: [hostAddress(`${bridgeGateway(node)}/${prefix.prefix}`)],
     ports,
     stp: false,
     bridgeId: `8000.${bridgeMac.replace(/:/g, '')}`,
@@ -98,7 +98,7 @@ export function multicastFdb(dev: string, mac: string): FdbEntry[] {
 export function bridgePodState(pod: Pod, node: NodeInfo, options: BridgeOptions, hostVeth: string): CniPodState {
   const prefix = parsePrefix(node.podCIDR);
   const gateway = bridgeGateway(node);
-  const length = prefix?.length ?? 24;
+  const length = prefix?.prefix ?? 24;
   const routes: Route[] = [route({ dst: 'default', via: gateway, dev: 'eth0' }), ...options.podRoutes.map((dst) => route({ dst, via: gateway, dev: 'eth0' }))];
   return {
     devices: [

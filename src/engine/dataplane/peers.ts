@@ -10,7 +10,8 @@
 import type { NodeInfo, Topology } from '../model/types';
 import { LpmTable } from '../net/lpm';
 import { parsePrefix } from '../net/ipv4';
-import type { FdbEntry, Neighbour, PeerState, Prefix, Route } from './types';
+import type { Cidr } from '../net/cidr';
+import type { FdbEntry, Neighbour, PeerState, Route } from './types';
 
 /** What one node holds for one peer; each part optional (a host-gw peer has only its route). */
 export interface PeerEntries {
@@ -39,8 +40,8 @@ interface TopologyIndex {
 
 const indexes = new WeakMap<Topology, Map<string, TopologyIndex>>();
 
-function prefixKey(p: Prefix): string {
-  return `${p.base}/${p.length}`;
+function prefixKey(p: Cidr): string {
+  return `${p.base}/${p.prefix}`;
 }
 
 function push<K>(map: Map<K, NodeInfo[]>, key: K, node: NodeInfo): void {

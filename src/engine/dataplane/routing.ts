@@ -65,7 +65,7 @@ export function lookupRoute(ns: NetNamespace, dst: string): Route | undefined {
 
 function lookupLocal(t: Tables, address: number): Route | undefined {
   const local = t.local.lookup(address).find((r) => r.type === 'local' || r.type === 'broadcast');
-  return local && (local.prefix.length === 32 || local.type === 'local') ? local : undefined;
+  return local && (local.prefix.prefix === 32 || local.type === 'local') ? local : undefined;
 }
 
 function lookupTable(t: Tables, table: LpmTable<Route> | undefined, address: number): Route | undefined {

@@ -6,6 +6,7 @@
  */
 
 import type { DataplaneCodeKey } from '../model/codes';
+import type { Cidr } from '../net/cidr';
 import type { MacvlanMode, NodeInfo, Pod, SecondaryNetwork, Topology } from '../model/types';
 
 /** `node/NAME` (the node's host namespace), `pod/NS/NAME`, `ext/NAME`. */
@@ -148,13 +149,6 @@ export type Device =
   | DummyDevice
   | MacvlanDevice;
 
-/** IPv4 prefix in numeric form, so lookups never re-parse text. */
-export interface Prefix {
-  /** Network address as an unsigned 32-bit number. */
-  readonly base: number;
-  readonly length: number;
-}
-
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
 
 /**
@@ -169,7 +163,7 @@ export interface Route {
   readonly type: RouteType;
   /** Destination as text (`default`, `10.42.1.0/24`, `10.42.0.65`), as `ip route` prints it. */
   readonly dst: string;
-  readonly prefix: Prefix;
+  readonly prefix: Cidr;
   readonly via?: string;
   readonly dev?: string;
   /** Absent: `boot`, which `ip route` does not print. */
@@ -220,10 +214,10 @@ export interface RoutingRule {
   readonly priority: number;
   /** Source selector: `all` or a prefix as `ip rule` prints it (`10.0.1.5`, `10.0.0.0/16`). */
   readonly from: string;
-  readonly fromPrefix: Prefix;
+  readonly fromPrefix: Cidr;
   /** Destination selector, when the rule has one (`to 10.0.1.5`). */
   readonly to?: string;
-  readonly toPrefix?: Prefix;
+  readonly toPrefix?: Cidr;
   /** `fwmark 0x80/0x80`: the packet's mark under the mask must equal the value. */
   readonly fwmark?: { readonly value: number; readonly mask: number };
   /** `iif eth0`: only packets that arrived on this device. */
@@ -271,7 +265,7 @@ export interface PeerState {
   /** The first peer FDB entry for `mac` on `dev` with a remote (`dst`); with `self`, only `self` entries. Peer FDB entries are never a bridge's (`master`). */
   remote(dev: string, mac: string, self: boolean): FdbEntry | undefined;
   /** Whether a peer's route would have exactly this destination (another route to it makes the order matter). */
-  claims(prefix: Prefix): boolean;
+  claims(prefix: Cidr): boolean;
   /** Every peer's entries in node order, as the CNI would have listed them. */
   list(): { readonly routes: readonly Route[]; readonly neighbours: readonly Neighbour[]; readonly fdb: readonly FdbEntry[] };
 }

@@ -3,19 +3,18 @@
  * longest down: at most 33 map lookups per query, whatever the table size, and no per-bit nodes.
  */
 
-import type { Prefix } from '../dataplane/types';
-import { maskOf } from './cidr';
+import { maskOf, type Cidr } from './cidr';
 
 export class LpmTable<T> {
   private readonly byLength = new Map<number, Map<number, T[]>>();
   /** Present lengths, longest first. */
   private lengths: number[] = [];
 
-  insert(prefix: Prefix, value: T): void {
-    let level = this.byLength.get(prefix.length);
+  insert(prefix: Cidr, value: T): void {
+    let level = this.byLength.get(prefix.prefix);
     if (!level) {
       level = new Map();
-      this.byLength.set(prefix.length, level);
+      this.byLength.set(prefix.prefix, level);
       this.lengths = [...this.byLength.keys()].sort((a, b) => b - a);
     }
     const bucket = level.get(prefix.base);

@@ -37,7 +37,7 @@ function ruleKey(rule: Rule): { readonly proto: string; readonly port: number; r
   for (const m of rule.matches) {
     if (m.kind === 'proto' && !m.negate && m.proto !== 'all' && m.proto !== 'icmp') proto ??= m.proto;
     else if (m.kind === 'dport' && !m.negate && m.ranges.length === 1 && m.ranges[0]!.from === m.ranges[0]!.to) port ??= m.ranges[0]!.from;
-    else if (m.kind === 'dst' && !m.negate && m.prefix.length === 32) dst ??= m.prefix.base;
+    else if (m.kind === 'dst' && !m.negate && m.prefix.prefix === 32) dst ??= m.prefix.base;
   }
   if (proto === undefined || port === undefined) return undefined;
   return dst === undefined ? { proto, port } : { proto, port, dst };

@@ -14,7 +14,7 @@ import { evaluateHook, type IpsetLookup, type IpvsLookup } from './evaluate';
 import { buildIpvs, type IpvsState } from '../proxy';
 import { virtualServerLine } from '../proxy/ipvs';
 import { cidrHas } from '../proxy/cidrs';
-import type { Prefix } from '../dataplane/types';
+import type { Cidr } from '../net/cidr';
 import { ipToNum, parsePrefix, prefixContains } from '../net/ipv4';
 import { LazyPayload, type ChainLookup, type PayloadRules, type RuleLookup } from './payload';
 import { proxyRules } from './proxyRules';
@@ -108,7 +108,7 @@ function nodeRules(shared: PayloadRules, topology: Topology, node: NodeInfo): Ru
 /** A `hash:net` set's members as a packet tests them: single addresses by number, wider nets as prefixes. */
 interface NetSetIndex {
   readonly hosts: ReadonlySet<number>;
-  readonly nets: readonly Prefix[];
+  readonly nets: readonly Cidr[];
 }
 
 /** Indexed once per set: Felix's pod sets are shared by every node and can hold every pod of the cluster. */
@@ -118,11 +118,11 @@ function netSetIndex(set: CniIpset): NetSetIndex {
   let index = netSetIndexes.get(set);
   if (!index) {
     const hosts = new Set<number>();
-    const nets: Prefix[] = [];
+    const nets: Cidr[] = [];
     for (const member of set.members) {
       const p = parsePrefix(member.includes('/') ? member : `${member}/32`);
       if (!p) continue;
-      if (p.length === 32) hosts.add(p.base);
+      if (p.prefix === 32) hosts.add(p.base);
       else nets.push(p);
     }
     netSetIndexes.set(set, (index = { hosts, nets }));

@@ -4,11 +4,11 @@
  */
 
 import { parsePrefix } from '../net/ipv4';
-import type { Prefix } from '../dataplane/types';
+import type { Cidr } from '../net/cidr';
 import type { PolicyOrigin } from '../cni/descriptor';
 
 export type Match =
-  | { readonly kind: 'src' | 'dst'; readonly negate: boolean; readonly prefix: Prefix }
+  | { readonly kind: 'src' | 'dst'; readonly negate: boolean; readonly prefix: Cidr }
   | { readonly kind: 'proto'; readonly negate: boolean; readonly proto: string }
   | { readonly kind: 'in' | 'out'; readonly negate: boolean; readonly device: string }
   /**
@@ -24,7 +24,7 @@ export type Match =
   | { readonly kind: 'recent'; readonly name: string; readonly mode: 'set' | 'rcheck' }
   | { readonly kind: 'set'; readonly negate: boolean; readonly name: string; readonly flags: readonly ('src' | 'dst')[] }
   /** xt_ipvs: the IPVS connection the packet belongs to has this virtual address, protocol or port (a packet of none matches no option). */
-  | { readonly kind: 'vaddr'; readonly negate: boolean; readonly prefix: Prefix }
+  | { readonly kind: 'vaddr'; readonly negate: boolean; readonly prefix: Cidr }
   | { readonly kind: 'vproto'; readonly negate: boolean; readonly proto: string }
   | { readonly kind: 'vport'; readonly negate: boolean; readonly port: number };
 
@@ -81,7 +81,7 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
-function prefix(text: string): Prefix {
+function prefix(text: string): Cidr {
   const p = parsePrefix(text);
   if (!p) throw new Error(`bad address ${text}`);
   return p;

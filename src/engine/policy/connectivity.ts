@@ -56,7 +56,7 @@ export function externalRanges(index: PolicyIndex): { first: number; last: numbe
         if (!block) continue;
         for (const p of [block.cidr, ...block.except]) {
           cuts.add(p.base);
-          const end = p.base + 2 ** (32 - p.length);
+          const end = p.base + 2 ** (32 - p.prefix);
           if (end <= ADDRESS_SPACE_END) cuts.add(end);
         }
       }

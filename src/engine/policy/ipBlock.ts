@@ -3,12 +3,12 @@
  * The loader has already checked the CIDRs, so they are turned into numeric prefixes once here.
  */
 
-import type { Prefix } from '../dataplane/types';
+import type { Cidr } from '../net/cidr';
 import { parsePrefix, prefixContains } from '../net/ipv4';
 
 export interface CompiledIpBlock {
-  readonly cidr: Prefix;
-  readonly except: readonly Prefix[];
+  readonly cidr: Cidr;
+  readonly except: readonly Cidr[];
   /** As written in the policy, for explanations. */
   readonly text: string;
 }
@@ -17,7 +17,7 @@ export interface CompiledIpBlock {
 export function compileIpBlock(block: { readonly cidr: string; readonly except: readonly string[] }): CompiledIpBlock | undefined {
   const cidr = block.cidr.includes('/') ? parsePrefix(block.cidr) : undefined;
   if (!cidr) return undefined;
-  const except = block.except.map((e) => parsePrefix(e)).filter((c): c is Prefix => c !== undefined);
+  const except = block.except.map((e) => parsePrefix(e)).filter((c): c is Cidr => c !== undefined);
   const text = block.except.length ? `ipBlock ${block.cidr} except ${block.except.join(',')}` : `ipBlock ${block.cidr}`;
   return { cidr, except, text };
 }

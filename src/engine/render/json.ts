@@ -4,17 +4,17 @@
  */
 
 import type { NetNamespace } from '../dataplane/types';
-import { formatCidr } from '../net/ipv4';
+import { formatCidr, type Cidr } from '../net/cidr';
 import { bridgesByName } from './bridges';
 import { fdbInDumpOrder } from './fdb';
 
-function isPrefix(v: unknown): v is { base: number; length: number } {
+function isPrefix(v: unknown): v is Cidr {
   if (v === null || typeof v !== 'object') return false;
   const keys = Object.keys(v);
-  return keys.length === 2 && typeof (v as { base?: unknown }).base === 'number' && typeof (v as { length?: unknown }).length === 'number';
+  return keys.length === 2 && typeof (v as { base?: unknown }).base === 'number' && typeof (v as { prefix?: unknown }).prefix === 'number';
 }
 
-/** JSON with two-space indents; a `{base, length}` prefix as its CIDR text. */
+/** JSON with two-space indents; a `{base, prefix}` Cidr as its CIDR text. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (isPrefix(v) ? formatCidr(v) : v), 2);
 }

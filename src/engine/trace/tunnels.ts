@@ -31,9 +31,9 @@ function leaseFor(tun: Device & { kind: 'tun' }, dst: string): TunLease | undefi
   let bestLength = -1;
   for (const l of tun.leases) {
     const prefix = parsePrefix(l.subnet);
-    if (prefix && prefix.length > bestLength && prefixContains(prefix, ipToNum(dst))) {
+    if (prefix && prefix.prefix > bestLength && prefixContains(prefix, ipToNum(dst))) {
       best = l;
-      bestLength = prefix.length;
+      bestLength = prefix.prefix;
     }
   }
   return best;

@@ -72,7 +72,7 @@ function subnetRouter(address: string, prefixLength: number): string {
 }
 
 function rule(priority: number, from: string, table: string, extra: Partial<Pick<RoutingRule, 'to' | 'fwmark'>> = {}): RoutingRule {
-  const fromPrefix = from === 'all' ? { base: 0, length: 0 } : parsePrefix(from);
+  const fromPrefix = from === 'all' ? { base: 0, prefix: 0 } : parsePrefix(from);
   const toPrefix = extra.to === undefined ? undefined : parsePrefix(extra.to);
   if (!fromPrefix || (extra.to !== undefined && !toPrefix)) throw new Error(`bad rule selector ${from} ${extra.to ?? ''}`);
   return { priority, from, fromPrefix, table, ...extra, ...(toPrefix ? { toPrefix } : {}) };

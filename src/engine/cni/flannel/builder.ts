@@ -85,7 +85,7 @@ function leases(topology: Topology): readonly TunLease[] {
 
 function udpDevice(ctx: CniContext, node: NodeInfo, s: FlannelSettings): DeviceSpec {
   const network = parsePrefix(ctx.topology.cluster.clusterCIDR);
-  const length = network?.length ?? 16;
+  const length = network?.prefix ?? 16;
   // flannel0 carries the subnet's .0 with the whole network's prefix, so the kernel's prefix route sends every pod subnet into it.
   return { kind: 'tun', name: 'flannel0', mtu: s.mtu, up: true, addresses: [{ address: subnetZero(node), prefixLength: length, scope: 'global' }], daemon: 'flanneld', port: s.port, leases: leases(ctx.topology) };
 }

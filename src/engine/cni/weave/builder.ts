@@ -61,7 +61,7 @@ export function weaveCluster(topology: Topology): WeaveCluster | undefined {
   const cached = clusters.get(topology);
   if (cached) return cached;
   const range = topology.cluster.clusterCIDR;
-  const rangeLength = parsePrefix(range)?.length ?? 12;
+  const rangeLength = parsePrefix(range)?.prefix ?? 12;
   const shares = weaveShares(range, topology.nodes.length);
   const podsByNode = new Map<string, Pod[]>();
   const taken = new Set<string>();

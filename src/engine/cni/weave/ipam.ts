@@ -19,7 +19,7 @@ export function weaveShares(range: string, peers: number): WeaveShare[] {
   const prefix = parsePrefix(range);
   const shares: WeaveShare[] = [];
   if (!prefix || peers === 0) return shares;
-  subdivide(prefix.base, prefix.base + 2 ** (32 - prefix.length), peers, shares);
+  subdivide(prefix.base, prefix.base + 2 ** (32 - prefix.prefix), peers, shares);
   return shares;
 }
 
@@ -47,7 +47,7 @@ export function weaveBridgeAddress(range: string, share: WeaveShare, taken: Read
   const prefix = parsePrefix(range);
   if (!prefix) return undefined;
   const network = prefix.base;
-  const broadcast = prefix.base + 2 ** (32 - prefix.length) - 1;
+  const broadcast = prefix.base + 2 ** (32 - prefix.prefix) - 1;
   for (let n = share.start; n < share.end; n++) {
     if (n === network || n === broadcast) continue;
     const ip = numToIp(n);
