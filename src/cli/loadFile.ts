@@ -1,7 +1,4 @@
-import { compareDiagnostics, formatDiagnostic } from '../engine/diagnostics';
-import type { SourceFile } from '../engine/model/host';
-import { loadTopology } from '../engine/model/load';
-import type { Topology } from '../engine/model/types';
+import { compareDiagnostics, formatDiagnostic, loadTopology, type SourceFile, type Topology } from '../engine/index';
 import type { Io } from './command';
 import { nodeHost, readSource } from './nodeHost';
 import { EXIT_INPUT, EXIT_USAGE } from './usage';

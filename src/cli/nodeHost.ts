@@ -1,8 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Diagnostic } from '../engine/diagnostics';
-import type { LoadHost, SourceFile } from '../engine/model/host';
-import { diagnostic, pointAt } from '../engine/model/report';
+import { type Diagnostic, diagnostic, type LoadHost, pointAt, type SourceFile } from '../engine/index';
 
 /** Reads a topology file for the CLI; an unreadable file is a diagnostic, not a crash. */
 export function readSource(file: string): SourceFile | { diagnostic: Diagnostic } {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Trace } from '../engine/trace/types';
+import type { Trace } from '../engine/index';
 import type { HostToWebview, RuleView, WebviewToHost } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
 import { readConfig } from './config';

@@ -1,7 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import type { Topology } from '../engine/model/types';
-import { servicePortName, serviceChains } from '../engine/proxy/names';
-import { endpointPods } from '../engine/index';
+import { endpointPods, serviceChains, servicePortName, type Topology } from '../engine/index';
 
 /**
  * What a hover shows, as Markdown lines, for the position of a topology file: a CIDR under the

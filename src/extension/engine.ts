@@ -1,15 +1,4 @@
-import type { Result } from '../engine/diagnostics';
-import { withDataplaneDiagnostics } from '../engine/dataplane/diagnose';
-import type { Dataplane } from '../engine/dataplane/types';
-import { createEngine, netnsId, tryTraceFlow, type Engine } from '../engine/index';
-import type { LoadHost } from '../engine/model/host';
-import { loadTopology } from '../engine/model/load';
-import type { Topology } from '../engine/model/types';
-import { buildIpvs, findNode, renderIpvsadm, renderRestore } from '../engine/proxy/index';
-import { renderFdb } from '../engine/render/fdb';
-import { renderNeighbours } from '../engine/render/neigh';
-import { renderRoutes } from '../engine/render/routes';
-import type { Trace } from '../engine/trace/types';
+import { buildIpvs, createEngine, type Dataplane, type Engine, findNode, type LoadHost, loadTopology, netnsId, renderFdb, renderIpvsadm, renderNeighbours, renderRestore, renderRoutes, type Result, type Topology, type Trace, tryTraceFlow, withDataplaneDiagnostics } from '../engine/index';
 import type { RuleView } from '../protocol/messages';
 
 /**

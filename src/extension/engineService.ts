@@ -1,9 +1,5 @@
-import { withDataplaneDiagnostics } from '../engine/dataplane/diagnose';
-import { noIncludes } from '../engine/model/host';
-import { createIncrementalLoader, type IncrementalLoader } from '../engine/model/incremental';
-import type { Topology } from '../engine/model/types';
 import { describeAt } from './describe';
-import { buildGraph, buildTraceView } from '../engine/index';
+import { buildGraph, buildTraceView, createIncrementalLoader, type IncrementalLoader, noIncludes, type Topology, withDataplaneDiagnostics } from '../engine/index';
 import { dataplaneOf, hostVethOf, isUnavailable, renderNodeView, trace } from './engine';
 import { fsHost } from './fsHost';
 import { destinationChoices, sourceChoices, type EndpointChoice } from './pick';

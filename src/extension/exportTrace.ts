@@ -1,5 +1,4 @@
-import type { Trace } from '../engine/trace/types';
-import { formatHeader, formatStep, hopWhere } from '../engine/index';
+import { formatHeader, formatStep, hopWhere, type Trace } from '../engine/index';
 
 /** A trace as Markdown: one section per hop, headers outer to inner, then its steps. */
 export function traceToMarkdown(title: string, trace: Trace): string {

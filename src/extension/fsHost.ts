@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { LoadHost } from '../engine/model/host';
+import type { LoadHost } from '../engine/index';
 
 /**
  * `spec.include` for files on disk: globs relative to the including file, `*` and `?` within one

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { HostToWebview, WebviewToHost } from '../protocol/messages';
-import { assertNever } from '../engine/trace/types';
+import { assertNever } from '../engine/index';
 
 export const panelViewType = 'packetwalk.topology';
 

@@ -1,4 +1,4 @@
-import type { Topology } from '../engine/model/types';
+import type { Topology } from '../engine/index';
 
 /** One choice of a trace quick pick: the endpoint spec the engine takes, and how to show it. */
 export interface EndpointChoice {

@@ -1,5 +1,4 @@
-import { codes } from '../engine/model/codes';
-import type { Topology } from '../engine/model/types';
+import { codes, type Topology } from '../engine/index';
 import { freeAddress } from './describe';
 
 /** The loader's code for a pod IP outside its node's podCIDR (or the cluster CIDR). */

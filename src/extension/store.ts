@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Diagnostic } from '../engine/diagnostics';
+import type { Diagnostic } from '../engine/index';
 import type { PacketWalkConfig } from './config';
 import { AnchorMemory } from './anchorMemory';
 import { isTopologyFileName, isTopologyText, scanLimit } from './detect';

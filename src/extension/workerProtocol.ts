@@ -1,5 +1,4 @@
-import type { Diagnostic } from '../engine/diagnostics';
-import type { Trace } from '../engine/trace/types';
+import type { Diagnostic, Trace } from '../engine/index';
 import type { GraphModel, RuleView, TraceView } from '../protocol/messages';
 import type { TraceRequest, Unavailable } from './engine';
 import type { EndpointChoice } from './pick';

@@ -4,10 +4,10 @@
  * holds only UI state (positions, zoom, the selected hop) and renders what it is sent.
  */
 
-import type { GraphModel, RuleView, TraceView } from '../engine/views/types';
+import type { GraphModel, RuleView, TraceView } from '../engine/index';
 
 // The graph and the trace are the engine's views; the protocol carries them as they are.
-export type { GraphEdge, GraphKind, GraphModel, GraphNode, RuleView, StepTarget, StepView, TraceHopView, TraceView } from '../engine/views/types';
+export type { GraphEdge, GraphKind, GraphModel, GraphNode, RuleView, StepTarget, StepView, TraceHopView, TraceView } from '../engine/index';
 
 export type HostToWebview =
   | { readonly type: 'graph'; readonly graph: GraphModel; readonly errors: number }
@@ -24,7 +24,7 @@ export type WebviewToHost =
   | { readonly type: 'exported'; readonly format: 'png' | 'svg'; readonly data: string }
   | { readonly type: 'log'; readonly text: string };
 
-export type { Header, HeaderStack } from '../engine/trace/types';
+export type { Header, HeaderStack } from '../engine/index';
 
 /** For exhaustive switches over the unions above, on either side. */
 export function assertNever(x: never): never {

@@ -1,6 +1,4 @@
-import { withDataplaneDiagnostics } from '../../engine/dataplane/diagnose';
-import { compareDiagnostics, formatDiagnostic, hasErrors, type Diagnostic } from '../../engine/diagnostics';
-import { loadTopology } from '../../engine/model/load';
+import { compareDiagnostics, type Diagnostic, formatDiagnostic, hasErrors, loadTopology, withDataplaneDiagnostics } from '../../engine/index';
 import type { Command } from '../command';
 import { readOrReport } from '../loadFile';
 import { nodeHost } from '../nodeHost';

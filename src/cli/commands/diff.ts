@@ -1,9 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { analyseConnectivity } from '../../engine/policy/connectivity';
-import { diffConnectivity, formatDiff } from '../../engine/policy/connectivityDiff';
-import { buildPolicyIndex } from '../../engine/policy/policyIndex';
-import type { Topology } from '../../engine/model/types';
+import { analyseConnectivity, buildPolicyIndex, diffConnectivity, formatDiff, type Topology } from '../../engine/index';
 import type { Command, Io } from '../command';
 import { loadOrReport, loadSourceOrReport } from '../loadFile';
 import { formatOf } from './reach';

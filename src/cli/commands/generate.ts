@@ -1,5 +1,4 @@
-import { generatedCnis, generateLimits, generateTopology, type GeneratedCni } from '../../engine/generate/topology';
-import { generateJson } from '../../engine/generate/json';
+import { type GeneratedCni, generatedCnis, generateJson, generateLimits, generateTopology } from '../../engine/index';
 import type { Command } from '../command';
 import { EXIT_OK, UsageError } from '../usage';
 

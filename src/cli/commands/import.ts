@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { clusterName, importJson, importTopology } from '../../engine/import';
-import type { SourceFile } from '../../engine/model/host';
+import { clusterName, importJson, importTopology, type SourceFile } from '../../engine/index';
 import type { Command, Io } from '../command';
 import { KubectlError, readCluster } from '../kubectl';
 import { EXIT_INPUT, EXIT_OK, UsageError } from '../usage';

@@ -1,5 +1,4 @@
-import { buildIpvs, findNode, renderIpsetList, renderIpvsadm } from '../../engine/proxy';
-import { toJson } from '../../engine/render/json';
+import { buildIpvs, findNode, renderIpsetList, renderIpvsadm, toJson } from '../../engine/index';
 import type { Command } from '../command';
 import { loadForNode } from '../loadFile';
 import { EXIT_OK } from '../usage';

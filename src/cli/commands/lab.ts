@@ -1,4 +1,4 @@
-import { defaultPrefix } from '../../engine/lab/plan';
+import { defaultPrefix } from '../../engine/index';
 import type { Command } from '../command';
 import { labRefusal } from '../lab/kernel';
 import { teardown } from '../lab/state';

@@ -1,11 +1,4 @@
-import { cniEnforcesPolicy } from '../../engine/cni/index';
-import type { Protocol } from '../../engine/model/types';
-import { isEmptySet, restrictSet } from '../../engine/policy/connections';
-import { analyseConnectivity } from '../../engine/policy/connectivity';
-import { FORMATS, formatConnectivity, type Format } from '../../engine/policy/connectivityText';
-import { buildPolicyIndex } from '../../engine/policy/policyIndex';
-import { computeReach } from '../../engine/policy/reach';
-import { formatTruthTable } from '../../engine/policy/reachText';
+import { analyseConnectivity, buildPolicyIndex, cniEnforcesPolicy, computeReach, type Format, formatConnectivity, FORMATS, formatTruthTable, isEmptySet, type Protocol, restrictSet } from '../../engine/index';
 import type { Command } from '../command';
 import { loadOrReport } from '../loadFile';
 import { EXIT_OK, UsageError } from '../usage';

@@ -1,8 +1,4 @@
-import type { Topology } from '../../engine/model/types';
-import { renderNftTransaction, renderSave, restoreChunks } from '../../engine/proxy';
-import { cniNat } from '../../engine/cni/index';
-import { cniRestore } from '../../engine/lab/rules';
-import { restoreTables } from '../../engine/render/json';
+import { cniNat, cniRestore, renderNftTransaction, renderSave, restoreChunks, restoreTables, type Topology } from '../../engine/index';
 import type { Command } from '../command';
 import { loadForNode } from '../loadFile';
 import { EXIT_OK, EXIT_USAGE } from '../usage';

@@ -1,12 +1,4 @@
-import { deriveDataplane } from '../../engine/dataplane/derive';
-import { renderAddrs } from '../../engine/render/addrs';
-import { showRecords, showTables, toJson } from '../../engine/render/json';
-import { renderBridges } from '../../engine/render/bridges';
-import { renderFdb } from '../../engine/render/fdb';
-import { renderLinks } from '../../engine/render/links';
-import { renderNeighbours } from '../../engine/render/neigh';
-import { renderRoutes } from '../../engine/render/routes';
-import { renderRules } from '../../engine/render/rules';
+import { deriveDataplane, renderAddrs, renderBridges, renderFdb, renderLinks, renderNeighbours, renderRoutes, renderRules, showRecords, showTables, toJson } from '../../engine/index';
 import type { Command } from '../command';
 import { loadOrReport } from '../loadFile';
 import { EXIT_OK, EXIT_USAGE } from '../usage';

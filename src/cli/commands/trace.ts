@@ -1,7 +1,4 @@
-import { dataplaneFindings, findingsAbout, nodesCrossed } from '../../engine/dataplane/diagnose';
-import { formatDiagnostic } from '../../engine/diagnostics';
-import { createEngine, tryTraceFlow } from '../../engine/index';
-import { renderTrace } from '../../engine/render/trace';
+import { createEngine, dataplaneFindings, findingsAbout, formatDiagnostic, nodesCrossed, renderTrace, tryTraceFlow } from '../../engine/index';
 import type { Command } from '../command';
 import { loadOrReport } from '../loadFile';
 import { EXIT_OK, EXIT_USAGE } from '../usage';

@@ -5,7 +5,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { LabCommand, LabFeature } from '../../engine/lab/plan';
+import type { LabCommand, LabFeature } from '../../engine/index';
 
 export interface CommandFailure {
   readonly argv: readonly string[];

@@ -3,11 +3,7 @@
  * that node: the rules the kernel holds must be the rules the rule view shows.
  */
 
-import { renderSave } from '../../engine/proxy';
-import { cniSaveLines } from '../../engine/lab/rules';
-import { diffSave, type SaveDifference } from '../../engine/lab/saveDiff';
-import type { LabPlan } from '../../engine/lab/plan';
-import type { Topology } from '../../engine/model/types';
+import { cniSaveLines, diffSave, type LabPlan, renderSave, type SaveDifference, type Topology } from '../../engine/index';
 import { run } from './kernel';
 
 export interface SaveReport {

@@ -6,7 +6,7 @@
 
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { firstSourcePort } from '../../engine/lab/cases';
+import { firstSourcePort } from '../../engine/index';
 import { namespacesWithPrefix, run } from './kernel';
 
 export interface LabState {

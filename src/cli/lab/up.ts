@@ -3,10 +3,7 @@
  * On a failed command everything made so far is removed again, so a half-built lab never lingers.
  */
 
-import { deriveDataplane } from '../../engine/dataplane/derive';
-import { defaultPrefix, planLab, type LabPlan } from '../../engine/lab/plan';
-import { nodePayloads } from '../../engine/lab/rules';
-import type { Topology } from '../../engine/model/types';
+import { defaultPrefix, deriveDataplane, type LabPlan, nodePayloads, planLab, type Topology } from '../../engine/index';
 import { labRefusal, missingFeatures, runAll, type CommandFailure } from './kernel';
 import { teardown, writeState } from './state';
 

@@ -8,16 +8,11 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { bestMatch } from '../../engine/lab/compare';
-import type { LabPlan } from '../../engine/lab/plan';
-import { observedOutcome, predictedOutcome, traceMatches, type HopReport, type TraceReport } from '../../engine/lab/report';
-import { parseTcpdump, type CapturedPacket } from '../../engine/lab/tcpdump';
-import { netnsId, tryTraceFlow, type Engine, type TraceRequest } from '../../engine/index';
-import type { Header, HeaderStack, Hop, Trace } from '../../engine/trace/types';
+import { bestMatch, type CapturedPacket, type Engine, type Header, type HeaderStack, type Hop, type HopReport, type LabPlan, netnsId, observedOutcome, parseTcpdump, predictedOutcome, type Trace, traceMatches, type TraceReport, type TraceRequest, tryTraceFlow } from '../../engine/index';
 import { run } from './kernel';
 import { waitFor } from './waitFor';
 
-export type { HopReport, TraceReport } from '../../engine/lab/report';
+export type { HopReport, TraceReport } from '../../engine/index';
 
 function innermost<L extends Header['layer']>(stack: HeaderStack, layer: L): Extract<Header, { layer: L }> | undefined {
   for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.layer === layer) return stack[i] as Extract<Header, { layer: L }>;

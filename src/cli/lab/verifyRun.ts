@@ -4,11 +4,7 @@
  * verified hop by hop, then each node's iptables-save compared with the rule view.
  */
 
-import { createEngine } from '../../engine/index';
-import { FIRST_SPORT, labCases, sourcePortsFrom, type LabCase } from '../../engine/lab/cases';
-import { renderText, runVerdict, traceVerdict, type TraceReport, type Verdict } from '../../engine/lab/report';
-import type { LabPlan } from '../../engine/lab/plan';
-import type { Topology } from '../../engine/model/types';
+import { createEngine, FIRST_SPORT, type LabCase, labCases, type LabPlan, renderText, runVerdict, sourcePortsFrom, type Topology, type TraceReport, traceVerdict, type Verdict } from '../../engine/index';
 import type { Io } from '../command';
 import { EXIT_OK, UsageError } from '../usage';
 import { labRefusal, namespacesWithPrefix } from './kernel';
