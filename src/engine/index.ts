@@ -5,6 +5,7 @@
 
 import { deriveDataplane } from './dataplane/derive';
 import type { Topology } from './model/types';
+import { topologyCaches } from './model/caches';
 import { createNetfilterHook } from './netfilter/hook';
 import { createPolicyHook } from './policy/hook';
 import type { NetfilterHook, PolicyHook } from './trace/hooks';
@@ -16,8 +17,11 @@ export interface EngineOptions {
 }
 
 export function createEngine(topology: Topology, options: EngineOptions = {}): Engine {
+  // Created first, so every index the dataplane and the hooks build below lands in it.
+  const caches = topologyCaches(topology);
   const dataplane = deriveDataplane(topology);
   return {
+    caches,
     topology,
     dataplane,
     netfilter: options.netfilter ?? createNetfilterHook(topology),

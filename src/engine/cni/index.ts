@@ -23,6 +23,7 @@ export const cniRegistry: Record<CniPlugin, CniDescriptor> = {
   'aws-vpc': awsVpcCni,
 };
 
+// Keyed by the registry's builders (one per plugin, for the process's life): the wrapper holds no topology.
 const withSecondaryNetworks = new WeakMap<CniBuilder, CniBuilder>();
 
 /** The plugin's builder; with Multus networks defined, wrapped so pods also get their net1, net2… */

@@ -19,6 +19,8 @@ interface Index {
   readonly selfRemote: ReadonlyMap<string, FdbEntry>;
 }
 
+// Keyed by an object that belongs to one topology and is never changed, with a value derived from that
+// object alone: collected with it, and right for any topology that holds it (see model/caches.ts).
 const indexed = new WeakMap<NetNamespace, Index>();
 
 function first<T>(map: Map<string, T>, key: string, value: T): void {

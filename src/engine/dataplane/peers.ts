@@ -8,6 +8,7 @@
  */
 
 import type { NodeInfo, Topology } from '../model/types';
+import { cacheSlot, topologyCaches } from '../model/caches';
 import { LpmTable } from '../net/lpm';
 import { parsePrefix } from '../net/ipv4';
 import type { Cidr } from '../net/cidr';
@@ -38,7 +39,7 @@ interface TopologyIndex {
   byFdbMac?: Map<string, NodeInfo[]>;
 }
 
-const indexes = new WeakMap<Topology, Map<string, TopologyIndex>>();
+const indexesSlot = cacheSlot<Map<string, TopologyIndex>>('dataplane peer indexes');
 
 function prefixKey(p: Cidr): string {
   return `${p.base}/${p.prefix}`;
@@ -51,8 +52,7 @@ function push<K>(map: Map<K, NodeInfo[]>, key: K, node: NodeInfo): void {
 }
 
 function indexOf(topology: Topology, keys: PeerKeys): TopologyIndex {
-  let byId = indexes.get(topology);
-  if (!byId) indexes.set(topology, (byId = new Map()));
+  const byId = topologyCaches(topology).get(indexesSlot, () => new Map<string, TopologyIndex>());
   let index = byId.get(keys.id);
   if (!index) {
     const subnets = new LpmTable<NodeInfo>();

@@ -18,6 +18,8 @@ interface Tables {
   readonly addPeers?: (address: number) => void;
 }
 
+// Keyed by an object that belongs to one topology and is never changed, with a value derived from that
+// object alone: collected with it, and right for any topology that holds it (see model/caches.ts).
 const indexed = new WeakMap<NetNamespace, Tables>();
 
 function tablesOf(ns: NetNamespace): Tables {

@@ -85,6 +85,8 @@ export function assignPodCidrs(nodes: readonly NodeDraft[], cluster: Cidr, prefi
   }
 }
 
+// Keyed by an object that belongs to one topology and is never changed, with a value derived from that
+// object alone: collected with it, and right for any topology that holds it (see model/caches.ts).
 const ranges = new WeakMap<NodeDraft, Cidr | undefined>();
 
 /** A node's podCIDR as a network, parsed once per node however many pods ask. */

@@ -39,6 +39,7 @@ export type FieldPolicy =
   | 'lenient';
 
 const none: readonly string[] = [];
+// Keyed by the readers' constant field lists: the set of names holds no topology.
 const accepted = new WeakMap<readonly string[], WeakMap<readonly string[], Set<string>>>();
 
 /** The names a field set accepts, as a set built once per pair of lists. */

@@ -24,6 +24,8 @@ interface ChainIndex {
 /** Below this a chain is walked rule by rule: the index would cost more than it saves. */
 const MIN_INDEXED = 32;
 
+// Keyed by an object that belongs to one topology and is never changed, with a value derived from that
+// object alone: collected with it, and right for any topology that holds it (see model/caches.ts).
 const indexes = new WeakMap<readonly Rule[], ChainIndex | null>();
 
 /**

@@ -109,6 +109,8 @@ interface Choice {
   readonly probabilities: readonly number[];
 }
 
+// Keyed by an object that belongs to one topology and is never changed, with a value derived from that
+// object alone: collected with it, and right for any topology that holds it (see model/caches.ts).
 const choiceCache = new WeakMap<readonly Rule[], Choice | null>();
 
 function choiceOf(rules: readonly Rule[]): Choice | null {

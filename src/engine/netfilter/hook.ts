@@ -23,7 +23,11 @@ import { payloadKeys } from './sharing';
 import { cniNat } from '../cni/index';
 import type { CniIpset, CniRule, PolicyOrigin } from '../cni/descriptor';
 
-/** kube-proxy's base-chain jumps, parsed once for each proxy mode: every node has the same ones. */
+/**
+ * kube-proxy's base-chain jumps, parsed once for each proxy mode: every node has the same ones.
+ * Module-level on purpose (see model/caches.ts): the value is a pure function of its
+ * eight possible keys and holds nothing of any topology.
+ */
 const jumpCache = new Map<string, readonly { table: string; chain: string; rule: Rule }[]>();
 
 function parsedJumps(mode: Topology['cluster']['kubeProxy']['mode'], kubeletFirewall: boolean): readonly { table: string; chain: string; rule: Rule }[] {
@@ -112,6 +116,8 @@ interface NetSetIndex {
 }
 
 /** Indexed once per set: Felix's pod sets are shared by every node and can hold every pod of the cluster. */
+// Keyed by an object that belongs to one topology and is never changed, with a value derived from that
+// object alone: collected with it, and right for any topology that holds it (see model/caches.ts).
 const netSetIndexes = new WeakMap<CniIpset, NetSetIndex>();
 
 function netSetIndex(set: CniIpset): NetSetIndex {

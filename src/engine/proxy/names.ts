@@ -9,6 +9,8 @@ import { sha256Base32Prefix16 } from './sha256';
 /**
  * Hashes already computed: every node, every rebuild and the walk's rule set ask for the same
  * names again. Bounded, so a long-lived editor session cannot grow it without limit.
+ * Module-level on purpose (see model/caches.ts): a hash depends only on its text, so
+ * a name computed for one topology is the right name for any other.
  */
 const memo = new Map<string, string>();
 const MEMO_LIMIT = 1 << 20;

@@ -4,6 +4,7 @@
  * upwards (1/2048 would print …813 instead of …812), so the rounding is done here exactly.
  */
 
+// Module-level on purpose (see model/caches.ts): 1/n's text depends only on n.
 const cache: string[] = [];
 
 function exactFixed10(x: number): string {

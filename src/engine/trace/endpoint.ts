@@ -6,6 +6,7 @@
  */
 
 import type { ExternalHost, NodeInfo, Pod, Service, Topology } from '../model/types';
+import { cacheSlot, topologyCaches } from '../model/caches';
 import { isIpv4 } from '../net/ipv4';
 
 export type EndpointSpec =
@@ -99,7 +100,7 @@ interface Indexes {
   readonly serviceByName: ReadonlyMap<string, Service>;
 }
 
-const indexed = new WeakMap<Topology, Indexes>();
+const indexesSlot = cacheSlot<Indexes>('trace/endpoint indexes');
 
 /** A map from key to the first item with that key, as `find` would pick. */
 function firstBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T> {
@@ -112,15 +113,14 @@ function firstBy<T>(items: readonly T[], key: (item: T) => string | undefined): 
 }
 
 function indexesOf(topology: Topology): Indexes {
-  let x = indexed.get(topology);
-  if (!x) {
+  return topologyCaches(topology).get(indexesSlot, () => {
     const podsByName = new Map<string, Pod[]>();
     for (const pod of topology.pods) {
       const list = podsByName.get(pod.name);
       if (list) list.push(pod);
       else podsByName.set(pod.name, [pod]);
     }
-    x = {
+    return {
       podsByName,
       podByIp: firstBy(topology.pods, (p) => (p.hostNetwork ? undefined : p.ip)),
       nodeByName: firstBy(topology.nodes, (n) => n.name),
@@ -129,9 +129,7 @@ function indexesOf(topology: Topology): Indexes {
       externalByAddress: firstBy(topology.externals, (e) => e.address),
       serviceByName: firstBy(topology.services, (sv) => `${sv.namespace}/${sv.name}`),
     };
-    indexed.set(topology, x);
-  }
-  return x;
+  });
 }
 
 export function findPod(topology: Topology, namespace: string | undefined, name: string): Parsed<Pod> {

@@ -8,6 +8,7 @@ import { podNetnsId } from '../dataplane/bridgePlugin';
 import type { Dataplane, NetNamespace } from '../dataplane/types';
 import { lookupRoute, sourceAddressFor } from '../dataplane/routing';
 import type { Pod, Topology } from '../model/types';
+import type { TopologyCaches } from '../model/caches';
 import { parseEndpoint, resolveEndpoint, type EndpointSpec, type Parsed, type ResolvedEndpoint } from './endpoint';
 import type { NetfilterHook, PolicyHook } from './hooks';
 import { newPacket, replyPacket, type L4Proto } from './packet';
@@ -24,6 +25,8 @@ export interface Engine {
   readonly policy: PolicyHook;
   /** Pods by IP, hostNetwork pods excluded. */
   readonly podByIp: ReadonlyMap<string, Pod>;
+  /** Everything derived from the topology and kept for later walks (see model/caches.ts). */
+  readonly caches: TopologyCaches;
 }
 
 export interface TraceRequest {

@@ -50,6 +50,8 @@ export function tunnelAddress(node: NodeInfo): string {
   return block ? nthAddress(block, 0) : node.podCIDR;
 }
 
+// Keyed by an object that belongs to one topology and is never changed, with a value derived from that
+// object alone: collected with it, and right for any topology that holds it (see model/caches.ts).
 const vtepMacs = new WeakMap<NodeInfo, string>();
 
 /** vxlan.calico's MAC: random in calico-node (kept on the Node resource), hashed here once per node. */

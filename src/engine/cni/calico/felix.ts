@@ -22,6 +22,7 @@
  */
 
 import type { NodeInfo, NetworkPolicyPort, Pod, Topology } from '../../model/types';
+import { cacheSlot, topologyCaches } from '../../model/caches';
 import type { CniIpset, CniRule, PolicyOrigin } from '../descriptor';
 import { caliVethName } from './veth';
 import { sha1Hex } from '../../net/sha1';
@@ -56,11 +57,10 @@ interface FelixShared {
   readonly selected: WeakMap<Bitset, Pod[]>;
 }
 
-const shared = new WeakMap<Topology, FelixShared>();
+const sharedSlot = cacheSlot<FelixShared>('calico/felix shared');
 
 function felixShared(topology: Topology): FelixShared {
-  let s = shared.get(topology);
-  if (!s) {
+  return topologyCaches(topology).get(sharedSlot, () => {
     const index = buildPolicyIndex(topology);
     const localByNode = new Map<string, LocalEndpoint[]>();
     index.endpoints.forEach((ep, i) => {
@@ -70,9 +70,8 @@ function felixShared(topology: Topology): FelixShared {
       if (list) list.push(e);
       else localByNode.set(ep.pod.nodeName, [e]);
     });
-    shared.set(topology, (s = { index, localByNode, peers: new Map(), selected: new WeakMap() }));
-  }
-  return s;
+    return { index, localByNode, peers: new Map(), selected: new WeakMap() };
+  });
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -9,6 +9,7 @@ import { hostAddress, route } from '../../dataplane/assemble';
 import { implicitPeers, type PeerEntries } from '../../dataplane/peers';
 import type { CniBuilder, CniContext, CniHostState, CniNote, DeviceSpec, PeerState, TunLease } from '../../dataplane/types';
 import type { FlannelConfig, NodeInfo, Pod, Topology } from '../../model/types';
+import { cacheSlot, topologyCaches } from '../../model/caches';
 import { bridgePluginVethName, derivedMac } from '../../net/derivedNames';
 import { nthAddress, parsePrefix } from '../../net/ipv4';
 
@@ -18,7 +19,8 @@ export const FLANNEL_BRIDGE = 'cni0';
 export type FlannelSettings = Omit<FlannelConfig, 'plugin'>;
 
 // Per node, what flannel derives from the node alone: every peer's state names it, so it is hashed
-// or parsed once per node rather than once per (node, peer).
+// or parsed once per node rather than once per (node, peer). The value depends on the node object
+// alone, so the tables stay module-level and are collected with it (see model/caches.ts).
 const vtepMacs = new WeakMap<NodeInfo, { readonly vni: number; readonly mac: string }>();
 const subnetZeros = new WeakMap<NodeInfo, string>();
 
@@ -73,14 +75,9 @@ function vxlanDevice(node: NodeInfo, s: FlannelSettings): DeviceSpec {
 }
 
 /** flanneld's lease table for the udp backend, one array shared by every node's flannel0. */
-const leaseCache = new WeakMap<Topology, readonly TunLease[]>();
+const leasesSlot = cacheSlot<readonly TunLease[]>('flannel udp leases');
 function leases(topology: Topology): readonly TunLease[] {
-  let table = leaseCache.get(topology);
-  if (!table) {
-    table = topology.nodes.map((n) => ({ subnet: n.podCIDR, publicIp: n.address }));
-    leaseCache.set(topology, table);
-  }
-  return table;
+  return topologyCaches(topology).get(leasesSlot, () => topology.nodes.map((n) => ({ subnet: n.podCIDR, publicIp: n.address })));
 }
 
 function udpDevice(ctx: CniContext, node: NodeInfo, s: FlannelSettings): DeviceSpec {

@@ -15,6 +15,7 @@
  */
 
 import type { NodeInfo, Pod, Topology, WeaveConfig } from '../../model/types';
+import { cacheSlot, topologyCaches } from '../../model/caches';
 import { derivedMac } from '../../net/derivedNames';
 import { sha1Hex } from '../../net/sha1';
 import { parsePrefix } from '../../net/ipv4';
@@ -53,13 +54,15 @@ export interface WeaveNode {
   readonly shortId: number;
 }
 
-const clusters = new WeakMap<Topology, WeaveCluster>();
+const clusterSlot = cacheSlot<WeaveCluster>('weave cluster');
 
 export function weaveCluster(topology: Topology): WeaveCluster | undefined {
   const config = topology.cluster.cni;
   if (config.plugin !== 'weave') return undefined;
-  const cached = clusters.get(topology);
-  if (cached) return cached;
+  return topologyCaches(topology).get(clusterSlot, () => buildCluster(topology, config));
+}
+
+function buildCluster(topology: Topology, config: WeaveConfig): WeaveCluster {
   const range = topology.cluster.clusterCIDR;
   const rangeLength = parsePrefix(range)?.prefix ?? 12;
   const shares = weaveShares(range, topology.nodes.length);
@@ -89,9 +92,7 @@ export function weaveCluster(topology: Topology): WeaveCluster | undefined {
     if (!owner) continue;
     for (const pod of pods) if (!inShare(owner.share, pod.ip)) leases.push({ subnet: `${pod.ip}/32`, publicIp: owner.node.address });
   }
-  const cluster: WeaveCluster = { config, range, rangeLength, nodes, byName, podsByNode, leases };
-  clusters.set(topology, cluster);
-  return cluster;
+  return { config, range, rangeLength, nodes, byName, podsByNode, leases };
 }
 
 /** A share is CIDR-aligned by construction: its size is a power of two at a multiple of itself. */
