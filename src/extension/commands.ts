@@ -76,7 +76,7 @@ async function tracePacket(ctx: Ctx, arg: unknown, preset: Partial<TraceRequest>
   }
   const title = `${from} → ${to}${proto === 'icmp' ? ' icmp' : ` ${proto}/${port}`}`;
   ctx.log.info(`trace ${title}: ${result.trace.disposition} in ${result.trace.hops.length} hops (${Date.now() - started} ms)${ctx.stall()}`);
-  ctx.setTrace(l.uri, { request, title, generation: result.generation, trace: result.trace });
+  ctx.setTrace(l.uri, { request, title, generation: result.generation, id: result.id, trace: result.trace });
   TopologyPanel.createOrShow(ctx.extension.extensionUri, l.uri, ctx);
 }
 

@@ -15,6 +15,8 @@ export interface LastTrace {
   readonly title: string;
   /** The generation of the topology it was traced over, so an edit can tell when to trace again. */
   readonly generation: number;
+  /** The id the engine worker keeps the trace under; views name it instead of sending the trace back. */
+  readonly id: number;
   readonly trace: Trace;
 }
 
@@ -48,7 +50,7 @@ export class Ctx implements PanelHost, vscode.Disposable {
       // Another trace may have replaced this one meanwhile: it wins.
       if (this.traces.get(key) !== last) return;
       if (!isUnavailable(again)) {
-        this.setTrace(a.uri, { ...last, generation: again.generation, trace: again.trace });
+        this.setTrace(a.uri, { ...last, generation: again.generation, id: again.id, trace: again.trace });
         return;
       }
       this.traces.delete(key);
@@ -83,7 +85,7 @@ export class Ctx implements PanelHost, vscode.Disposable {
         doc: uri.toString(),
         expanded: [...(this.expanded.get(uri.toString()) ?? [])],
         collapseThreshold: readConfig().graphCollapseThreshold,
-        ...(last ? { trace: { trace: last.trace, title: last.title } } : {}),
+        ...(last ? { trace: { id: last.id, title: last.title } } : {}),
       })
       .catch((e: unknown) => ({ unavailable: `the engine failed: ${e instanceof Error ? e.message : String(e)}` }));
     if (isUnavailable(view)) return [{ type: 'status', text: view.unavailable }];

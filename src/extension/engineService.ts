@@ -1,5 +1,5 @@
 import { describeAt } from './describe';
-import { buildGraph, buildTraceView, createIncrementalLoader, type IncrementalLoader, noIncludes, type Topology, withDataplaneDiagnostics } from '../engine/index';
+import { buildGraph, buildTraceView, createIncrementalLoader, type IncrementalLoader, noIncludes, type Topology, type Trace, withDataplaneDiagnostics } from '../engine/index';
 import { dataplaneOf, hostVethOf, isUnavailable, renderNodeView, trace } from './engine';
 import { fsHost } from './fsHost';
 import { destinationChoices, sourceChoices, type EndpointChoice } from './pick';
@@ -12,7 +12,12 @@ interface Held {
   topology: Topology | undefined;
   generation: number;
   choices?: { source: EndpointChoice[]; destination: EndpointChoice[] };
+  /** The document's recent traces by id, newest last: views name one by id instead of sending it back. */
+  traces: Map<number, Trace>;
 }
+
+/** Traces kept per document: the host shows the last one; a few more cover a view racing a new trace. */
+const TRACES_KEPT = 4;
 
 type Handlers = { [K in CallType]: (params: Params<K>) => CallResult<K> };
 
@@ -24,6 +29,7 @@ type Handlers = { [K in CallType]: (params: Params<K>) => CallResult<K> };
 export function createEngineService(): (request: CallRequest) => unknown {
   const docs = new Map<string, Held>();
   let generations = 0;
+  let traceIds = 0;
 
   /** The document as held, with the topology it loaded last; throws if none has loaded. */
   const holding = (doc: string): { held: Held; topology: Topology } => {
@@ -37,7 +43,7 @@ export function createEngineService(): (request: CallRequest) => unknown {
     load({ doc, path, text, onDisk }): LoadSummary {
       const started = performance.now();
       let held = docs.get(doc);
-      if (!held) docs.set(doc, (held = { loader: createIncrementalLoader(onDisk ? fsHost : noIncludes), topology: undefined, generation: 0 }));
+      if (!held) docs.set(doc, (held = { loader: createIncrementalLoader(onDisk ? fsHost : noIncludes), topology: undefined, generation: 0, traces: new Map() }));
       const source = text ?? fsHost.readFile(path)?.replace(/^\uFEFF/, '');
       if (source === undefined) throw new Error(`could not read ${path}`);
       const result = withDataplaneDiagnostics(held.loader.update({ path, text: source }));
@@ -71,12 +77,20 @@ export function createEngineService(): (request: CallRequest) => unknown {
       return loaded(doc).nodes.map((n) => ({ name: n.name, address: n.address }));
     },
     trace({ doc, request }) {
-      const result = trace(loaded(doc), request);
-      return isUnavailable(result) ? result : { trace: result, generation: docs.get(doc)?.generation ?? 0 };
+      const { held, topology } = holding(doc);
+      const result = trace(topology, request);
+      if (isUnavailable(result)) return result;
+      const id = ++traceIds;
+      held.traces.set(id, result);
+      for (const old of held.traces.keys()) if (held.traces.size > TRACES_KEPT) held.traces.delete(old);
+      return { id, trace: result, generation: held.generation };
     },
-    view({ doc, expanded, collapseThreshold, trace: last }) {
-      const topology = docs.get(doc)?.topology;
+    view({ doc, expanded, collapseThreshold, trace: shownTrace }) {
+      const held = docs.get(doc);
+      const topology = held?.topology;
       if (!topology) return { unavailable: 'no topology loaded' };
+      const kept = shownTrace && held.traces.get(shownTrace.id);
+      const last = kept ? { trace: kept, title: shownTrace.title } : undefined;
       const shown = new Set(expanded);
       // A trace's nodes are always shown in full: the neighbourhood of the path comes first.
       if (last) for (const hop of last.trace.hops) shown.add(hop.node);

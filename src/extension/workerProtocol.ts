@@ -56,9 +56,10 @@ export interface WorkerCalls {
   /** Trace quick-pick entries: recent ones first, then those whose text holds every word of `filter`. */
   choices: { params: { doc: string; side: 'source' | 'destination'; filter: string; recent: readonly string[]; limit: number; exclude?: string }; result: ChoicesResult };
   nodes: { params: { doc: string }; result: readonly { name: string; address: string }[] };
-  trace: { params: { doc: string; request: TraceRequest }; result: { trace: Trace; generation: number } | Unavailable };
-  /** The graph and, when a trace is given, its view (its nodes shown in full). */
-  view: { params: { doc: string; expanded: readonly string[]; collapseThreshold: number; trace?: { trace: Trace; title: string } }; result: { graph: GraphModel; trace: TraceView | undefined } | Unavailable };
+  /** The trace, and the id the worker keeps it under for `view` (the host sends the id, not the trace, back). */
+  trace: { params: { doc: string; request: TraceRequest }; result: { id: number; trace: Trace; generation: number } | Unavailable };
+  /** The graph and, when a trace id is given, that trace's view (its nodes shown in full). */
+  view: { params: { doc: string; expanded: readonly string[]; collapseThreshold: number; trace?: { id: number; title: string } }; result: { graph: GraphModel; trace: TraceView | undefined } | Unavailable };
   rules: { params: { doc: string; node: string; view: RuleView }; result: string | Unavailable };
   hover: { params: { doc: string; path: string; line: number; word: string | undefined }; result: string[] | undefined };
   quickFix: { params: { doc: string; code: unknown; text: string; line: number }; result: PodIpFix | undefined };

@@ -71,11 +71,15 @@ test('trace, graph with the trace view, rule texts and hovers are answered by th
   const traced = await client.call('trace', { doc, request });
   assert.ok(!isUnavailable(traced));
   assert.equal(traced.trace.disposition, 'DELIVERED');
-  const view = await client.call('view', { doc, expanded: [], collapseThreshold: 400, trace: { trace: traced.trace, title: 'coredns → nginx' } });
+  const view = await client.call('view', { doc, expanded: [], collapseThreshold: 400, trace: { id: traced.id, title: 'coredns → nginx' } });
   assert.ok(!isUnavailable(view));
   assert.ok(view.graph.nodes.some((n) => n.id === 'pod:default/nginx-worker1'));
   assert.equal(view.trace?.title, 'coredns → nginx');
   assert.equal(view.trace?.hops.length, traced.trace.hops.length);
+  // The worker keeps the trace: the host names it by id, and an id it does not hold shows none.
+  const stale = await client.call('view', { doc, expanded: [], collapseThreshold: 400, trace: { id: traced.id + 1000, title: 'gone' } });
+  assert.ok(!isUnavailable(stale));
+  assert.equal(stale.trace, undefined);
   const unknown = await client.call('trace', { doc, request: { ...request, to: 'pod/default/nobody' } });
   assert.ok(isUnavailable(unknown));
 
